@@ -1,0 +1,50 @@
+// Reading a model file from disk: the only I/O of the model stage.
+import { readFileSync, statSync } from 'node:fs';
+import { ModelError, NetgenError } from '../errors.js';
+import { parseModelText } from './load.js';
+import type { Model } from './types.js';
+import { validateModel } from './validate.js';
+
+/** Models larger than this are refused before parsing: no host needs a megabyte of network. */
+export const MAX_MODEL_BYTES = 4 * 1024 * 1024;
+
+/** Read, parse and validate one model file; `shownAs` is the name used in messages and headers. */
+export function loadModel(path: string, shownAs: string = path): Model {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new NetgenError('usage', code === 'ENOENT' ? `model ${shownAs} does not exist (give one with -m FILE)` : `cannot read model ${shownAs}: ${(err as Error).message}`);
+  }
+  if (st.isDirectory()) throw new NetgenError('usage', `model ${shownAs} is a directory; give a .yaml or .json file`);
+  if (st.size > MAX_MODEL_BYTES) {
+    throw new ModelError([{ ref: { file: shownAs, line: 1, col: 1 }, path: '', message: `the file is ${st.size} bytes; a model may be at most ${MAX_MODEL_BYTES} bytes` }]);
+  }
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (err) {
+    throw new NetgenError('io', `cannot read model ${shownAs}: ${(err as Error).message}`);
+  }
+  return parseModel(buf, shownAs);
+}
+
+/** Parse and validate model bytes (pure). */
+export function parseModel(buf: Buffer | string, shownAs: string): Model {
+  const text = typeof buf === 'string' ? buf : decode(buf, shownAs);
+  return validateModel(parseModelText(text, shownAs));
+}
+
+function decode(buf: Buffer, shownAs: string): string {
+  const nul = buf.indexOf(0);
+  const text = buf.toString('utf8');
+  if (nul >= 0 || text.includes('\uFFFD')) {
+    const at = nul >= 0 ? nul : text.indexOf('\uFFFD');
+    const before = buf.subarray(0, Math.max(0, at)).toString('utf8');
+    const line = before.split('\n').length;
+    const col = before.length - before.lastIndexOf('\n');
+    throw new ModelError([{ ref: { file: shownAs, line, col }, path: '', message: 'the file is not UTF-8 text (binary data?)' }]);
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

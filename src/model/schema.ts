@@ -1,0 +1,176 @@
+// The model's structure: one source of truth for the TypeScript types, the structural
+// checks, and the JSON Schema shipped for editors (scripts/gen-schema.ts).
+// Value grammars are strict on purpose: several of these strings end up in files that a
+// shell sources as root, so anything outside the grammar is refused, never escaped.
+import { z } from 'zod';
+import { parseCidr, parseIPv4 } from '../plan/ipv4.js';
+
+/** Kernel device names: at most 15 bytes, no `/`, `:`, whitespace or shell metacharacters. */
+export const IFNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
+/** Alias labels: `<device>:<tag>`; the whole label fits the kernel's 15 bytes. */
+export const ALIAS_LABEL = /^([A-Za-z0-9_][A-Za-z0-9_.-]*):([A-Za-z0-9_]+)$/;
+/** Routing table names as `ip` resolves them and a shell may see them unquoted. */
+export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+/** Host names (RFC 1123 labels, dot separated). */
+export const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/** Route protocol names `ip` knows, or a number. */
+export const PROTO = /^(kernel|boot|static|dhcp|ra|redirect|[0-9]{1,3})$/;
+
+const U32 = 4294967295;
+
+export const ipv4 = z
+  .string()
+  .refine((s) => parseIPv4(s) !== undefined, { message: 'is not an IPv4 address (a.b.c.d)' })
+  .meta({ description: 'IPv4 address, dotted quad', examples: ['172.16.3.1'] });
+
+export const cidr = z
+  .string()
+  .refine((s) => parseCidr(s) !== undefined, { message: 'is not an IPv4 address with prefix length (a.b.c.d/n)' })
+  .meta({ description: 'IPv4 address with prefix length', examples: ['172.16.3.111/24'] });
+
+/** A destination or selector: an address, `a.b.c.d/n`, or (routes only) `default`. */
+const prefixOrAddress = z
+  .string()
+  .refine((s) => parseCidr(s, true) !== undefined, { message: 'is not an IPv4 address or a.b.c.d/n prefix' });
+
+const routeTarget = z
+  .string()
+  .refine((s) => s === 'default' || parseCidr(s, true) !== undefined, {
+    message: 'is not `default`, an IPv4 address or an a.b.c.d/n prefix',
+  })
+  .meta({ description: '`default`, an address, or a network a.b.c.d/n', examples: ['default', '10.0.0.0/8'] });
+
+const tableRef = z
+  .union([z.string().regex(TABLE_NAME, { message: 'is not a table name (letters, digits, _ . -; starting with a letter)' }), z.int().min(1).max(U32)])
+  .meta({ description: 'a table declared under `tables:` (by name or number), or `main`' });
+
+const metric = z.int().min(0).max(U32).meta({ description: 'route metric (preference), 0..4294967295; lower wins' });
+
+const routeFields = {
+  to: routeTarget,
+  via: ipv4.optional(),
+  /** `from` is netplan's word for the preferred source; `src` is `ip route`'s. */
+  from: ipv4.optional().meta({ description: 'preferred source address (netplan `from`, ip `src`)' }),
+  src: ipv4.optional().meta({ description: 'preferred source address (ip `src`, same as `from`)' }),
+  metric: metric.optional(),
+  table: tableRef.optional(),
+  scope: z.enum(['link', 'host', 'global']).optional(),
+  proto: z.string().regex(PROTO, { message: 'is not a route protocol (kernel, boot, static, dhcp, ra, redirect or a number)' }).optional(),
+  'on-link': z.boolean().optional().meta({ description: 'the gateway is on the link even outside its subnets' }),
+};
+
+/** A route under an interface: its device is that interface. */
+export const interfaceRoute = z.strictObject(routeFields);
+/** A route at the top level: names its device. */
+export const hostRoute = z.strictObject({ ...routeFields, dev: z.string().meta({ description: 'the device the route goes out of' }) });
+
+/** A route inside an interface's own table (per-source routing): device and table are implied. */
+const ownTableRoute = z.strictObject({
+  to: routeTarget,
+  via: ipv4.optional(),
+  metric: metric.optional(),
+  scope: z.enum(['link', 'host', 'global']).optional(),
+  'on-link': z.boolean().optional(),
+});
+
+export const rule = z.strictObject({
+  from: prefixOrAddress.optional(),
+  to: prefixOrAddress.optional(),
+  table: tableRef,
+  priority: z.int().min(1).max(U32).optional().meta({ description: 'rule priority; allocated when omitted' }),
+});
+
+const alias = z.strictObject({
+  address: z
+    .string()
+    .refine((s) => parseCidr(s, true) !== undefined, { message: 'is not an IPv4 address (a.b.c.d or a.b.c.d/n)' })
+    .meta({ description: 'the alias address; a bare address is a /32' }),
+  'on-parent': z.boolean().optional().meta({
+    description: 'brought up with its interface at boot (default true); false leaves it to failover tooling',
+  }),
+});
+
+const egress = z
+  .strictObject({
+    prefer: ipv4.meta({ description: 'the address (a VIP) to prefer as source while it is on this host' }),
+    metric: metric.optional().meta({ description: 'metric of the preferred routes (default 1)' }),
+    'fallback-metric': metric.optional().meta({ description: 'metric of the primary-address default (default 100)' }),
+  })
+  .meta({
+    description:
+      'VIP egress: traffic leaves from `prefer` while it is here, from the primary address when it is gone',
+  });
+
+const sourceRouting = z
+  .strictObject({
+    table: tableRef.meta({ description: 'this interface\'s own table (declared under `tables:`)' }),
+    gateway: ipv4.optional().meta({ description: 'the default route inside the own table' }),
+    routes: z.array(ownTableRoute).optional().meta({ description: 'further routes inside the own table' }),
+    priority: z.int().min(1).max(U32).optional().meta({
+      description: 'priority of the first `from ADDR` rule; the next addresses count up from it',
+    }),
+  })
+  .meta({ description: 'per-source routing: this interface\'s addresses route through its own table' });
+
+const linkFields = {
+  addresses: z.array(cidr).optional().meta({ description: 'addresses with prefix length; the first of a subnet is primary' }),
+  gateway: ipv4.optional().meta({ description: 'default route through this interface (main table)' }),
+  mtu: z.int().min(68).max(65535).optional(),
+  mac: z
+    .string()
+    .regex(/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/, { message: 'is not a MAC address (aa:bb:cc:dd:ee:ff)' })
+    .optional(),
+  'on-boot': z.boolean().optional().meta({ description: 'brought up at boot (default true)' }),
+  aliases: z.record(z.string(), alias).optional().meta({ description: 'alias addresses by label, `eth0:1`' }),
+  routes: z.array(interfaceRoute).optional(),
+  'routing-policy': z.array(rule).optional().meta({ description: 'policy rules carried by this interface\'s files' }),
+  egress: egress.optional(),
+  'source-routing': sourceRouting.optional(),
+};
+
+export const vlanUnder = z.strictObject(linkFields);
+export const iface = z.strictObject({
+  ...linkFields,
+  vlans: z.record(z.string(), vlanUnder).optional().meta({ description: 'VLANs on this interface by id: `10:` is `eth0.10`' }),
+});
+export const vlanTop = z.strictObject({
+  ...linkFields,
+  id: z.int().meta({ description: 'VLAN id, 1..4094' }),
+  link: z.string().meta({ description: 'the parent interface' }),
+});
+
+export const expectation = z.strictObject({
+  to: ipv4.meta({ description: 'destination address to look up' }),
+  from: ipv4.optional(),
+  down: z.array(ipv4).optional().meta({ description: 'addresses taken away first (a VIP after failover)' }),
+  dev: z.string().optional(),
+  via: ipv4.optional(),
+  src: ipv4.optional(),
+  table: z.string().optional(),
+});
+
+export const modelSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    host: z.string().regex(HOST_NAME, { message: 'is not a host name (letters, digits, - and dots)' }),
+    interfaces: z.record(z.string(), iface).meta({ description: 'interfaces by kernel name' }),
+    vlans: z.record(z.string(), vlanTop).optional().meta({ description: 'VLAN interfaces by name, netplan style (`id`, `link`)' }),
+    routes: z.array(hostRoute).optional().meta({ description: 'routes that name their device' }),
+    tables: z
+      .record(z.string(), z.union([z.int().min(1).max(U32), z.literal('auto')]))
+      .optional()
+      .meta({ description: 'routing tables: name: number, or name: auto for a number netgen allocates' }),
+    expect: z.array(expectation).optional().meta({ description: 'route lookups `netgen verify` checks' }),
+  })
+  .meta({ title: 'netgen host model', description: 'One host\'s network: interfaces, addresses, routes, rules and egress intents.' });
+
+export type RawModel = z.infer<typeof modelSchema>;
+export type RawInterface = z.infer<typeof iface>;
+export type RawLinkFields = z.infer<typeof vlanUnder>;
+export type RawRoute = z.infer<typeof hostRoute>;
+export type RawRule = z.infer<typeof rule>;
+
+/** Known keys per object kind, for "did you mean" suggestions. */
+export const KNOWN_KEYS = {
+  model: Object.keys(modelSchema.shape),
+};

@@ -1,0 +1,102 @@
+// The validated, normalised model: what compilePlan consumes. Every element keeps its
+// model path so later stages can still point at the line that caused something.
+import type { PathSegment } from './load.js';
+
+export type Path = readonly PathSegment[];
+
+export interface ModelAddress {
+  address: number;
+  prefix: number;
+  /** Alias label (`eth0:1`), absent for the link's own addresses. */
+  label?: string;
+  onParent: boolean;
+  path: Path;
+}
+
+export interface ModelRoute {
+  /** `default` is 0.0.0.0/0. */
+  to: { address: number; prefix: number; isDefault: boolean };
+  via?: number;
+  dev: string;
+  src?: number;
+  metric: number;
+  /** `main` or a declared table name. */
+  table: string;
+  scope?: 'link' | 'host' | 'global';
+  proto?: string;
+  onlink: boolean;
+  path: Path;
+}
+
+export interface ModelRule {
+  from?: { address: number; prefix: number };
+  to?: { address: number; prefix: number };
+  table: string;
+  priority?: number;
+  dev: string;
+  path: Path;
+}
+
+export interface ModelEgress {
+  prefer: number;
+  metric: number;
+  fallbackMetric: number;
+  path: Path;
+}
+
+export interface ModelSourceRouting {
+  table: string;
+  gateway?: number;
+  routes: ModelRoute[];
+  priority?: number;
+  path: Path;
+}
+
+export interface ModelLink {
+  name: string;
+  kind: 'ethernet' | 'vlan';
+  parent?: string;
+  vlanId?: number;
+  mtu?: number;
+  mac?: string;
+  onBoot: boolean;
+  /** Own addresses first (model order), then aliases (label order). */
+  addresses: ModelAddress[];
+  gateway?: number;
+  routes: ModelRoute[];
+  rules: ModelRule[];
+  egress?: ModelEgress;
+  sourceRouting?: ModelSourceRouting;
+  path: Path;
+}
+
+export interface ModelTable {
+  name: string;
+  /** Undefined when the model says `auto`. */
+  id?: number;
+  path: Path;
+}
+
+export interface ModelExpectation {
+  to: number;
+  from?: number;
+  down: number[];
+  dev?: string;
+  via?: number;
+  src?: number;
+  table?: string;
+  path: Path;
+}
+
+export interface Model {
+  host: string;
+  /** The model file's name as given (for headers and messages). */
+  source: string;
+  links: ModelLink[];
+  /** Top-level routes (each names its device). */
+  routes: ModelRoute[];
+  tables: ModelTable[];
+  expect: ModelExpectation[];
+  /** Where a model path is written; used for messages after validation. */
+  locate: (path: Path) => import('../errors.js').SourceRef;
+}

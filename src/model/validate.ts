@@ -1,0 +1,603 @@
+// Raw data -> Model. Structure first (the zod schema), then the semantic rules; every
+// problem of the file is collected and reported at once, each with its place.
+import type { z } from 'zod';
+import { ModelError, type ModelProblem } from '../errors.js';
+import { broadcastOf, contains, formatCidr, formatIPv4, networkOf, parseCidr, parseIPv4 } from '../plan/ipv4.js';
+import { formatPath, type LoadedText, type PathSegment } from './load.js';
+import {
+  ALIAS_LABEL,
+  IFNAME,
+  TABLE_NAME,
+  modelSchema,
+  type RawLinkFields,
+  type RawModel,
+  type RawRoute,
+  type RawRule,
+} from './schema.js';
+import { suggest } from './suggest.js';
+import type { Model, ModelAddress, ModelExpectation, ModelLink, ModelRoute, ModelRule, ModelTable, Path } from './types.js';
+
+/** Tables every system has; never declared by a model, always referable by name. */
+export const RESERVED_TABLES: ReadonlyMap<string, number> = new Map([
+  ['unspec', 0],
+  ['default', 253],
+  ['main', 254],
+  ['local', 255],
+]);
+
+/** Priorities the kernel's own rules use (local 0, main 32766, default 32767). */
+const RESERVED_PRIORITIES = new Set([0, 32766, 32767]);
+
+export const DEFAULT_EGRESS_METRIC = 1;
+export const DEFAULT_FALLBACK_METRIC = 100;
+
+/** Validate a parsed model; throws ModelError listing every problem. */
+export function validateModel(loaded: LoadedText): Model {
+  if (loaded.problems.length > 0) throw new ModelError(loaded.problems);
+  const problems: ModelProblem[] = [];
+  const report = (path: Path, message: string, at: 'key' | 'value' = 'value'): void => {
+    problems.push({ ref: loaded.locate(path, at), path: formatPath(path), message });
+  };
+
+  if (loaded.data === null || loaded.data === undefined) {
+    report([], 'the model is empty: it needs at least `host:` and `interfaces:`');
+    throw new ModelError(problems);
+  }
+  const parsed = modelSchema.safeParse(loaded.data, { reportInput: true });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) structuralProblem(issue, report);
+    throw new ModelError(problems);
+  }
+  const model = checkSemantics(parsed.data, loaded, report);
+  if (problems.length > 0) throw new ModelError(problems);
+  return model;
+}
+
+type Report = (path: Path, message: string, at?: 'key' | 'value') => void;
+
+function structuralProblem(issue: z.core.$ZodIssue, report: Report): void {
+  const path = issue.path as PathSegment[];
+  const input = (issue as { input?: unknown }).input;
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const known = knownKeysAt(path);
+      for (const key of issue.keys) {
+        const hint = suggest(key, known);
+        report([...path, key], `unknown key \`${key}\`` + (hint ? `; did you mean \`${hint}\`?` : known.length ? ` (known keys: ${known.join(', ')})` : ''), 'key');
+      }
+      return;
+    }
+    case 'invalid_type': {
+      if (input === undefined) {
+        report(path, `\`${String(path[path.length - 1] ?? 'value')}\` is required (${describeExpected(issue.expected)})`);
+      } else {
+        const hint = issue.expected === 'boolean' && typeof input === 'string' && /^(yes|no|on|off|y|n)$/i.test(input) ? ' (write true or false)' : '';
+        report(path, `expected ${describeExpected(issue.expected)}, got ${describeValue(input)}${hint}`);
+      }
+      return;
+    }
+    case 'too_small':
+      report(path, `${describeValue(input)} is too small: at least ${String(issue.minimum)}`);
+      return;
+    case 'too_big':
+      report(path, `${describeValue(input)} is too large: at most ${String(issue.maximum)}`);
+      return;
+    case 'invalid_union': {
+      const firstCustom = issue.errors.flat().find((e) => e.code === 'invalid_format' || e.code === 'custom' || e.code === 'too_small' || e.code === 'too_big');
+      report(path, `${describeValue(input)} ${firstCustom ? stripValuePrefix(firstCustom.message) : 'is not valid here'}`);
+      return;
+    }
+    case 'invalid_value':
+      report(path, `${describeValue(input)} is not one of ${issue.values.map((v) => String(v)).join(', ')}`);
+      return;
+    default:
+      report(path, `${describeValue(input)} ${stripValuePrefix(issue.message)}`);
+  }
+}
+
+function stripValuePrefix(m: string): string {
+  return m.replace(/^Invalid input:?\s*/i, '');
+}
+
+function describeExpected(expected: string): string {
+  if (expected === 'int' || expected === 'number') return 'a whole number';
+  if (expected === 'record' || expected === 'object') return 'a mapping (key: value)';
+  if (expected === 'array') return 'a list';
+  return `a ${expected}`;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') {
+    const shown = v.length > 60 ? v.slice(0, 57) + '...' : v;
+    return JSON.stringify(shown);
+  }
+  return String(v);
+}
+
+/** The keys the schema allows at a path, for suggestions. */
+function knownKeysAt(path: readonly PathSegment[]): string[] {
+  let s: unknown = modelSchema;
+  const unwrap = (x: unknown): unknown => {
+    let cur = x as { _zod?: { def?: { type?: string; innerType?: unknown } } };
+    while (cur?._zod?.def && (cur._zod.def.type === 'optional' || cur._zod.def.type === 'default' || cur._zod.def.type === 'nullable')) {
+      cur = cur._zod.def.innerType as typeof cur;
+    }
+    return cur;
+  };
+  for (const seg of path) {
+    const def = (unwrap(s) as { _zod: { def: Record<string, unknown> } })._zod.def;
+    if (def.type === 'object') s = (def.shape as Record<string, unknown>)[String(seg)];
+    else if (def.type === 'record') s = def.valueType;
+    else if (def.type === 'array') s = def.element;
+    else return [];
+    if (s === undefined) return [];
+  }
+  const def = (unwrap(s) as { _zod: { def: Record<string, unknown> } })._zod.def;
+  return def.type === 'object' ? Object.keys(def.shape as Record<string, unknown>).filter((k) => k !== '$schema') : [];
+}
+
+// ---------------------------------------------------------------------------
+// Semantic rules
+
+function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Model {
+  const tables = collectTables(raw, report);
+  const tableNames = new Map(tables.map((t) => [t.name, t]));
+  const links = collectLinks(raw, report);
+  const linkByName = new Map(links.map((l) => [l.name, l]));
+
+  // Addresses: once per host, host addresses, not the network or broadcast address.
+  const seen = new Map<number, Path>();
+  for (const link of links) {
+    for (const a of link.addresses) {
+      const prev = seen.get(a.address);
+      if (prev) report(a.path, `${formatIPv4(a.address)} is configured twice (also at ${formatPath(prev)})`);
+      else seen.set(a.address, a.path);
+      if (a.prefix === 0) report(a.path, `/0 is not a host address prefix`);
+      else if (a.prefix <= 30 && a.address === networkOf(a.address, a.prefix)) {
+        report(a.path, `${formatIPv4(a.address)} is the network address of ${formatCidr(a.address, a.prefix)}, not a host address`);
+      } else if (a.prefix <= 30 && a.address === broadcastOf(a.address, a.prefix)) {
+        report(a.path, `${formatIPv4(a.address)} is the broadcast address of ${formatCidr(a.address, a.prefix)}, not a host address`);
+      }
+    }
+  }
+  const hostHas = (addr: number): boolean => seen.has(addr);
+
+  const resolveTable = (ref: string | number | undefined, path: Path, forRule: boolean): string => {
+    if (ref === undefined) return 'main';
+    if (typeof ref === 'number') {
+      for (const [name, id] of RESERVED_TABLES) if (id === ref && (forRule || name === 'main')) return name;
+      const t = tables.find((x) => x.id === ref);
+      if (t) return t.name;
+      report(path, `table ${ref} is not declared under \`tables:\``);
+      return 'main';
+    }
+    if (ref === 'main' || (forRule && (ref === 'local' || ref === 'default'))) return ref;
+    if (tableNames.has(ref)) return ref;
+    const hint = suggest(ref, [...tableNames.keys(), 'main']);
+    report(path, `table \`${ref}\` is not declared under \`tables:\`` + (hint ? `; did you mean \`${hint}\`?` : ''));
+    return 'main';
+  };
+
+  const routes: ModelRoute[] = [];
+  const convertRoute = (r: RawRoute | (Omit<RawRoute, 'dev'> & { dev?: string }), dev: string, path: Path, tableOverride?: string): ModelRoute | undefined => {
+    const to = parseTarget(r.to);
+    if (!to) return undefined;
+    if (!to.isDefault && to.address !== networkOf(to.address, to.prefix)) {
+      report([...path, 'to'], `${r.to} has host bits set; the network is ${formatCidr(to.address, to.prefix)}`);
+    }
+    if (r.from !== undefined && r.src !== undefined) report([...path, 'src'], 'give the source once: `from` and `src` mean the same');
+    const srcText = r.src ?? r.from;
+    const src = srcText === undefined ? undefined : parseIPv4(srcText);
+    if (src !== undefined && !hostHas(src)) {
+      report([...path, r.src !== undefined ? 'src' : 'from'], `source ${srcText} is not an address configured on this host (the kernel refuses it: Invalid prefsrc address)`);
+    }
+    const link = linkByName.get(dev);
+    const via = r.via === undefined ? undefined : parseIPv4(r.via);
+    if (via !== undefined && link && !r['on-link'] && !link.addresses.some((a) => a.prefix < 32 && contains(a.address, a.prefix, via))) {
+      report([...path, 'via'], `gateway ${r.via} is not inside a subnet of ${dev}; add it there or set \`on-link: true\``);
+    }
+    const route: ModelRoute = {
+      to,
+      dev,
+      metric: r.metric ?? 0,
+      table: tableOverride ?? resolveTable(r.table, [...path, 'table'], false),
+      onlink: r['on-link'] ?? false,
+      path,
+    };
+    if (via !== undefined) route.via = via;
+    if (src !== undefined) route.src = src;
+    if (r.scope) route.scope = r.scope;
+    if (r.proto) route.proto = r.proto;
+    return route;
+  };
+
+  for (const link of links) {
+    const rawLink = rawLinkOf(raw, link);
+    const base = link.path;
+    if (rawLink.gateway !== undefined) {
+      const gw = parseIPv4(rawLink.gateway)!;
+      if (!link.addresses.some((a) => a.prefix < 32 && contains(a.address, a.prefix, gw))) {
+        report([...base, 'gateway'], `gateway ${rawLink.gateway} is not inside a subnet of ${link.name} (${subnetsOf(link) || 'it has no addresses'})`);
+      }
+      if (hostHas(gw)) report([...base, 'gateway'], `gateway ${rawLink.gateway} is an address of this host`);
+      link.gateway = gw;
+    }
+    (rawLink.routes ?? []).forEach((r, i) => {
+      const route = convertRoute(r, link.name, [...base, 'routes', i]);
+      if (route) link.routes.push(route);
+    });
+    (rawLink['routing-policy'] ?? []).forEach((r, i) => {
+      const rule = convertRule(r, link.name, [...base, 'routing-policy', i], resolveTable, report);
+      if (rule) link.rules.push(rule);
+    });
+    if (rawLink.egress) checkEgress(link, rawLink.egress, [...base, 'egress'], report);
+    const sr = rawLink['source-routing'];
+    if (sr) {
+      const p = [...base, 'source-routing'];
+      const table = resolveTable(sr.table, [...p, 'table'], false);
+      if (table === 'main' && (sr.table === 'main' || sr.table === 254)) report([...p, 'table'], 'per-source routing needs a table of its own, not `main`');
+      const srRoutes: ModelRoute[] = [];
+      (sr.routes ?? []).forEach((r, i) => {
+        const route = convertRoute({ ...r }, link.name, [...p, 'routes', i], table);
+        if (route) srRoutes.push(route);
+      });
+      let gateway: number | undefined;
+      if (sr.gateway !== undefined) {
+        gateway = parseIPv4(sr.gateway)!;
+        if (!link.addresses.some((a) => a.prefix < 32 && contains(a.address, a.prefix, gateway!))) {
+          report([...p, 'gateway'], `gateway ${sr.gateway} is not inside a subnet of ${link.name} (${subnetsOf(link) || 'it has no addresses'})`);
+        }
+      }
+      if (link.addresses.length === 0) report(p, `${link.name} has no addresses to route by source`);
+      link.sourceRouting = { table, routes: srRoutes, path: p };
+      if (gateway !== undefined) link.sourceRouting.gateway = gateway;
+      if (sr.priority !== undefined) link.sourceRouting.priority = sr.priority;
+    }
+  }
+
+  (raw.routes ?? []).forEach((r, i) => {
+    const path = ['routes', i];
+    const dev = r.dev;
+    if (!linkByName.has(dev)) {
+      const isAlias = ALIAS_LABEL.exec(dev);
+      const hint = isAlias ? `; \`${dev}\` is an alias label, routes go on its device \`${isAlias[1]}\`` : suggestText(dev, [...linkByName.keys()]);
+      report([...path, 'dev'], `device \`${dev}\` is not an interface of this model${hint}`);
+      return;
+    }
+    const route = convertRoute(r, dev, path);
+    if (route) routes.push(route);
+  });
+
+  checkRouteCollisions(links, routes, report);
+  checkPriorities(links, report);
+
+  const expect = (raw.expect ?? []).map((e, i): ModelExpectation => {
+    const path = ['expect', i];
+    const x: ModelExpectation = { to: parseIPv4(e.to)!, down: [], path };
+    if (e.from !== undefined) x.from = parseIPv4(e.from)!;
+    (e.down ?? []).forEach((d, j) => {
+      const a = parseIPv4(d)!;
+      if (!hostHas(a)) report([...path, 'down', j], `${d} is not an address of this host, so it cannot be taken away`);
+      x.down.push(a);
+    });
+    if (e.dev !== undefined) {
+      if (!linkByName.has(e.dev)) report([...path, 'dev'], `device \`${e.dev}\` is not an interface of this model${suggestText(e.dev, [...linkByName.keys()])}`);
+      x.dev = e.dev;
+    }
+    if (e.via !== undefined) x.via = parseIPv4(e.via)!;
+    if (e.src !== undefined) x.src = parseIPv4(e.src)!;
+    if (e.table !== undefined) {
+      if (!tableNames.has(e.table) && !RESERVED_TABLES.has(e.table)) report([...path, 'table'], `table \`${e.table}\` is not declared under \`tables:\``);
+      x.table = e.table;
+    }
+    return x;
+  });
+
+  return { host: raw.host, source: loaded.file, links, routes, tables, expect, locate: (p) => loaded.locate(p) };
+}
+
+function rawLinkOf(raw: RawModel, link: ModelLink): RawLinkFields {
+  const [root, a, b, c] = link.path as [string, string, string?, string?];
+  if (root === 'vlans') return raw.vlans![a]!;
+  const iface = raw.interfaces[a]!;
+  if (b === 'vlans' && c !== undefined) return iface.vlans![c]!;
+  return iface;
+}
+
+function suggestText(word: string, candidates: string[]): string {
+  const hint = suggest(word, candidates);
+  return hint ? `; did you mean \`${hint}\`?` : '';
+}
+
+function subnetsOf(link: ModelLink): string {
+  return [...new Set(link.addresses.filter((a) => a.prefix < 32).map((a) => formatCidr(a.address, a.prefix)))].join(', ');
+}
+
+function parseTarget(text: string): ModelRoute['to'] | undefined {
+  if (text === 'default') return { address: 0, prefix: 0, isDefault: true };
+  const c = parseCidr(text, true);
+  return c ? { address: c.address, prefix: c.prefix, isDefault: c.prefix === 0 } : undefined;
+}
+
+function collectTables(raw: RawModel, report: Report): ModelTable[] {
+  const out: ModelTable[] = [];
+  const ids = new Map<number, string>();
+  for (const [name, value] of Object.entries(raw.tables ?? {})) {
+    const path = ['tables', name];
+    if (RESERVED_TABLES.has(name)) {
+      report(path, `\`${name}\` is a reserved table (${RESERVED_TABLES.get(name)} ${name}); refer to it without declaring it`, 'key');
+      continue;
+    }
+    if (!TABLE_NAME.test(name)) {
+      report(path, `${JSON.stringify(name)} is not a table name \`ip\` accepts (a letter first, then letters, digits, _ . -; at most 64)`, 'key');
+      continue;
+    }
+    const t: ModelTable = { name, path };
+    if (value !== 'auto') {
+      if (value === 253 || value === 254 || value === 255) {
+        report(path, `table number ${value} is reserved (${[...RESERVED_TABLES].find(([, id]) => id === value)![0]})`);
+        continue;
+      }
+      const other = ids.get(value);
+      if (other !== undefined) report(path, `table number ${value} is taken by \`${other}\` already`);
+      ids.set(value, name);
+      t.id = value;
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+function collectLinks(raw: RawModel, report: Report): ModelLink[] {
+  const physical: ModelLink[] = [];
+  const vlans: ModelLink[] = [];
+  const names = new Map<string, Path>();
+  const claim = (name: string, path: Path): boolean => {
+    const prev = names.get(name);
+    if (prev) {
+      report(path, `interface \`${name}\` is defined twice (also at ${formatPath(prev)})`, 'key');
+      return false;
+    }
+    names.set(name, path);
+    return true;
+  };
+
+  for (const [name, iface] of Object.entries(raw.interfaces)) {
+    const path = ['interfaces', name];
+    if (!checkIfName(name, path, report)) continue;
+    if (/\.\d+$/.test(name) && !raw.vlans?.[name]) {
+      // `eth0.10` under interfaces: a VLAN spelled by name; its parent must exist.
+      const dot = name.lastIndexOf('.');
+      const parent = name.slice(0, dot);
+      const id = Number(name.slice(dot + 1));
+      if (!raw.interfaces[parent]) {
+        report(path, `VLAN \`${name}\` needs its parent interface \`${parent}\` under \`interfaces:\``, 'key');
+        continue;
+      }
+      if (!checkVlanId(id, path, report)) continue;
+      if (iface.vlans) report([...path, 'vlans'], 'a VLAN cannot carry VLANs of its own');
+      if (claim(name, path)) vlans.push(newLink(name, 'vlan', iface, path, report, parent, id));
+      continue;
+    }
+    if (claim(name, path)) physical.push(newLink(name, 'ethernet', iface, path, report));
+    for (const [idText, v] of Object.entries(iface.vlans ?? {})) {
+      const vpath = [...path, 'vlans', idText];
+      const id = /^\d+$/.test(idText) ? Number(idText) : NaN;
+      if (!checkVlanId(id, vpath, report, idText)) continue;
+      const vname = `${name}.${id}`;
+      if (!checkIfName(vname, vpath, report)) continue;
+      if (claim(vname, vpath)) vlans.push(newLink(vname, 'vlan', v, vpath, report, name, id));
+    }
+  }
+  for (const [name, v] of Object.entries(raw.vlans ?? {})) {
+    const path = ['vlans', name];
+    if (!checkIfName(name, path, report)) continue;
+    if (!raw.interfaces[v.link] || /\.\d+$/.test(v.link)) {
+      report([...path, 'link'], `VLAN \`${name}\` names parent \`${v.link}\`, which is not an interface under \`interfaces:\`${suggestText(v.link, Object.keys(raw.interfaces))}`);
+      continue;
+    }
+    if (!checkVlanId(v.id, [...path, 'id'], report)) continue;
+    if (claim(name, path)) vlans.push(newLink(name, 'vlan', v, path, report, v.link, v.id));
+  }
+  // The same (parent, id) twice would be two names for one device.
+  const byParentId = new Map<string, string>();
+  for (const l of vlans) {
+    const key = `${l.parent}/${l.vlanId}`;
+    const other = byParentId.get(key);
+    if (other) report(l.path, `VLAN ${l.vlanId} on ${l.parent} is defined twice (\`${other}\` and \`${l.name}\`)`, 'key');
+    byParentId.set(key, l.name);
+  }
+  return [...physical, ...vlans];
+}
+
+function checkVlanId(id: number, path: Path, report: Report, shown?: string): boolean {
+  if (!Number.isInteger(id) || id < 1 || id > 4094) {
+    report(path, `VLAN id ${shown ?? String(id)} is not a whole number from 1 to 4094`, shown !== undefined ? 'key' : 'value');
+    return false;
+  }
+  return true;
+}
+
+function checkIfName(name: string, path: Path, report: Report): boolean {
+  if (name === '.' || name === '..') {
+    report(path, `\`${name}\` is not an interface name`, 'key');
+    return false;
+  }
+  if (name.length > 15) {
+    report(path, `interface name ${JSON.stringify(name)} is ${name.length} characters; Linux allows at most 15`, 'key');
+    return false;
+  }
+  if (!IFNAME.test(name)) {
+    const why = /[:]/.test(name)
+      ? ' (`:` marks an alias label: put it under the interface\'s `aliases:`)'
+      : ' (letters, digits, _ . - only; no /, whitespace or shell characters)';
+    report(path, `${JSON.stringify(name)} is not an interface name Linux and the shell accept${why}`, 'key');
+    return false;
+  }
+  return true;
+}
+
+function newLink(name: string, kind: 'ethernet' | 'vlan', raw: RawLinkFields, path: Path, report: Report, parent?: string, vlanId?: number): ModelLink {
+  const link: ModelLink = { name, kind, onBoot: raw['on-boot'] ?? true, addresses: [], routes: [], rules: [], path };
+  if (parent !== undefined) link.parent = parent;
+  if (vlanId !== undefined) link.vlanId = vlanId;
+  if (raw.mtu !== undefined) link.mtu = raw.mtu;
+  if (raw.mac !== undefined) link.mac = raw.mac.toLowerCase();
+  (raw.addresses ?? []).forEach((text, i) => {
+    const c = parseCidr(text)!;
+    link.addresses.push({ address: c.address, prefix: c.prefix, onParent: true, path: [...path, 'addresses', i] });
+  });
+  for (const [label, a] of Object.entries(raw.aliases ?? {}).sort(([x], [y]) => compareLabels(x, y))) {
+    const apath = [...path, 'aliases', label];
+    const m = ALIAS_LABEL.exec(label);
+    if (!m) {
+      report(apath, `alias label ${JSON.stringify(label)} is not \`${name}:N\` (N: letters, digits, _)`, 'key');
+      continue;
+    }
+    if (m[1] !== name) {
+      report(apath, `alias \`${label}\` is under \`${name}\`; its label must start with \`${name}:\``, 'key');
+      continue;
+    }
+    if (label.length > 15) {
+      report(apath, `alias label \`${label}\` is ${label.length} characters; Linux allows at most 15`, 'key');
+      continue;
+    }
+    const c = parseCidr(a.address, true)!;
+    link.addresses.push({ address: c.address, prefix: c.prefix, label, onParent: a['on-parent'] ?? true, path: [...apath, 'address'] });
+  }
+  return link;
+}
+
+/** `eth0:2` before `eth0:10`: numeric tags in numeric order, then the rest by code point. */
+export function compareLabels(a: string, b: string): number {
+  const ta = a.slice(a.indexOf(':') + 1);
+  const tb = b.slice(b.indexOf(':') + 1);
+  const na = /^\d+$/.test(ta);
+  const nb = /^\d+$/.test(tb);
+  if (na && nb) return Number(ta) - Number(tb) || (ta < tb ? -1 : ta > tb ? 1 : 0);
+  if (na !== nb) return na ? -1 : 1;
+  return ta < tb ? -1 : ta > tb ? 1 : 0;
+}
+
+function convertRule(r: RawRule, dev: string, path: Path, resolveTable: (ref: string | number | undefined, path: Path, forRule: boolean) => string, report: Report): ModelRule | undefined {
+  const rule: ModelRule = { table: resolveTable(r.table, [...path, 'table'], true), dev, path };
+  for (const key of ['from', 'to'] as const) {
+    const text = r[key];
+    if (text === undefined) continue;
+    const c = parseCidr(text, true)!;
+    if (c.address !== networkOf(c.address, c.prefix)) {
+      report([...path, key], `${text} has host bits set; the network is ${formatCidr(c.address, c.prefix)}`);
+    }
+    rule[key] = { address: networkOf(c.address, c.prefix), prefix: c.prefix };
+  }
+  if (r.priority !== undefined) rule.priority = r.priority;
+  return rule;
+}
+
+function checkEgress(link: ModelLink, raw: NonNullable<RawLinkFields['egress']>, path: Path, report: Report): void {
+  const prefer = parseIPv4(raw.prefer)!;
+  const own = link.addresses.filter((a) => a.label === undefined);
+  const vip = link.addresses.find((a) => a.address === prefer);
+  const egress = {
+    prefer,
+    metric: raw.metric ?? DEFAULT_EGRESS_METRIC,
+    fallbackMetric: raw['fallback-metric'] ?? DEFAULT_FALLBACK_METRIC,
+    path,
+  };
+  if (!vip) {
+    report([...path, 'prefer'], `${raw.prefer} is not an address of ${link.name}: add it under \`aliases:\` (for a VIP) or \`addresses:\``);
+    return;
+  }
+  if (own.length === 0) {
+    report(path, `${link.name} has no address of its own to fall back to`);
+    return;
+  }
+  if (own[0]!.address === prefer) {
+    report([...path, 'prefer'], `${raw.prefer} is already ${link.name}'s primary address; prefer a VIP or secondary address`);
+    return;
+  }
+  const subnet = egressSubnet(link, prefer);
+  if (!subnet) {
+    report([...path, 'prefer'], `${raw.prefer} is not inside a subnet of ${link.name} (${subnetsOf(link) || 'none'}), so there is no connected subnet to prefer it in`);
+    return;
+  }
+  if (subnet.prefix > 30) {
+    report([...path, 'prefer'], `the subnet ${formatCidr(subnet.address, subnet.prefix)} is /${subnet.prefix}; the egress split needs /30 or shorter`);
+    return;
+  }
+  if (egress.metric >= egress.fallbackMetric) {
+    report([...path, 'metric'], `the preferred metric ${egress.metric} must be lower than the fallback metric ${egress.fallbackMetric}`);
+    return;
+  }
+  link.egress = egress;
+}
+
+/**
+ * The connected subnet the VIP egress recipe splits: the subnet of the link's own
+ * addresses that holds the VIP (a /32 VIP uses its interface's subnet), else the VIP's own.
+ */
+export function egressSubnet(link: Pick<ModelLink, 'addresses'>, prefer: number): { address: number; prefix: number } | undefined {
+  const own = link.addresses.find((a) => a.label === undefined && a.prefix < 32 && contains(a.address, a.prefix, prefer));
+  if (own) return { address: networkOf(own.address, own.prefix), prefix: own.prefix };
+  const any = link.addresses.find((a) => a.prefix < 32 && contains(a.address, a.prefix, prefer));
+  return any ? { address: networkOf(any.address, any.prefix), prefix: any.prefix } : undefined;
+}
+
+/** The kernel refuses a second route with the same table, destination and metric (File exists). */
+function checkRouteCollisions(links: ModelLink[], topRoutes: ModelRoute[], report: Report): void {
+  const seen = new Map<string, Path>();
+  const connected = new Set<string>();
+  const claim = (table: string, to: string, metric: number, path: Path): void => {
+    const key = `${table} ${to} ${metric}`;
+    const prev = seen.get(key);
+    if (prev) {
+      report(path, `route to ${to} with metric ${metric} in table ${table} is there already (${formatPath(prev)}); the kernel refuses the second (File exists)`);
+    } else seen.set(key, path);
+  };
+  for (const link of links) {
+    // The kernel's own connected route (metric 0, main) for each subnet.
+    for (const a of link.addresses) if (a.prefix < 32) connected.add(formatCidr(a.address, a.prefix));
+  }
+  for (const link of links) {
+    if (link.gateway !== undefined && !link.egress) claim('main', 'default', 0, [...link.path, 'gateway']);
+    if (link.egress && link.gateway !== undefined) {
+      claim('main', 'default', link.egress.fallbackMetric, [...link.path, 'egress']);
+      claim('main', 'default', link.egress.metric, [...link.path, 'egress']);
+    }
+    for (const r of [...link.routes, ...(link.sourceRouting?.routes ?? [])]) {
+      const to = r.to.isDefault ? 'default' : formatCidr(r.to.address, r.to.prefix);
+      if (r.table === 'main' && r.metric === 0 && connected.has(to)) {
+        report(r.path, `${to} with metric 0 in table main is the kernel's own connected route; give it a metric`);
+        continue;
+      }
+      claim(r.table, to, r.metric, r.path);
+    }
+    if (link.sourceRouting?.gateway !== undefined) claim(link.sourceRouting.table, 'default', 0, [...link.sourceRouting.path, 'gateway']);
+  }
+  for (const r of topRoutes) claim(r.table, r.to.isDefault ? 'default' : formatCidr(r.to.address, r.to.prefix), r.metric, r.path);
+}
+
+function checkPriorities(links: ModelLink[], report: Report): void {
+  const seen = new Map<number, Path>();
+  const claim = (p: number, path: Path): void => {
+    if (RESERVED_PRIORITIES.has(p)) {
+      report(path, `priority ${p} is the kernel's own (0 local, 32766 main, 32767 default)`);
+      return;
+    }
+    const prev = seen.get(p);
+    if (prev) report(path, `priority ${p} is used twice (also at ${formatPath(prev)}); rules need distinct priorities to have an order`);
+    else seen.set(p, path);
+  };
+  for (const link of links) {
+    for (const r of link.rules) if (r.priority !== undefined) claim(r.priority, [...r.path, 'priority']);
+    const sr = link.sourceRouting;
+    if (sr?.priority !== undefined) {
+      link.addresses.forEach((_, i) => claim(sr.priority! + i, [...sr.path, 'priority']));
+    }
+  }
+}
+
+export type { ModelAddress };

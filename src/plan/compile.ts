@@ -1,0 +1,211 @@
+// Model -> Plan. The two egress recipes expand here, once, for every back-end:
+//  - VIP egress: prefer the VIP as source, fall back to the primary (scenario A);
+//  - per-source routing: each interface's addresses route through its own table (scenario B).
+import type { Model, ModelLink, ModelRoute } from '../model/types.js';
+import { RESERVED_TABLES, egressSubnet } from '../model/validate.js';
+import { contains, formatCidr, formatIPv4, splitHalves } from './ipv4.js';
+import type { Expectation, Plan, PlanAddress, PlanLink, PlanRoute, PlanRule, PlanTable } from './types.js';
+import { formatPath } from '../model/load.js';
+
+/** First number tried for a table declared `auto`. */
+export const AUTO_TABLE_START = 100;
+/** First priority given to a rule that names none. */
+export const AUTO_PRIORITY_START = 1000;
+
+/** Compile a validated model into the distro-neutral Plan. Pure and deterministic. */
+export function compilePlan(model: Model): Plan {
+  const links = model.links.map(planLink);
+  const addresses = planAddresses(model.links);
+  const tables = allocateTables(model);
+  const routes: PlanRoute[] = [];
+  for (const link of model.links) routes.push(...linkRoutes(link));
+  routes.push(...model.routes.map((r) => planRoute(r, 'static')));
+  const rules = planRules(model.links);
+  return {
+    host: model.host,
+    source: model.source,
+    links,
+    addresses,
+    routes,
+    rules,
+    tables,
+    removeGlobalGateway: routes.some((r) => r.table === 'main' && r.to === 'default'),
+    expectations: model.expect.map((e): Expectation => {
+      const x: Expectation = { to: formatIPv4(e.to), down: e.down.map(formatIPv4), ref: model.locate(e.path), path: formatPath(e.path) };
+      if (e.from !== undefined) x.from = formatIPv4(e.from);
+      if (e.dev !== undefined) x.dev = e.dev;
+      if (e.via !== undefined) x.via = formatIPv4(e.via);
+      if (e.src !== undefined) x.src = formatIPv4(e.src);
+      if (e.table !== undefined) x.table = e.table;
+      return x;
+    }),
+  };
+}
+
+function planLink(l: ModelLink): PlanLink {
+  const link: PlanLink = { name: l.name, kind: l.kind, onBoot: l.onBoot };
+  if (l.parent !== undefined) link.parent = l.parent;
+  if (l.vlanId !== undefined) link.vlanId = l.vlanId;
+  if (l.mtu !== undefined) link.mtu = l.mtu;
+  if (l.mac !== undefined) link.mac = l.mac;
+  return link;
+}
+
+/** The kernel marks an address secondary when one before it on the device has the same subnet and prefix. */
+function planAddresses(links: ModelLink[]): PlanAddress[] {
+  const out: PlanAddress[] = [];
+  for (const link of links) {
+    link.addresses.forEach((a, i) => {
+      const secondary = link.addresses.slice(0, i).some((b) => b.prefix === a.prefix && contains(b.address, b.prefix, a.address));
+      const pa: PlanAddress = { address: formatIPv4(a.address), prefix: a.prefix, device: link.name, onParent: a.onParent, secondary };
+      if (a.label !== undefined) pa.label = a.label;
+      out.push(pa);
+    });
+  }
+  return out;
+}
+
+/** Declared numbers stay; `auto` tables take the lowest free numbers from AUTO_TABLE_START, in model order. */
+function allocateTables(model: Model): PlanTable[] {
+  const used = new Set<number>([...RESERVED_TABLES.values()]);
+  for (const t of model.tables) if (t.id !== undefined) used.add(t.id);
+  let next = AUTO_TABLE_START;
+  const out = model.tables.map((t): PlanTable => {
+    if (t.id !== undefined) return { name: t.name, id: t.id };
+    while (used.has(next)) next++;
+    used.add(next);
+    return { name: t.name, id: next };
+  });
+  return out.sort((a, b) => a.id - b.id);
+}
+
+function planRoute(r: ModelRoute, origin: PlanRoute['origin']): PlanRoute {
+  const route: PlanRoute = {
+    to: r.to.isDefault ? 'default' : formatCidr(r.to.address, r.to.prefix),
+    dev: r.dev,
+    metric: r.metric,
+    table: r.table,
+    origin,
+  };
+  if (r.via !== undefined) route.via = formatIPv4(r.via);
+  if (r.src !== undefined) route.src = formatIPv4(r.src);
+  if (r.scope !== undefined) route.scope = r.scope;
+  if (r.proto !== undefined) route.proto = r.proto;
+  if (r.onlink) route.onlink = true;
+  return route;
+}
+
+/** A link's routes in the order they must be added. */
+function linkRoutes(link: ModelLink): PlanRoute[] {
+  const out: PlanRoute[] = [];
+  if (link.egress) out.push(...egressRoutes(link));
+  else if (link.gateway !== undefined) {
+    out.push({ to: 'default', via: formatIPv4(link.gateway), dev: link.name, metric: 0, table: 'main', origin: 'gateway' });
+  }
+  out.push(...link.routes.map((r) => planRoute(r, 'static')));
+  if (link.sourceRouting) out.push(...sourceTableRoutes(link));
+  return out;
+}
+
+/**
+ * The VIP egress recipe (scenario A): the primary-address default at the fallback metric;
+ * the connected subnet split into two halves with `src VIP` (longer prefixes beat the
+ * kernel's own connected route, so on-link peers see the VIP too); the default with
+ * `src VIP` at the preferred metric. The link's gateway becomes these routes and nothing
+ * else, so no distro turns it into a metric-0 default without `src`. When the VIP goes,
+ * the kernel drops the routes that name it and the fallback remains.
+ */
+function egressRoutes(link: ModelLink): PlanRoute[] {
+  const eg = link.egress!;
+  const subnet = egressSubnet(link, eg.prefer)!;
+  const own = link.addresses.filter((a) => a.label === undefined);
+  const gw = link.gateway;
+  const primary =
+    (gw !== undefined ? own.find((a) => a.prefix < 32 && contains(a.address, a.prefix, gw)) : undefined) ??
+    own.find((a) => a.prefix < 32 && contains(a.address, a.prefix, subnet.address)) ??
+    own[0]!;
+  const vip = formatIPv4(eg.prefer);
+  const out: PlanRoute[] = [];
+  if (gw !== undefined) {
+    out.push({ to: 'default', via: formatIPv4(gw), dev: link.name, src: formatIPv4(primary.address), metric: eg.fallbackMetric, table: 'main', origin: 'egress-fallback' });
+  }
+  for (const half of splitHalves(subnet.address, subnet.prefix)) {
+    out.push({
+      to: formatCidr(half.address, half.prefix),
+      dev: link.name,
+      src: vip,
+      metric: eg.metric,
+      table: 'main',
+      scope: 'link',
+      proto: 'kernel',
+      origin: 'egress-split',
+    });
+  }
+  if (gw !== undefined) {
+    out.push({ to: 'default', via: formatIPv4(gw), dev: link.name, src: vip, metric: eg.metric, table: 'main', origin: 'egress-preferred' });
+  }
+  return out;
+}
+
+/**
+ * The per-source recipe (scenario B), table part: the link's connected subnets on its own
+ * device, its own default, and its own further routes, all inside its own table.
+ */
+function sourceTableRoutes(link: ModelLink): PlanRoute[] {
+  const sr = link.sourceRouting!;
+  const out: PlanRoute[] = [];
+  const subnets = new Set<string>();
+  for (const a of link.addresses) {
+    if (a.prefix >= 32) continue;
+    const net = formatCidr(a.address, a.prefix);
+    if (subnets.has(net)) continue;
+    subnets.add(net);
+    out.push({ to: net, dev: link.name, metric: 0, table: sr.table, scope: 'link', origin: 'source-table' });
+  }
+  if (sr.gateway !== undefined) {
+    out.push({ to: 'default', via: formatIPv4(sr.gateway), dev: link.name, metric: 0, table: sr.table, origin: 'source-table' });
+  }
+  out.push(...sr.routes.map((r) => planRoute(r, 'source-table')));
+  return out;
+}
+
+/**
+ * Rules: the model's own, and per-source `from ADDR table T` for every address of a
+ * link with its own table (aliases too). Rules without a priority take the lowest free
+ * numbers from AUTO_PRIORITY_START in model order, so the same model gives the same numbers.
+ */
+function planRules(links: ModelLink[]): PlanRule[] {
+  const pending: { rule: Omit<PlanRule, 'priority'>; priority: number | undefined }[] = [];
+  for (const link of links) {
+    for (const r of link.rules) {
+      const rule: Omit<PlanRule, 'priority'> = { table: r.table, dev: link.name, origin: 'static' };
+      if (r.from) rule.from = selector(r.from.address, r.from.prefix);
+      if (r.to) rule.to = selector(r.to.address, r.to.prefix);
+      pending.push({ rule, priority: r.priority });
+    }
+    const sr = link.sourceRouting;
+    if (sr) {
+      link.addresses.forEach((a, i) => {
+        pending.push({
+          rule: { from: formatIPv4(a.address), table: sr.table, dev: link.name, origin: 'source-table' },
+          priority: sr.priority === undefined ? undefined : sr.priority + i,
+        });
+      });
+    }
+  }
+  const used = new Set<number>(pending.flatMap((p) => (p.priority === undefined ? [] : [p.priority])));
+  let next = AUTO_PRIORITY_START;
+  const rules = pending.map(({ rule, priority }): PlanRule => {
+    if (priority === undefined) {
+      while (used.has(next) || next === 32766 || next === 32767) next++;
+      used.add(next);
+      priority = next;
+    }
+    return { priority, ...rule };
+  });
+  return rules.sort((a, b) => a.priority - b.priority);
+}
+
+function selector(address: number, prefix: number): string {
+  return prefix === 32 ? formatIPv4(address) : formatCidr(address, prefix);
+}

@@ -1,0 +1,118 @@
+// The Plan: the distro-neutral intermediate form every back-end renders and the simulator
+// evaluates. Everything here is already decided: the egress intents are expanded, table
+// numbers and rule priorities allocated, defaults filled in. Back-ends only spell it.
+import type { SourceRef } from '../errors.js';
+
+export interface Plan {
+  /** The model's `host:` name. */
+  host: string;
+  /** The model file's name as the user gave it relative to the working directory (headers). */
+  source: string;
+  /** Devices in bring-up order: physical links first (model order), then VLANs. */
+  links: PlanLink[];
+  /** Addresses in the order they are added; per device, the first of a subnet is primary. */
+  addresses: PlanAddress[];
+  /** Routes in the order they must be added (the order route files list them). */
+  routes: PlanRoute[];
+  /** Policy rules, sorted by priority. */
+  rules: PlanRule[];
+  /** User routing tables (never the reserved ones), sorted by id. */
+  tables: PlanTable[];
+  /** True when netgen manages the default route, so a distro-wide GATEWAY must go. */
+  removeGlobalGateway: boolean;
+  /** `expect:` entries of the model, checked by `netgen verify`. */
+  expectations: Expectation[];
+}
+
+export interface PlanLink {
+  /** Kernel device name: `eth0`, `eth0.10`. */
+  name: string;
+  kind: 'ethernet' | 'vlan';
+  /** VLANs only: the parent device. */
+  parent?: string;
+  /** VLANs only: 1..4094. */
+  vlanId?: number;
+  mtu?: number;
+  /** Lower-case colon form `b8:ca:3a:6d:fe:b0`. */
+  mac?: string;
+  /** Brought up at boot. */
+  onBoot: boolean;
+}
+
+export interface PlanAddress {
+  /** Dotted quad. */
+  address: string;
+  prefix: number;
+  /** The link it is configured on (never an alias label). */
+  device: string;
+  /** Alias label (`eth0:1`) for aliases/VIPs; absent for the device's own addresses. */
+  label?: string;
+  /**
+   * Brought up with its device at boot. Always true for a device's own addresses; for an
+   * alias, false means failover tooling brings it up later (RHEL `ONPARENT=no`).
+   */
+  onParent: boolean;
+  /** An earlier address on the same device already covers this subnet (kernel "secondary"). */
+  secondary: boolean;
+}
+
+export type RouteOrigin =
+  | 'static' // a route written in the model
+  | 'gateway' // an interface's plain `gateway:`
+  | 'egress-fallback' // VIP egress: the primary-address default with the fallback metric
+  | 'egress-split' // VIP egress: one half of the connected subnet with src VIP
+  | 'egress-preferred' // VIP egress: the default with src VIP and the preferred metric
+  | 'source-table'; // per-source routing: a route inside an interface's own table
+
+export interface PlanRoute {
+  /** `default` or a canonical network `a.b.c.d/n` (host bits cleared). */
+  to: string;
+  via?: string;
+  dev: string;
+  /** Preferred source address (`ip route ... src`). */
+  src?: string;
+  /** Always set; 0 is what `ip route add` uses when none is given. */
+  metric: number;
+  /** `main` or a user table's name (see Plan.tables for its number). */
+  table: string;
+  scope?: 'link' | 'host' | 'global';
+  /** Route protocol as written in the model or recipe (`kernel` for the egress split, as in the seed). */
+  proto?: string;
+  onlink?: boolean;
+  origin: RouteOrigin;
+}
+
+export interface PlanRule {
+  priority: number;
+  /** Selector: a dotted quad (single address) or `a.b.c.d/n`; absent means all. */
+  from?: string;
+  to?: string;
+  /** `main`, `default`, `local` or a user table's name. */
+  table: string;
+  /** The device whose files carry the rule (`rule-<dev>`, `rules_<dev>`). */
+  dev: string;
+  origin: 'static' | 'source-table';
+}
+
+export interface PlanTable {
+  name: string;
+  /** 1..252 or above 255; never 0, 253, 254, 255. */
+  id: number;
+}
+
+/** One expected answer of the route lookup (`expect:` in the model). */
+export interface Expectation {
+  /** Destination address. */
+  to: string;
+  from?: string;
+  /** Addresses taken away before asking (a VIP after failover). */
+  down: string[];
+  dev?: string;
+  via?: string;
+  src?: string;
+  table?: string;
+  /** Where the expectation is written, for messages. */
+  ref: SourceRef;
+  /** Its model path, e.g. `expect[2]`. */
+  path: string;
+}
