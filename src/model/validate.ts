@@ -45,7 +45,22 @@ export function validateModel(loaded: LoadedText): Model {
   }
   const parsed = modelSchema.safeParse(loaded.data, { reportInput: true });
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) structuralProblem(issue, report);
+    const issues = parsed.error.issues;
+    // A misspelt required key shows up twice (unknown `adress`, missing `address`): say it once.
+    const suggested = new Set<string>();
+    for (const issue of issues) {
+      if (issue.code !== 'unrecognized_keys') continue;
+      const known = knownKeysAt(issue.path as PathSegment[]);
+      for (const key of issue.keys) {
+        const hint = suggest(key, known);
+        if (hint) suggested.add(formatPath([...(issue.path as PathSegment[]), hint]));
+      }
+    }
+    for (const issue of issues) {
+      const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
+      if (missing && suggested.has(formatPath(issue.path as PathSegment[]))) continue;
+      structuralProblem(issue, report);
+    }
     throw new ModelError(problems);
   }
   const model = checkSemantics(parsed.data, loaded, report);

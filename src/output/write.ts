@@ -1,0 +1,286 @@
+// The only code that touches the target tree. Everything is rendered and merged first;
+// then every file is written beside its target and renamed into place, so a target is
+// always either as it was or complete. A failure part-way puts back what was renamed.
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync, chmodSync, realpathSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { NetgenError } from '../errors.js';
+import type { RenderedFile } from '../backends/types.js';
+import { isNetgenFile, mergeContent } from './merge.js';
+
+export interface Target {
+  /** `--root DIR`: the whole tree goes below DIR. */
+  root?: string;
+  /** `-o DIR`: the back-end's main directory. */
+  outDir?: string;
+}
+
+export interface Placed {
+  file: RenderedFile;
+  /** Absolute path the file goes to. */
+  abs: string;
+}
+
+export interface Placement {
+  placed: Placed[];
+  /** Files `-o` could not place (they live beside the main directory): not written. */
+  skipped: RenderedFile[];
+  /** The root the placed files are under (for listing and stale checks). */
+  root: string;
+}
+
+/**
+ * Map rendered files to disk paths. With `-o DIR`, files outside the back-end's main
+ * directory are written only when DIR ends in the canonical path (then DIR names the
+ * same tree `--root` would); otherwise they are reported as skipped.
+ */
+export function placeFiles(files: RenderedFile[], target: Target, mainDir: string): Placement {
+  if (target.root !== undefined) {
+    const root = resolve(target.root);
+    return { placed: files.map((file) => ({ file, abs: join(root, ...file.path.split('/')) })), skipped: [], root };
+  }
+  if (target.outDir === undefined) throw new NetgenError('usage', 'give -o DIR or --root DIR');
+  const out = resolve(target.outDir);
+  const canonical = sep + mainDir.split('/').join(sep);
+  if (out.endsWith(canonical)) {
+    const root = out.slice(0, out.length - canonical.length) || sep;
+    return { placed: files.map((file) => ({ file, abs: join(root, ...file.path.split('/')) })), skipped: [], root };
+  }
+  const placed: Placed[] = [];
+  const skipped: RenderedFile[] = [];
+  for (const file of files) {
+    if (file.path.startsWith(mainDir + '/')) placed.push({ file, abs: join(out, ...file.path.slice(mainDir.length + 1).split('/')) });
+    else skipped.push(file);
+  }
+  return { placed, skipped, root: out };
+}
+
+export type Action = 'create' | 'update' | 'unchanged';
+
+export interface Change {
+  abs: string;
+  /** The path as shown to the user (relative to the current directory). */
+  shown: string;
+  rel: string;
+  mode: number;
+  action: Action;
+  before: string | undefined;
+  after: string;
+  /** The existing file had no netgen header and netgen owns it whole. */
+  unmanaged: boolean;
+  /** The mode differs from what netgen wants (content may be unchanged). */
+  modeChanged: boolean;
+}
+
+/** Read what is there, merge, and decide per file. Reads only; refuses unsafe targets. */
+export function prepareChanges(placement: Placement, source: string, cwd: string = process.cwd()): Change[] {
+  const rootReal = safeRealpath(placement.root);
+  return placement.placed.map(({ file, abs }) => {
+    const shown = relative(cwd, abs) || abs;
+    checkPathInside(rootReal ?? placement.root, placement.root, abs, shown);
+    const existing = readExisting(abs, shown);
+    const after = mergeContent(file, existing?.text, source, shown);
+    const action: Action = existing === undefined ? 'create' : existing.text === after ? 'unchanged' : 'update';
+    return {
+      abs,
+      shown,
+      rel: file.path,
+      mode: file.mode,
+      action,
+      before: existing?.text,
+      after,
+      unmanaged: file.owner.kind === 'whole' && existing !== undefined && !isNetgenFile(existing.text),
+      modeChanged: existing !== undefined && (existing.mode & 0o777) !== file.mode,
+    };
+  });
+}
+
+function safeRealpath(p: string): string | undefined {
+  try {
+    return realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** No component between the root and the target may be a symlink: never follow one out of the tree. */
+function checkPathInside(rootReal: string, root: string, abs: string, shown: string): void {
+  const rel = relative(root, abs);
+  if (rel.startsWith('..') || rel === '') throw new NetgenError('internal', `${shown} is outside the target tree`);
+  let cur = rootReal;
+  for (const part of rel.split(sep)) {
+    cur = join(cur, part);
+    let st;
+    try {
+      st = lstatSync(cur);
+    } catch {
+      return; // does not exist yet: nothing below it can be a link
+    }
+    if (st.isSymbolicLink()) throw new NetgenError('io', `${shown}: ${cur} is a symbolic link; netgen does not follow links out of the target tree`);
+  }
+}
+
+function readExisting(abs: string, shown: string): { text: string; mode: number } | undefined {
+  let st;
+  try {
+    st = lstatSync(abs);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new NetgenError('io', `cannot read ${shown}: ${(err as Error).message}`);
+  }
+  if (st.isDirectory()) throw new NetgenError('io', `${shown} is a directory; netgen writes a file there`);
+  if (!st.isFile()) throw new NetgenError('io', `${shown} is not a regular file`);
+  try {
+    return { text: readFileSync(abs, 'utf8'), mode: st.mode };
+  } catch (err) {
+    throw new NetgenError('io', `cannot read ${shown}: ${(err as Error).message}`);
+  }
+}
+
+export interface CommitHooks {
+  /** Test hook: runs before the i-th rename (0-based); throwing simulates a failure there. */
+  beforeRename?: (i: number, change: Change) => void;
+}
+
+const TMP_PREFIX = '.netgen-';
+
+/**
+ * Write every changed file all-or-nothing: temporaries first (beside their targets, so the
+ * rename stays on one filesystem), then renames; on any failure the renamed targets get
+ * their old bytes back and every temporary is removed. Unchanged files are not touched.
+ */
+export function commitChanges(changes: Change[], hooks: CommitHooks = {}): void {
+  const todo = changes.filter((c) => c.action !== 'unchanged' || c.modeChanged);
+  const temps: { change: Change; tmp: string }[] = [];
+  const createdDirs: string[] = [];
+  try {
+    for (const change of todo) {
+      createdDirs.push(...makeDirs(dirname(change.abs)));
+      const tmp = join(dirname(change.abs), `${TMP_PREFIX}${process.pid}-${temps.length}.tmp`);
+      writeDurably(tmp, change.after, change.mode);
+      temps.push({ change, tmp });
+    }
+  } catch (err) {
+    for (const { tmp } of temps) rmSync(tmp, { force: true });
+    removeDirs(createdDirs);
+    throw ioError('writing', temps.length < todo.length ? todo[temps.length]! : undefined, err);
+  }
+  const done: Change[] = [];
+  try {
+    temps.forEach(({ change, tmp }, i) => {
+      hooks.beforeRename?.(i, change);
+      renameSync(tmp, change.abs);
+      done.push(change);
+    });
+  } catch (err) {
+    const failed = todo[done.length];
+    for (const { tmp } of temps) rmSync(tmp, { force: true });
+    const notRestored: string[] = [];
+    for (const change of done.reverse()) {
+      try {
+        if (change.before === undefined) rmSync(change.abs, { force: true });
+        else {
+          const tmp = join(dirname(change.abs), `${TMP_PREFIX}${process.pid}-restore.tmp`);
+          writeDurably(tmp, change.before, change.mode);
+          renameSync(tmp, change.abs);
+        }
+      } catch {
+        notRestored.push(change.shown);
+      }
+    }
+    removeDirs(createdDirs);
+    const e = ioError('replacing', failed, err);
+    if (notRestored.length) e.message += `\nCould not put back: ${notRestored.join(', ')}`;
+    throw e;
+  }
+}
+
+function writeDurably(path: string, text: string, mode: number): void {
+  const fd = openSync(path, 'wx', mode);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  chmodSync(path, mode); // the umask must not decide a script's run bit
+}
+
+/** Create missing parents; return the ones created, deepest last. */
+function makeDirs(dir: string): string[] {
+  const missing: string[] = [];
+  let cur = dir;
+  for (;;) {
+    try {
+      const st = lstatSync(cur);
+      if (!st.isDirectory()) throw new NetgenError('io', `${cur} is not a directory`);
+      break;
+    } catch (err) {
+      if (err instanceof NetgenError) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      missing.unshift(cur);
+      const up = dirname(cur);
+      if (up === cur) break;
+      cur = up;
+    }
+  }
+  for (const d of missing) mkdirSync(d, { mode: 0o755 });
+  return missing;
+}
+
+function removeDirs(dirs: string[]): void {
+  for (const d of [...dirs].reverse()) {
+    try {
+      rmSync(d, { recursive: false });
+    } catch {
+      // not empty or gone: leave it
+    }
+  }
+}
+
+function ioError(what: string, change: Change | undefined, err: unknown): NetgenError {
+  if (err instanceof NetgenError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const reason =
+    e.code === 'ENOSPC' ? 'no space left on the device' :
+    e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' :
+    e.code === 'EISDIR' ? 'it is a directory' :
+    e.code === 'EROFS' ? 'read-only file system' :
+    e.message;
+  const where = change ? ` ${change.shown}` : '';
+  return new NetgenError('io', `${what}${where} failed: ${reason}; no target file was changed`, { cause: err });
+}
+
+/**
+ * Files netgen generated earlier (they carry its header) in the directories it writes,
+ * which this render no longer produces. Only regular files are considered.
+ */
+export function findStale(changes: Change[], cwd: string = process.cwd()): { abs: string; shown: string }[] {
+  const wanted = new Set(changes.map((c) => c.abs));
+  const dirs = [...new Set(changes.map((c) => dirname(c.abs)))].sort();
+  const out: { abs: string; shown: string }[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const abs = join(dir, name);
+      if (wanted.has(abs) || name.startsWith(TMP_PREFIX)) continue;
+      try {
+        const st = lstatSync(abs);
+        if (!st.isFile() || st.size > 1024 * 1024) continue;
+        if (isNetgenFile(readFileSync(abs, 'utf8'))) out.push({ abs, shown: relative(cwd, abs) || abs });
+      } catch {
+        // unreadable: not ours to judge
+      }
+    }
+  }
+  return out;
+}
+
+/** Remove stale netgen files (`--prune`). */
+export function pruneFiles(stale: { abs: string }[]): void {
+  for (const s of stale) rmSync(s.abs, { force: true });
+}
