@@ -1,0 +1,173 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseModel } from '../../src/model/index.js';
+import { compilePlan } from '../../src/plan/compile.js';
+import { formatCidr, formatIPv4, networkOf, splitHalves } from '../../src/plan/ipv4.js';
+import type { PlanRoute } from '../../src/plan/types.js';
+
+function plan(yaml: string) {
+  return compilePlan(parseModel(yaml, 'test.yaml'));
+}
+
+function line(r: PlanRoute): string {
+  return [r.to, r.via && `via ${r.via}`, `dev ${r.dev}`, r.proto && `proto ${r.proto}`, r.scope && `scope ${r.scope}`, r.src && `src ${r.src}`, `metric ${r.metric}`, r.table !== 'main' && `table ${r.table}`]
+    .filter(Boolean)
+    .join(' ');
+}
+
+const seed = `
+host: db
+interfaces:
+  eth0:
+    addresses: [172.16.3.111/24]
+    gateway: 172.16.3.1
+    aliases:
+      eth0:1: { address: 172.16.3.105/24, on-parent: false }
+    egress: { prefer: 172.16.3.105 }
+`;
+
+describe('VIP egress recipe', () => {
+  it('expands the seed host into scenario A\'s four routes, in the seed\'s order', () => {
+    const p = plan(seed);
+    expect(p.routes.map(line)).toEqual([
+      'default via 172.16.3.1 dev eth0 src 172.16.3.111 metric 100',
+      '172.16.3.0/25 dev eth0 proto kernel scope link src 172.16.3.105 metric 1',
+      '172.16.3.128/25 dev eth0 proto kernel scope link src 172.16.3.105 metric 1',
+      'default via 172.16.3.1 dev eth0 src 172.16.3.105 metric 1',
+    ]);
+    expect(p.removeGlobalGateway).toBe(true);
+    expect(p.addresses).toEqual([
+      { address: '172.16.3.111', prefix: 24, device: 'eth0', onParent: true, secondary: false },
+      { address: '172.16.3.105', prefix: 24, device: 'eth0', label: 'eth0:1', onParent: false, secondary: true },
+    ]);
+  });
+
+  it('leaves no metric-0 default for the gateway (it becomes the egress routes only)', () => {
+    const p = plan(seed);
+    expect(p.routes.filter((r) => r.to === 'default' && r.metric === 0)).toEqual([]);
+    expect(p.routes.every((r) => r.to !== 'default' || r.src !== undefined)).toBe(true);
+  });
+
+  it('splits the interface subnet for a /32 VIP', () => {
+    const p = plan(seed.replace('172.16.3.105/24', '172.16.3.105/32'));
+    expect(p.routes.map(line)).toContain('172.16.3.0/25 dev eth0 proto kernel scope link src 172.16.3.105 metric 1');
+    expect(p.addresses[1]).toMatchObject({ prefix: 32, secondary: false });
+  });
+
+  it('honours the metrics the model gives', () => {
+    const p = plan(seed.replace('egress: { prefer: 172.16.3.105 }', 'egress: { prefer: 172.16.3.105, metric: 5, fallback-metric: 50 }'));
+    expect(p.routes.map((r) => r.metric)).toEqual([50, 5, 5, 5]);
+  });
+
+  it('splits a /30 (primary and VIP are its only hosts: no gateway fits)', () => {
+    const p = plan(`host: h
+interfaces:
+  eth0:
+    addresses: [10.9.9.1/30]
+    aliases: { eth0:1: { address: 10.9.9.2/30 } }
+    egress: { prefer: 10.9.9.2 }
+`);
+    expect(p.routes.map(line)).toEqual([
+      '10.9.9.0/31 dev eth0 proto kernel scope link src 10.9.9.2 metric 1',
+      '10.9.9.2/31 dev eth0 proto kernel scope link src 10.9.9.2 metric 1',
+    ]);
+  });
+
+  it('works for every prefix from /8 to /29 with a gateway, any network', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 8, max: 29 }), fc.integer({ min: 0, max: 0xffffffff }), (prefix, seedAddr) => {
+        // A network in 10.0.0.0/8 space; primary = network+1, VIP = network+2, gateway = broadcast-1.
+        const net = networkOf(((10 << 24) | (seedAddr & 0x00ffffff)) >>> 0, prefix);
+        const size = 2 ** (32 - prefix);
+        const primary = formatIPv4(net + 1);
+        const vip = formatIPv4(net + 2);
+        const gw = formatIPv4(net + size - 2);
+        const p = plan(`host: h
+interfaces:
+  eth0:
+    addresses: [${primary}/${prefix}]
+    gateway: ${gw}
+    aliases:
+      eth0:1: { address: ${vip}/${prefix} }
+    egress: { prefer: ${vip} }
+`);
+        const [lo, hi] = splitHalves(net, prefix);
+        expect(p.routes.map(line)).toEqual([
+          `default via ${gw} dev eth0 src ${primary} metric 100`,
+          `${formatCidr(lo.address, lo.prefix)} dev eth0 proto kernel scope link src ${vip} metric 1`,
+          `${formatCidr(hi.address, hi.prefix)} dev eth0 proto kernel scope link src ${vip} metric 1`,
+          `default via ${gw} dev eth0 src ${vip} metric 1`,
+        ]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('per-source routing recipe', () => {
+  const two = `
+host: box
+tables: { t0: 1, t1: auto }
+interfaces:
+  eth0:
+    addresses: [1.2.3.16/24]
+    gateway: 1.2.3.1
+    aliases:
+      eth0:1: { address: 1.2.3.20/32 }
+    source-routing: { table: t0, gateway: 1.2.3.2 }
+  eth1:
+    addresses: [1.2.3.17/24]
+    source-routing: { table: t1, gateway: 1.2.3.3, routes: [ { to: 10.0.0.0/8, via: 1.2.3.9, metric: 10 } ] }
+`;
+  it('gives each interface its own table and every address (aliases too) its own rule', () => {
+    const p = plan(two);
+    expect(p.tables).toEqual([
+      { name: 't0', id: 1 },
+      { name: 't1', id: 100 },
+    ]);
+    expect(p.routes.map(line)).toEqual([
+      'default via 1.2.3.1 dev eth0 metric 0',
+      '1.2.3.0/24 dev eth0 scope link metric 0 table t0',
+      'default via 1.2.3.2 dev eth0 metric 0 table t0',
+      '1.2.3.0/24 dev eth1 scope link metric 0 table t1',
+      'default via 1.2.3.3 dev eth1 metric 0 table t1',
+      '10.0.0.0/8 via 1.2.3.9 dev eth1 metric 10 table t1',
+    ]);
+    expect(p.rules).toEqual([
+      { priority: 1000, from: '1.2.3.16', table: 't0', dev: 'eth0', origin: 'source-table' },
+      { priority: 1001, from: '1.2.3.20', table: 't0', dev: 'eth0', origin: 'source-table' },
+      { priority: 1002, from: '1.2.3.17', table: 't1', dev: 'eth1', origin: 'source-table' },
+    ]);
+  });
+
+  it('allocates the same numbers for the same model, skipping numbers the model took', () => {
+    const p1 = plan(two.replace('t0: 1', 't0: 100'));
+    expect(p1.tables).toEqual([
+      { name: 't0', id: 100 },
+      { name: 't1', id: 101 },
+    ]);
+    const p2 = plan(two.replace('source-routing: { table: t0, gateway: 1.2.3.2 }', 'source-routing: { table: t0, gateway: 1.2.3.2, priority: 1001 }'));
+    expect(p2.rules.map((r) => [r.priority, r.from])).toEqual([
+      [1000, '1.2.3.17'],
+      [1001, '1.2.3.16'],
+      [1002, '1.2.3.20'],
+    ]);
+    expect(plan(two)).toEqual(plan(two));
+  });
+
+  it('renders the dual-switch seed host as scenario B describes', () => {
+    const p = compilePlan(parseModel(readFileSync('examples/gentoo-dual-switch/netgen.yaml', 'utf8'), 'x.yaml'));
+    const byTable = (t: string) => p.routes.filter((r) => r.table === t).map(line);
+    expect(byTable('e0v10')).toEqual(['1.2.3.0/24 dev eth0.10 scope link metric 0 table e0v10', 'default via 1.2.3.2 dev eth0.10 metric 0 table e0v10']);
+    expect(byTable('e1v11')).toEqual(['10.1.1.0/24 dev eth1.11 scope link metric 0 table e1v11', '10.0.0.0/8 via 10.1.1.1 dev eth1.11 metric 0 table e1v11']);
+    expect(byTable('main')).toEqual(['default via 1.2.3.1 dev eth0.10 metric 0', '10.0.0.0/8 via 10.1.1.1 dev eth0.11 metric 0']);
+    expect(p.rules.map((r) => `${r.priority} from ${r.from} lookup ${r.table}`)).toEqual([
+      '1000 from 1.2.3.16 lookup e0v10',
+      '1001 from 10.1.1.16 lookup e0v11',
+      '1002 from 1.2.3.17 lookup e1v10',
+      '1003 from 10.1.1.17 lookup e1v11',
+    ]);
+    expect(p.tables.map((t) => `${t.id} ${t.name}`)).toEqual(['1 e0v10', '2 e0v11', '3 e1v10', '4 e1v11']);
+  });
+});
