@@ -150,6 +150,7 @@ const TMP_PREFIX = '.netgen-';
  */
 export function commitChanges(changes: Change[], hooks: CommitHooks = {}): void {
   const todo = changes.filter((c) => c.action !== 'unchanged' || c.modeChanged);
+  removeOrphanTemps(new Set(todo.map((c) => dirname(c.abs))));
   const temps: { change: Change; tmp: string }[] = [];
   const createdDirs: string[] = [];
   try {
@@ -191,6 +192,33 @@ export function commitChanges(changes: Change[], hooks: CommitHooks = {}): void 
     const e = ioError('replacing', failed, err);
     if (notRestored.length) e.message += `\nCould not put back: ${notRestored.join(', ')}`;
     throw e;
+  }
+}
+
+/** Temporaries left by a netgen run that was killed (its pid is gone) are removed. */
+function removeOrphanTemps(dirs: Set<string>): void {
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const m = /^\.netgen-(\d+)-[\w]+\.tmp$/.exec(name);
+      if (!m || pidAlive(Number(m[1]))) continue;
+      rmSync(join(dir, name), { force: true });
+    }
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
