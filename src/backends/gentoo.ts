@@ -1,0 +1,272 @@
+// Gentoo: netifrc's /etc/conf.d/net under OpenRC (`gentoo`) and baselayout-1's bash-array
+// spelling of the same file (`gentoo-legacy`). Both share one preparation of the
+// per-interface variables; they differ in how a value is spelt and where `ip rule` goes.
+// What netifrc does with each line: design/consumers.md, "Gentoo netifrc".
+import { NetgenError } from '../errors.js';
+import type { Plan, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
+import { planRtTables } from './rt-tables.js';
+import type { Backend, BackendOptions, FileSpec } from './types.js';
+
+export const NET_PATH = 'etc/conf.d/net';
+export const LOCAL_D_START_PATH = 'etc/local.d/netgen.start';
+export const LOCAL_START_PATH = 'etc/conf.d/local.start';
+
+/**
+ * baselayout-1's local.start when a host has none yet: netgen appends its marked block
+ * to it. The file is sourced by bash from /etc/init.d/local, so it must stay a plain
+ * list of commands (no `exit`).
+ */
+export const LOCAL_START_BASE = [
+  '# /etc/conf.d/local.start: commands for this host, run by /etc/init.d/local at the',
+  '# end of boot. The file is sourced by bash; do not end it with `exit`.',
+  '',
+].join('\n');
+
+type Spelling = 'modern' | 'legacy';
+
+/** One `name=value` of conf.d/net; `lines` are its entries (one address, route or rule each). */
+interface NetVar {
+  name: string;
+  lines: string[];
+  /** Legacy only: written as a bash array `( "a" "b" )` rather than one string. */
+  array: boolean;
+}
+
+/** The variables of one device, in the order the file lists them, with comments shown above them. */
+interface LinkStanza {
+  device: string;
+  notes: string[];
+  vars: NetVar[];
+}
+
+interface Prepare {
+  backend: string;
+  spelling: Spelling;
+  /** Spell the Plan's rules as `rules_<var>` (netifrc's native support) instead of a script. */
+  nativeRules: boolean;
+}
+
+/**
+ * Everything that goes into a shell value or an unquoted script line passes through here.
+ * Our grammars only ever produce these characters; anything else (a quote, `$`, a
+ * backtick, a backslash, a newline, a glob character, a space inside a word) would change
+ * what the shell or netifrc's unquoted word splitting reads, so it is a bug upstream.
+ */
+const SAFE_WORD = /^[A-Za-z0-9_.:/-]+$/;
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function joinWords(words: readonly (string | number)[], where: string): string {
+  for (const w of words) {
+    const s = String(w);
+    if (!SAFE_WORD.test(s)) {
+      throw new NetgenError('internal', `${where}: refusing to write ${JSON.stringify(s)} into a shell file (only letters, digits and _ . : / - are expected here)`);
+    }
+  }
+  return words.join(' ');
+}
+
+/** netifrc's variable suffix for a device: every character outside [A-Za-z0-9_] becomes `_`. */
+export function shellVarOf(device: string): string {
+  return device.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+function netVar(name: string, lines: string[], array: boolean): NetVar {
+  if (!SHELL_NAME.test(name)) throw new NetgenError('internal', `conf.d/net: ${JSON.stringify(name)} is not a shell variable name`);
+  return { name, lines, array };
+}
+
+/**
+ * A route line as netifrc's `routes_<if>` wants it: `dev` is left out (netifrc appends
+ * `dev <if>`), and `metric` is always written, because netifrc otherwise appends
+ * `metric_<if>` or the interface index, and carries one line's metric over to the next.
+ * Every line has at least three words, so netifrc never mistakes it for `<to> <gateway>`.
+ */
+export function formatGentooRoute(r: PlanRoute): string {
+  const w: (string | number)[] = [r.to];
+  if (r.via !== undefined) w.push('via', r.via);
+  if (r.proto !== undefined) w.push('proto', r.proto);
+  if (r.scope !== undefined) w.push('scope', r.scope);
+  if (r.src !== undefined) w.push('src', r.src);
+  w.push('metric', r.metric);
+  if (r.table !== 'main') w.push('table', r.table);
+  if (r.onlink) w.push('onlink');
+  return joinWords(w, `route ${r.to} on ${r.dev}`);
+}
+
+/** The arguments of `ip rule add|del` for a rule; the explicit priority keeps boot order out of it. */
+export function formatGentooRule(r: PlanRule): string {
+  const w: (string | number)[] = ['from', r.from ?? 'all'];
+  if (r.to !== undefined) w.push('to', r.to);
+  w.push('table', r.table, 'priority', r.priority);
+  return joinWords(w, `rule ${r.priority} on ${r.dev}`);
+}
+
+/** The per-device variables of conf.d/net, in Plan order; shared by both spellings. */
+function prepareStanzas(plan: Plan, p: Prepare): LinkStanza[] {
+  checkNames(plan, p.backend);
+  checkLaterAddresses(plan, p.backend);
+  return plan.links.map((link) => prepareStanza(plan, link, p));
+}
+
+/** Two devices whose names differ only in punctuation would share one set of variables. */
+function checkNames(plan: Plan, backend: string): void {
+  const byVar = new Map<string, string>();
+  for (const link of plan.links) {
+    const v = shellVarOf(link.name);
+    const other = byVar.get(v);
+    if (other !== undefined) {
+      throw new NetgenError(
+        'model',
+        `${backend}: interfaces ${other} and ${link.name} would both be configured by config_${v} in /etc/conf.d/net ` +
+          '(netifrc turns every character other than letters, digits and _ into _); rename one of them',
+      );
+    }
+    byVar.set(v, link.name);
+  }
+  const known = new Set(plan.links.map((l) => l.name));
+  const unknown = [
+    ...plan.addresses.map((a) => a.device),
+    ...plan.routes.map((r) => r.dev),
+    ...plan.rules.map((r) => r.dev),
+  ].find((d) => !known.has(d));
+  if (unknown !== undefined) throw new NetgenError('internal', `${backend}: the Plan names device ${unknown}, which is not one of its links`);
+}
+
+/**
+ * An alias brought up later by failover tooling (on-parent: false) cannot be in config_:
+ * netifrc would add it at boot. Routes naming it as `src` would then fail when the device
+ * starts (`Invalid prefsrc address`), and unlike RHEL's `ifup eth0:1`, nothing in netifrc
+ * adds them again when the address arrives; refuse rather than write a file that loses them.
+ */
+function checkLaterAddresses(plan: Plan, backend: string): void {
+  for (const a of plan.addresses) {
+    if (a.onParent) continue;
+    const r = plan.routes.find((x) => x.src === a.address);
+    if (r) {
+      throw new NetgenError(
+        'model',
+        `${backend}: ${a.label ?? a.device} (${a.address}) has on-parent: false, but the route ${r.to} on ${r.dev} uses it as src; ` +
+          `netifrc adds routes only when ${r.dev} starts, so that route would fail at boot and never come back. ` +
+          'Set on-parent: true for this host',
+      );
+    }
+  }
+}
+
+function prepareStanza(plan: Plan, link: PlanLink, p: Prepare): LinkStanza {
+  const v = shellVarOf(link.name);
+  const arr = p.spelling === 'legacy';
+  const notes: string[] = [];
+  const vars: NetVar[] = [];
+
+  if (link.kind === 'vlan') {
+    const { parent, id } = vlanOf(link);
+    notes.push(`VLAN ${id} on ${parent}, created when ${parent} starts.`);
+    if (!link.onBoot) notes.push(`Not wanted at boot, but the network scripts start every VLAN of ${parent} with it.`);
+  } else if (!link.onBoot) {
+    notes.push(`Not wanted at boot: leave net.${link.name} out of the runlevels (rc-update del net.${link.name}).`);
+  }
+
+  const vlans = plan.links.filter((l) => l.kind === 'vlan' && l.parent === link.name);
+  if (vlans.length > 0) {
+    const ids = vlans.map((l) => vlanOf(l).id);
+    vars.push(netVar(`vlans_${v}`, [joinWords(ids, `vlans of ${link.name}`)], false));
+    for (const l of vlans) {
+      const id = vlanOf(l).id;
+      if (l.name === `${link.name}.${id}`) continue;
+      if (p.spelling === 'legacy') {
+        throw new NetgenError('model', `${p.backend}: VLAN ${id} on ${link.name} is named ${l.name}; baselayout-1 names it ${link.name}.${id}, so use that name`);
+      }
+      // netifrc names a VLAN <parent>.<id> unless <parent var>_vlan<id>_name says otherwise.
+      vars.push(netVar(`${v}_vlan${id}_name`, [joinWords([l.name], `name of ${l.name}`)], false));
+    }
+  }
+
+  const addresses = plan.addresses.filter((a) => a.device === link.name);
+  const now = addresses.filter((a) => a.onParent);
+  for (const a of addresses) {
+    if (!a.onParent) notes.push(`${a.address}/${a.prefix} (${a.label ?? a.device}) is left to failover tooling (on-parent: false).`);
+  }
+  // netifrc hands extra words of an address line to `ip addr add`, so the label rides along.
+  const config = now.map((a) => joinWords(a.label === undefined ? [`${a.address}/${a.prefix}`] : [`${a.address}/${a.prefix}`, 'label', a.label], `address ${a.address}`));
+  vars.push(netVar(`config_${v}`, config.length > 0 ? config : ['null'], arr));
+
+  const routes = plan.routes.filter((r) => r.dev === link.name).map(formatGentooRoute);
+  if (routes.length > 0) vars.push(netVar(`routes_${v}`, routes, arr));
+
+  if (p.nativeRules) {
+    const rules = plan.rules.filter((r) => r.dev === link.name).map(formatGentooRule);
+    if (rules.length > 0) vars.push(netVar(`rules_${v}`, rules, arr));
+  }
+
+  if (link.mtu !== undefined) vars.push(netVar(`mtu_${v}`, [joinWords([link.mtu], `mtu of ${link.name}`)], false));
+  if (link.mac !== undefined) vars.push(netVar(`mac_${v}`, [joinWords([link.mac], `mac of ${link.name}`)], false));
+
+  return { device: link.name, notes, vars };
+}
+
+function vlanOf(l: PlanLink): { parent: string; id: number } {
+  if (l.parent === undefined || l.vlanId === undefined) throw new NetgenError('internal', `VLAN ${l.name} has no parent or VLAN id in the Plan`);
+  return { parent: l.parent, id: l.vlanId };
+}
+
+function netFile(plan: Plan, template: string, stanzas: LinkStanza[]): FileSpec {
+  return { path: NET_PATH, mode: 0o644, owner: { kind: 'whole' }, template, context: { source: plan.source, stanzas } };
+}
+
+function byPath(a: FileSpec, b: FileSpec): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+/** OpenRC + netifrc: modern conf.d/net; rules in /etc/local.d/netgen.start, or rules_<if> when asked. */
+function planGentooFiles(plan: Plan, options: BackendOptions): FileSpec[] {
+  const nativeRules = options.gentooRules === 'native';
+  const files = [netFile(plan, 'gentoo/net', prepareStanzas(plan, { backend: 'gentoo', spelling: 'modern', nativeRules }))];
+  const rt = planRtTables(plan);
+  if (rt) files.push(rt);
+  if (!nativeRules && plan.rules.length > 0) {
+    files.push({
+      path: LOCAL_D_START_PATH,
+      // OpenRC's local service silently skips a .start file without the run bit.
+      mode: 0o755,
+      owner: { kind: 'whole' },
+      template: 'gentoo/netgen.start',
+      context: { source: plan.source, rules: plan.rules.map(formatGentooRule) },
+    });
+  }
+  return files.sort(byPath);
+}
+
+/** baselayout-1: bash-array conf.d/net as in the seed; rules in netgen's block of local.start. */
+function planGentooLegacyFiles(plan: Plan, options: BackendOptions): FileSpec[] {
+  if (options.gentooRules === 'native') {
+    throw new NetgenError('usage', 'gentoo-legacy: baselayout-1 has no rules_<if>; its rules always go to /etc/conf.d/local.start (drop the native rules option)');
+  }
+  const files = [netFile(plan, 'gentoo-legacy/net', prepareStanzas(plan, { backend: 'gentoo-legacy', spelling: 'legacy', nativeRules: false }))];
+  const rt = planRtTables(plan);
+  if (rt) files.push(rt);
+  if (plan.rules.length > 0) {
+    files.push({
+      path: LOCAL_START_PATH,
+      mode: 0o644,
+      owner: { kind: 'block', base: LOCAL_START_BASE },
+      template: 'gentoo-legacy/local.start',
+      context: { rules: plan.rules.map(formatGentooRule) },
+    });
+  }
+  return files.sort(byPath);
+}
+
+export const gentoo: Backend = {
+  name: 'gentoo',
+  description: 'Gentoo with OpenRC and netifrc: /etc/conf.d/net; ip rules in /etc/local.d/netgen.start (or rules_<if> with the native option)',
+  mainDir: 'etc/conf.d',
+  planFiles: planGentooFiles,
+};
+
+export const gentooLegacy: Backend = {
+  name: 'gentoo-legacy',
+  description: 'Gentoo baselayout-1: /etc/conf.d/net in bash-array syntax; ip rules in a block of /etc/conf.d/local.start',
+  mainDir: 'etc/conf.d',
+  planFiles: planGentooLegacyFiles,
+};
