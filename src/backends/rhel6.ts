@@ -1,0 +1,278 @@
+// RHEL 6 initscripts (9.03.x): ifcfg-, route- and rule- files under
+// /etc/sysconfig/network-scripts, plus the GATEWAY keys of /etc/sysconfig/network.
+// What each script does with these files, and why every choice below matters:
+// design/consumers.md, "RHEL initscripts". Facts about particular initscripts versions are
+// from the public rhel6-branch history of fedora-sysv/initscripts.
+import { NetgenError } from '../errors.js';
+import { formatNetmask } from '../plan/ipv4.js';
+import type { Plan, PlanAddress, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
+import { planRtTables } from './rt-tables.js';
+import type { Backend, BackendOptions, FileSpec } from './types.js';
+
+export const NETWORK_SCRIPTS_DIR = 'etc/sysconfig/network-scripts';
+export const SYSCONFIG_NETWORK_PATH = 'etc/sysconfig/network';
+
+/** Tables every kernel has; they need no rt_tables line of ours. */
+const BUILTIN_TABLES = new Set(['main', 'local', 'default']);
+
+/**
+ * Every value and every word netgen writes: ifcfg files are sourced by bash, and route-/rule-
+ * lines are read with `read` (no -r) and handed to `ip` unquoted, so a quote, `$`, a
+ * backslash, whitespace or a glob character would change what the consumer sees.
+ */
+const SAFE_WORD = /^[A-Za-z0-9_.:/-]+$/;
+
+/** ifup-aliases takes the part after `:` as a shell variable suffix and refuses anything else. */
+const ALIAS_TAG = /^[A-Za-z0-9_]+$/;
+
+/**
+ * Names from which rhel6's `ifup` takes the VLAN id itself (the only way before 9.03.42,
+ * which ignores VID=): `<parent>.<id>`, and any name starting with `vlan` (id after the zeros).
+ */
+const DOTTED_VLAN = /^.+\.[0-9]{1,4}$/;
+const VLAN_PREFIXED = /^vlan/;
+
+/** File names `service network` and ifup-aliases skip, or read as something else. */
+const IGNORED_SUFFIX = /(~|\.bak|\.orig|\.rpmnew|\.rpmorig|\.rpmsave)$/;
+
+interface IfcfgAddress {
+  /** `''` for the first address, then `1`, `2`, ...: IPADDR, IPADDR1, IPADDR2. */
+  suffix: string;
+  address: string;
+  prefix: number;
+  netmask: string;
+}
+
+function checkWords(words: readonly (string | number)[], where: string): string[] {
+  return words.map((w) => {
+    const s = String(w);
+    if (!SAFE_WORD.test(s)) {
+      throw new NetgenError('internal', `rhel6: ${where}: refusing to write ${JSON.stringify(s)} (only letters, digits and _ . : / - are expected here)`);
+    }
+    return s;
+  });
+}
+
+/** The arguments of `ip -4 route add` for one route, as a route-<dev> line: dev always explicit. */
+export function formatRhel6Route(r: PlanRoute): string {
+  const w: (string | number)[] = [r.to];
+  if (r.via !== undefined) w.push('via', r.via);
+  w.push('dev', r.dev);
+  if (r.proto !== undefined) w.push('proto', r.proto);
+  if (r.scope !== undefined) w.push('scope', r.scope);
+  if (r.src !== undefined) w.push('src', r.src);
+  // 0 is what `ip route add` uses anyway; leaving it out keeps the lines as people write them.
+  if (r.metric !== 0) w.push('metric', r.metric);
+  if (r.table !== 'main') w.push('table', r.table);
+  if (r.onlink) w.push('onlink');
+  return checkWords(w, `route ${r.to} on ${r.dev}`).join(' ');
+}
+
+/** The arguments of `ip -4 rule add|del` for one rule: the priority is always explicit. */
+export function formatRhel6Rule(r: PlanRule): string {
+  // Without a priority the kernel numbers rules in the order the interfaces came up.
+  const w: (string | number)[] = ['from', r.from ?? 'all'];
+  if (r.to !== undefined) w.push('to', r.to);
+  w.push('table', r.table, 'priority', r.priority);
+  return checkWords(w, `rule ${r.priority} on ${r.dev}`).join(' ');
+}
+
+/** Names the rhel6 scripts would skip or misread, and Plan references that do not hold together. */
+function checkPlan(plan: Plan): void {
+  if (/[\r\n]/.test(plan.source)) {
+    // The header is a comment line in files bash sources; a line break would end the comment.
+    throw new NetgenError('usage', `rhel6: the model's name ${JSON.stringify(plan.source)} contains a line break`);
+  }
+  const links = new Set(plan.links.map((l) => l.name));
+  for (const link of plan.links) {
+    if (IGNORED_SUFFIX.test(link.name) || link.name.includes('-range')) {
+      throw new NetgenError(
+        'model',
+        `rhel6: interface ${link.name} cannot have a config file: initscripts skips ifcfg-${link.name} ` +
+          '(names ending in ~ .bak .orig .rpmnew .rpmorig .rpmsave, or containing -range, are backups or alias ranges there); rename it',
+      );
+    }
+    checkWords([link.name], `interface ${link.name}`);
+  }
+  for (const a of plan.addresses) {
+    if (!links.has(a.device)) throw new NetgenError('internal', `rhel6: address ${a.address} is on ${a.device}, which is not a link of the Plan`);
+  }
+  for (const r of plan.routes) {
+    if (!links.has(r.dev)) throw new NetgenError('internal', `rhel6: route ${r.to} goes out of ${r.dev}, which is not a link of the Plan`);
+  }
+  for (const r of plan.rules) {
+    if (!links.has(r.dev)) throw new NetgenError('internal', `rhel6: rule ${r.priority} is carried by ${r.dev}, which is not a link of the Plan`);
+  }
+  // A table name in a route or rule line works only if rt_tables maps it to a number.
+  const tables = new Set([...BUILTIN_TABLES, ...plan.tables.map((t) => t.name)]);
+  for (const t of [...plan.routes.map((r) => r.table), ...plan.rules.map((r) => r.table)]) {
+    if (!tables.has(t)) throw new NetgenError('internal', `rhel6: table ${t} is used but the Plan does not number it`);
+  }
+}
+
+function vlanKeys(link: PlanLink): { parent: string; vid: number } {
+  if (link.parent === undefined || link.vlanId === undefined) {
+    throw new NetgenError('internal', `rhel6: VLAN ${link.name} has no parent or VLAN id in the Plan`);
+  }
+  const parent = link.parent;
+  const vid = link.vlanId;
+  // Older initscripts ignore VID= and read the id (and for dotted names the parent) from the
+  // name, so a name that says something else would come up as a different VLAN there.
+  const misread =
+    (DOTTED_VLAN.test(link.name) && link.name !== `${parent}.${vid}`) ||
+    (VLAN_PREFIXED.test(link.name) && !new RegExp(`^vlan0*${vid}$`).test(link.name));
+  if (misread) {
+    throw new NetgenError(
+      'model',
+      `rhel6: VLAN ${vid} on ${parent} is named ${link.name}, which initscripts reads as another VLAN ` +
+        `(it takes the id from names like <device>.<id> and vlan<id>); name it ${parent}.${vid} or vlan${vid}, or use a name without a dot that does not start with vlan`,
+    );
+  }
+  return { parent, vid };
+}
+
+function ifcfgAddresses(own: PlanAddress[]): IfcfgAddress[] {
+  // The first address is plain IPADDR: initscripts before 9.03.24 bring a device up with no
+  // address at all when only IPADDR0 is set. IPADDRn needs 9.03.18 or later (added two weeks
+  // after RHEL 6.0 shipped; its scripts would skip the extra addresses).
+  return own.map((a, i) => ({
+    suffix: i === 0 ? '' : String(i),
+    address: a.address,
+    prefix: a.prefix,
+    // NETMASK beside PREFIX: before 9.03.24 a PREFIX without NETMASK got the classful
+    // netmask for the broadcast address; the two always agree here.
+    netmask: formatNetmask(a.prefix),
+  }));
+}
+
+function ifcfgFile(plan: Plan, link: PlanLink, noDefroute: boolean): FileSpec {
+  const own = plan.addresses.filter((a) => a.device === link.name && a.label === undefined);
+  const addresses = ifcfgAddresses(own);
+  for (const a of addresses) checkWords([a.address, a.prefix, a.netmask], `address ${a.address} of ${link.name}`);
+  // initscripts compares HWADDR with the device's address in upper case; anaconda writes it so too.
+  const hwaddr = link.mac === undefined ? undefined : checkWords([link.mac.toUpperCase()], `MAC of ${link.name}`)[0];
+  const context: Record<string, unknown> = {
+    source: plan.source,
+    device: link.name,
+    // TYPE=Ethernet sends ifup to ifup-eth whatever the name looks like (ifup otherwise picks
+    // ifup-<name without trailing digits>). VLANs go there anyway and are typed by VLAN=yes.
+    ethernet: link.kind === 'ethernet',
+    onBoot: link.onBoot ? 'yes' : 'no',
+    addresses,
+    noDefroute,
+  };
+  if (link.kind === 'vlan') {
+    // VLAN=yes alone makes ifup derive id and parent from `eth0.10`; VID= and PHYSDEV= are what
+    // 9.03.42 and later read instead (and need for other names), so the file says both.
+    context['vlan'] = vlanKeys(link);
+  }
+  if (hwaddr !== undefined) context['hwaddr'] = hwaddr;
+  if (link.mtu !== undefined) context['mtu'] = link.mtu;
+  return {
+    path: `${NETWORK_SCRIPTS_DIR}/ifcfg-${link.name}`,
+    mode: 0o644,
+    owner: { kind: 'whole' },
+    template: 'rhel6/ifcfg',
+    context,
+  };
+}
+
+function aliasFile(plan: Plan, a: PlanAddress & { label: string }, noDefroute: boolean): FileSpec {
+  const tag = a.label.startsWith(`${a.device}:`) ? a.label.slice(a.device.length + 1) : undefined;
+  if (tag === undefined || !ALIAS_TAG.test(tag)) {
+    throw new NetgenError('model', `rhel6: alias ${a.label} on ${a.device} must be named ${a.device}:N with N made of letters, digits and _ (ifup-aliases refuses other names)`);
+  }
+  checkWords([a.label, a.address, a.prefix], `alias ${a.label}`);
+  return {
+    path: `${NETWORK_SCRIPTS_DIR}/ifcfg-${a.label}`,
+    mode: 0o644,
+    owner: { kind: 'whole' },
+    template: 'rhel6/ifcfg-alias',
+    context: {
+      source: plan.source,
+      device: a.label,
+      address: a.address,
+      // An alias inherits the parent's PREFIX and NETMASK (and a parent PREFIX beats an alias
+      // NETMASK), so it always states both of its own.
+      prefix: a.prefix,
+      netmask: formatNetmask(a.prefix),
+      onParent: a.onParent ? 'yes' : 'no',
+      noDefroute,
+    },
+  };
+}
+
+function groupByDev<T extends { dev: string }>(items: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const list = out.get(item.dev);
+    if (list) list.push(item);
+    else out.set(item.dev, [item]);
+  }
+  return out;
+}
+
+function byPath(a: FileSpec, b: FileSpec): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+/** Spell a Plan as RHEL 6 network-scripts files, sorted by path. */
+function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
+  checkPlan(plan);
+  // When netgen owns the main default route it lives in route-<dev> with its src and metric.
+  // DEFROUTE=no then stops ifup-eth (also for `ifup eth0:1`) from adding the metric-0
+  // default without src that a GATEWAY put back into /etc/sysconfig/network by an installer
+  // or another tool would make, which beats every route of ours. Not written otherwise: it
+  // would switch off the GATEWAY the host's own /etc/sysconfig/network relies on.
+  // (ifup-aliases ignores DEFROUTE; there the removal of GATEWAY is what counts.)
+  const noDefroute = plan.removeGlobalGateway;
+  const files: FileSpec[] = [];
+
+  for (const link of plan.links) files.push(ifcfgFile(plan, link, noDefroute));
+  for (const a of plan.addresses) {
+    if (a.label !== undefined) files.push(aliasFile(plan, { ...a, label: a.label }, noDefroute));
+  }
+
+  // ifup-routes reads route-<dev> and rule-<dev> after <dev> and its ONPARENT aliases are up.
+  for (const [dev, routes] of groupByDev(plan.routes)) {
+    files.push({
+      path: `${NETWORK_SCRIPTS_DIR}/route-${dev}`,
+      mode: 0o644,
+      owner: { kind: 'whole' },
+      template: 'rhel6/route',
+      context: { source: plan.source, lines: routes.map(formatRhel6Route) },
+    });
+  }
+  for (const [dev, rules] of groupByDev(plan.rules)) {
+    files.push({
+      path: `${NETWORK_SCRIPTS_DIR}/rule-${dev}`,
+      mode: 0o644,
+      owner: { kind: 'whole' },
+      template: 'rhel6/rule',
+      context: { source: plan.source, lines: rules.map(formatRhel6Rule) },
+    });
+  }
+
+  // Other people own this file: netgen only takes out the keys that would add a default
+  // route without src. The content is what a host without the file gets (`service network`
+  // does nothing without it). No HOSTNAME: netgen never manages it in an existing file, and
+  // setting it only on new ones would make the result depend on what was there before.
+  files.push({
+    path: SYSCONFIG_NETWORK_PATH,
+    mode: 0o644,
+    owner: { kind: 'keys', remove: plan.removeGlobalGateway ? ['GATEWAY', 'GATEWAYDEV'] : [] },
+    template: 'rhel6/network',
+    context: {},
+  });
+
+  const rt = planRtTables(plan);
+  if (rt) files.push(rt);
+  return files.sort(byPath);
+}
+
+export const rhel6: Backend = {
+  name: 'rhel6',
+  description: 'RHEL/CentOS 6 initscripts: ifcfg-, route- and rule- files in /etc/sysconfig/network-scripts',
+  mainDir: NETWORK_SCRIPTS_DIR,
+  planFiles: planRhel6Files,
+};
