@@ -1,0 +1,138 @@
+// Entry point: yargs wiring, the one try/catch, and the only process.exit.
+// Command implementations are imported when their command runs, so `--help` and a
+// single render load no more than they need.
+import yargs, { type Argv } from 'yargs';
+import { readFileSync } from 'node:fs';
+import { EXIT, ModelError, NetgenError } from './errors.js';
+
+const DISTROS = ['rhel6', 'gentoo', 'gentoo-legacy'] as const;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Options every command that reads a model shares. */
+function modelOption<T>(y: Argv<T>) {
+  return y
+    .option('model', {
+      alias: 'm',
+      type: 'string',
+      array: true,
+      default: ['./netgen.yaml'],
+      defaultDescription: './netgen.yaml',
+      describe: 'host model (YAML or JSON); repeat it or name a directory for a fleet',
+      requiresArg: true,
+    })
+    .option('keep-going', { type: 'boolean', describe: 'fleet: render the hosts that are valid even when others fail (exit 2 still)' })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress and no per-file listing for fleets' });
+}
+
+function distroOption<T>(y: Argv<T>) {
+  return y.option('distro', {
+    alias: 'd',
+    type: 'string',
+    describe: `back-end: ${DISTROS.join(', ')}`,
+    demandOption: 'give --distro',
+    requiresArg: true,
+  });
+}
+
+function targetOptions<T>(y: Argv<T>) {
+  return y
+    .option('output', {
+      alias: 'o',
+      type: 'string',
+      describe: "the back-end's main directory, e.g. /etc/sysconfig/network-scripts",
+      requiresArg: true,
+    })
+    .option('root', {
+      type: 'string',
+      describe: 'write the whole tree below DIR (DIR/etc/...); for a fleet, DIR/<host>/etc/...',
+      requiresArg: true,
+    })
+    .option('gentoo-rules', {
+      type: 'string',
+      choices: ['local-start', 'native'],
+      describe: 'gentoo: ip rules in /etc/local.d/netgen.start (default) or as native rules_<if> variables',
+    })
+    .conflicts('output', 'root')
+    .check((argv) => {
+      const a = argv as { output?: string; root?: string };
+      if (a.output === undefined && a.root === undefined) throw new Error('give -o DIR or --root DIR');
+      return true;
+    });
+}
+
+export function buildCli(argv: string[]) {
+  return yargs(argv)
+    .scriptName('netgen')
+    .usage('$0 <command> [options]\n\nRender one host network model into the files its distribution reads at boot.')
+    .option('debug', { type: 'boolean', describe: 'show stack traces of internal errors', global: true })
+    .command(
+      'render',
+      'render the model into a target tree',
+      (y) =>
+        targetOptions(distroOption(modelOption(y)))
+          .option('check', { type: 'boolean', describe: 'write nothing; exit 1 if the target is not up to date' })
+          .option('dry-run', { type: 'boolean', describe: 'write nothing; list the files and sizes that would be written' })
+          .option('force', { type: 'boolean', describe: 'overwrite files netgen did not generate (they are named)' })
+          .option('prune', { type: 'boolean', describe: 'remove files netgen generated earlier that the model no longer produces' })
+          .example('$0 render --distro rhel6 -m host.yaml -o /etc/sysconfig/network-scripts', 'write the RHEL files in place')
+          .example('$0 render --distro gentoo -m host.yaml --root out/', 'write out/etc/conf.d/net and friends'),
+      async (a) => {
+        const { runRender } = await import('./commands/render.js');
+        return runRender(a as never);
+      },
+    )
+    .command(
+      'diff',
+      'show what render would change in the target, as a unified diff (exit 0 same, 1 differs, 2 error)',
+      (y) =>
+        targetOptions(distroOption(modelOption(y)))
+          .option('color', { type: 'boolean', describe: 'colour the diff (default: on a terminal, unless NO_COLOR is set)' })
+          .example('$0 diff --distro rhel6 -m host.yaml --root cm-repo/hosts/db1', 'review before committing'),
+      async (a) => {
+        const { runDiff } = await import('./commands/diff.js');
+        return runDiff(a as never);
+      },
+    )
+    .demandCommand(1, 'give a command; see --help')
+    .strict()
+    .version(version())
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new NetgenError('usage', `${msg}\nRun "netgen --help" or "netgen <command> --help".`);
+    });
+}
+
+/** Run the CLI; sets the process exit code. */
+export async function main(argv: string[]): Promise<void> {
+  const debug = argv.includes('--debug');
+  try {
+    const result = (await buildCli(argv).parseAsync()) as { _exit?: number } | undefined;
+    void result;
+    process.exitCode = process.exitCode ?? EXIT.ok;
+  } catch (err) {
+    process.exitCode = report(err, debug);
+  }
+}
+
+function report(err: unknown, debug: boolean): number {
+  if (err instanceof ModelError) {
+    process.stderr.write(`netgen: ${err.message}\nnothing was written.\n`);
+    return err.exitCode;
+  }
+  if (err instanceof NetgenError) {
+    process.stderr.write(`netgen: ${err.message}\n`);
+    if (debug && err.cause) process.stderr.write(`${(err.cause as Error).stack ?? String(err.cause)}\n`);
+    return err.exitCode;
+  }
+  const e = err as Error;
+  process.stderr.write(`netgen: internal error: ${e?.message ?? String(err)}\n`);
+  process.stderr.write(debug ? `${e?.stack ?? ''}\n` : 'This is a bug in netgen; run again with --debug for the stack trace and report it.\n');
+  return EXIT.internal;
+}

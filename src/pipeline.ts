@@ -1,0 +1,32 @@
+// Model file -> rendered files: the pure pipeline every command shares.
+import { relative } from 'node:path';
+import { getBackend } from './backends/index.js';
+import type { Backend, BackendOptions, RenderedFile } from './backends/types.js';
+import { loadModel } from './model/index.js';
+import { compilePlan } from './plan/compile.js';
+import type { Plan } from './plan/types.js';
+import { renderFiles } from './render/index.js';
+
+export interface Rendered {
+  plan: Plan;
+  backend: Backend;
+  files: RenderedFile[];
+}
+
+/** How a model path is shown in messages and headers: relative to the working directory, POSIX separators. */
+export function shownModelPath(path: string, cwd: string = process.cwd()): string {
+  const rel = relative(cwd, path);
+  return (rel === '' || rel.startsWith('..') ? path : rel).split('\\').join('/');
+}
+
+/** Load, validate, compile and render one model for one back-end. */
+export function renderModelFile(modelPath: string, distro: string, options: BackendOptions = {}): Rendered {
+  const backend = getBackend(distro);
+  const plan = compilePlan(loadModel(modelPath, shownModelPath(modelPath)));
+  return { plan, backend, files: renderFiles(backend.planFiles(plan, options)) };
+}
+
+/** Load, validate and compile one model (no back-end). */
+export function planModelFile(modelPath: string): Plan {
+  return compilePlan(loadModel(modelPath, shownModelPath(modelPath)));
+}
