@@ -75,7 +75,7 @@ export interface Change {
 export function prepareChanges(placement: Placement, source: string, cwd: string = process.cwd()): Change[] {
   const rootReal = safeRealpath(placement.root);
   return placement.placed.map(({ file, abs }) => {
-    const shown = relative(cwd, abs) || abs;
+    const shown = shownPath(abs, cwd);
     checkPathInside(rootReal ?? placement.root, placement.root, abs, shown);
     const existing = readExisting(abs, shown);
     const after = mergeContent(file, existing?.text, source, shown);
@@ -92,6 +92,12 @@ export function prepareChanges(placement: Placement, source: string, cwd: string
       modeChanged: existing !== undefined && (existing.mode & 0o777) !== file.mode,
     };
   });
+}
+
+/** A path as a user reads it: relative below the working directory, absolute elsewhere. */
+export function shownPath(abs: string, cwd: string): string {
+  const rel = relative(cwd, abs);
+  return rel === '' || rel.startsWith('..') ? abs : rel;
 }
 
 function safeRealpath(p: string): string | undefined {
@@ -299,7 +305,7 @@ export function findStale(changes: Change[], cwd: string = process.cwd()): { abs
       try {
         const st = lstatSync(abs);
         if (!st.isFile() || st.size > 1024 * 1024) continue;
-        if (isNetgenFile(readFileSync(abs, 'utf8'))) out.push({ abs, shown: relative(cwd, abs) || abs });
+        if (isNetgenFile(readFileSync(abs, 'utf8'))) out.push({ abs, shown: shownPath(abs, cwd) });
       } catch {
         // unreadable: not ours to judge
       }
