@@ -59,7 +59,7 @@ function targetOptions<T>(y: Argv<T>) {
     .conflicts('output', 'root')
     .check((argv) => {
       const a = argv as { output?: string; root?: string };
-      if (a.output === undefined && a.root === undefined) throw new Error('give -o DIR or --root DIR');
+      if (a.output === undefined && a.root === undefined) throw new NetgenError('usage', 'give -o DIR or --root DIR');
       return true;
     });
 }

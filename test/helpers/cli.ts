@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 const entry = fileURLToPath(new URL('./cli-entry.ts', import.meta.url));
 const repo = fileURLToPath(new URL('../../', import.meta.url));
+// Resolved from the repository, so the CLI can run with any working directory.
+const tsxLoader = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 
 export interface CliResult {
   code: number;
@@ -13,7 +15,7 @@ export interface CliResult {
 
 /** `netgen ARGS` from source, in `cwd` (default: the repository). */
 export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const r = spawnSync(process.execPath, ['--import', tsxLoader, entry, ...args], {
     cwd: opts.cwd ?? repo,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', ...opts.env },

@@ -1,0 +1,197 @@
+// The CLI as a user meets it: the README's commands, exit codes, and what is printed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { REPO } from './helpers/repo.js';
+
+const SEED = join(REPO, 'examples/rhel-vip-egress/netgen.yaml');
+const DUAL = join(REPO, 'examples/gentoo-dual-switch/netgen.yaml');
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'netgen-cli-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function tree(root: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string) => {
+    for (const n of readdirSync(d).sort()) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p, rel + n + '/');
+      else out.push(rel + n);
+    }
+  };
+  if (existsSync(root)) walk(root, '');
+  return out;
+}
+
+describe('render', () => {
+  it('-o at the canonical path writes the same tree as --root, and lists what it wrote', () => {
+    const a = runCli(['render', '--distro', 'rhel6', '-m', SEED, '-o', join(dir, 'a/etc/sysconfig/network-scripts')]);
+    const b = runCli(['render', '--distro', 'rhel6', '-m', SEED, '--root', join(dir, 'b')]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(tree(join(dir, 'a'))).toEqual(['etc/sysconfig/network', 'etc/sysconfig/network-scripts/ifcfg-eth0', 'etc/sysconfig/network-scripts/ifcfg-eth0:1', 'etc/sysconfig/network-scripts/route-eth0']);
+    expect(tree(join(dir, 'a'))).toEqual(tree(join(dir, 'b')));
+    expect(a.stdout).toContain(`created ${join(dir, 'a/etc/sysconfig/network-scripts/route-eth0')}`);
+    expect(a.stdout).toContain(`created ${join(dir, 'a/etc/sysconfig/network')}`);
+  });
+
+  it('-o elsewhere writes the main directory and names the sibling files it did not write', () => {
+    const r = runCli(['render', '--distro', 'rhel6', '-m', DUAL, '-o', join(dir, 'scripts')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(tree(join(dir, 'scripts'))).toContain('route-eth0.10');
+    expect(tree(dir).every((p) => p.startsWith('scripts/'))).toBe(true);
+    expect(r.stdout).toContain('not written: /etc/sysconfig/network lives beside -o DIR; use --root DIR to write the whole tree');
+    expect(r.stdout).toContain('not written: /etc/iproute2/rt_tables');
+  });
+
+  it('re-rendering an unchanged model changes no byte and no mtime', () => {
+    runCli(['render', '--distro', 'gentoo', '-m', DUAL, '--root', dir]);
+    const before = tree(dir).map((p) => [p, statSync(join(dir, p)).mtimeMs, readFileSync(join(dir, p), 'utf8')]);
+    const r = runCli(['render', '--distro', 'gentoo', '-m', DUAL, '--root', dir]);
+    expect(r.stdout.trim().split('\n').every((l) => l.startsWith('unchanged '))).toBe(true);
+    expect(tree(dir).map((p) => [p, statSync(join(dir, p)).mtimeMs, readFileSync(join(dir, p), 'utf8')])).toEqual(before);
+    expect(statSync(join(dir, 'etc/local.d/netgen.start')).mode & 0o777).toBe(0o755);
+  });
+
+  it('keeps other people\'s lines in shared files', () => {
+    mkdirSync(join(dir, 'etc/sysconfig'), { recursive: true });
+    mkdirSync(join(dir, 'etc/iproute2'), { recursive: true });
+    writeFileSync(join(dir, 'etc/sysconfig/network'), 'NETWORKING=yes\nHOSTNAME=db1.example\nGATEWAY=172.16.3.1\nNOZEROCONF=yes\n');
+    writeFileSync(join(dir, 'etc/iproute2/rt_tables'), '255 local\n254 main\n253 default\n0 unspec\n200 vpn\n');
+    expect(runCli(['render', '--distro', 'rhel6', '-m', SEED, '--root', dir]).code).toBe(0);
+    expect(readFileSync(join(dir, 'etc/sysconfig/network'), 'utf8')).toBe('NETWORKING=yes\nHOSTNAME=db1.example\nNOZEROCONF=yes\n');
+    expect(runCli(['render', '--distro', 'rhel6', '-m', DUAL, '--root', dir]).code).toBe(0);
+    expect(readFileSync(join(dir, 'etc/iproute2/rt_tables'), 'utf8')).toMatch(/^255 local\n254 main\n253 default\n0 unspec\n200 vpn\n# BEGIN netgen .*\n1 e0v10\n2 e0v11\n3 e1v10\n4 e1v11\n# END netgen\n$/);
+  });
+
+  it('refuses an rt_tables clash, naming the foreign line, and writes nothing', () => {
+    mkdirSync(join(dir, 'etc/iproute2'), { recursive: true });
+    writeFileSync(join(dir, 'etc/iproute2/rt_tables'), '255 local\n254 main\n3 vpn\n');
+    const r = runCli(['render', '--distro', 'gentoo', '-m', DUAL, '--root', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${join(dir, 'etc/iproute2/rt_tables')}:3: "3 vpn" clashes with netgen's table "3 e1v10"`);
+    expect(tree(dir)).toEqual(['etc/iproute2/rt_tables']);
+  });
+
+  it('never overwrites a file it did not generate without --force, and names it when forced', () => {
+    const scripts = join(dir, 'etc/sysconfig/network-scripts');
+    mkdirSync(scripts, { recursive: true });
+    writeFileSync(join(scripts, 'ifcfg-eth0'), 'DEVICE=eth0\nBOOTPROTO=dhcp\n');
+    const r = runCli(['render', '--distro', 'rhel6', '-m', SEED, '--root', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('refusing to overwrite file netgen did not generate:');
+    expect(r.stderr).toContain(join(scripts, 'ifcfg-eth0'));
+    expect(tree(dir)).toEqual(['etc/sysconfig/network-scripts/ifcfg-eth0']);
+    const f = runCli(['render', '--distro', 'rhel6', '-m', SEED, '--root', dir, '--force']);
+    expect(f.code).toBe(0);
+    expect(f.stdout).toContain(`updated ${join(scripts, 'ifcfg-eth0')} (overwrote a file netgen had not generated)`);
+  });
+
+  it('lists stale files it generated earlier, and removes them only with --prune', () => {
+    runCli(['render', '--distro', 'rhel6', '-m', DUAL, '--root', dir]);
+    runCli(['render', '--distro', 'rhel6', '-m', SEED, '--root', dir, '--force']);
+    const scripts = join(dir, 'etc/sysconfig/network-scripts');
+    writeFileSync(join(scripts, 'ifcfg-lo'), 'DEVICE=lo\n');
+    const r = runCli(['render', '--distro', 'rhel6', '-m', SEED, '--root', dir]);
+    expect(r.stdout).toContain(`stale: ${join(scripts, 'route-eth1.11')} was generated by netgen but is no longer in the model; --prune removes it`);
+    expect(existsSync(join(scripts, 'route-eth1.11'))).toBe(true);
+    const p = runCli(['render', '--distro', 'rhel6', '-m', SEED, '--root', dir, '--prune']);
+    expect(p.stdout).toContain(`removed ${join(scripts, 'route-eth1.11')}`);
+    expect(tree(scripts)).toEqual(['ifcfg-eth0', 'ifcfg-eth0:1', 'ifcfg-lo', 'route-eth0']);
+  });
+
+  it('--dry-run lists files and sizes and writes nothing', () => {
+    const r = runCli(['render', '--distro', 'rhel6', '-m', SEED, '--root', dir, '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/would create \S+route-eth0 \(\d+ bytes\)/);
+    expect(tree(dir)).toEqual([]);
+  });
+});
+
+describe('review: render --check and diff', () => {
+  it('exit 1 with the changes listed, 0 once written, 1 again after a hand edit', () => {
+    const check = () => runCli(['render', '--check', '--distro', 'rhel6', '-m', SEED, '--root', dir]);
+    const diff = () => runCli(['diff', '--distro', 'rhel6', '-m', SEED, '--root', dir]);
+    const c1 = check();
+    expect(c1.code).toBe(1);
+    expect(c1.stdout).toContain(`missing: ${join(dir, 'etc/sysconfig/network-scripts/route-eth0')}`);
+    const d1 = diff();
+    expect(d1.code).toBe(1);
+    expect(d1.stdout).toContain('--- /dev/null\n+++ b/etc/sysconfig/network-scripts/route-eth0');
+    expect(d1.stdout).toContain('+default via 172.16.3.1 dev eth0 src 172.16.3.105 metric 1');
+    expect(tree(dir)).toEqual([]);
+    runCli(['render', '--distro', 'rhel6', '-m', SEED, '--root', dir]);
+    expect(check().code).toBe(0);
+    expect(check().stdout).toBe('up to date: 4 files\n');
+    const d2 = diff();
+    expect([d2.code, d2.stdout]).toEqual([0, '']);
+    const route = join(dir, 'etc/sysconfig/network-scripts/route-eth0');
+    writeFileSync(route, readFileSync(route, 'utf8').replace('metric 100', 'metric 5'));
+    expect(check().code).toBe(1);
+    const d3 = diff();
+    expect(d3.code).toBe(1);
+    expect(d3.stdout).toContain('-default via 172.16.3.1 dev eth0 src 172.16.3.111 metric 5\n+default via 172.16.3.1 dev eth0 src 172.16.3.111 metric 100');
+    expect(d3.stdout).not.toContain('\x1b[');
+  });
+
+  it('colours the diff only when asked or on a terminal without NO_COLOR', () => {
+    const r = runCli(['diff', '--color', '--distro', 'rhel6', '-m', SEED, '--root', dir]);
+    expect(r.stdout).toContain('\x1b[32m+default');
+  });
+
+  it('exit 2 on error, like diff(1)', () => {
+    expect(runCli(['diff', '--distro', 'rhel6', '-m', join(dir, 'missing.yaml'), '--root', dir]).code).toBe(2);
+    expect(runCli(['render', '--check', '--distro', 'rhel6', '-m', join(REPO, 'test/errors/yaml-syntax/model.yaml'), '--root', dir]).code).toBe(2);
+  });
+});
+
+describe('usage', () => {
+  it('--help answers for every command, --version prints the version', () => {
+    const top = runCli(['--help']);
+    expect(top.code).toBe(0);
+    for (const cmd of ['render', 'diff']) {
+      expect(top.stdout).toContain(cmd);
+      const h = runCli([cmd, '--help']);
+      expect(h.code).toBe(0);
+      expect(h.stdout).toContain('--distro');
+      expect(h.stdout).toContain('--root');
+    }
+    expect(runCli(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('an unknown --distro lists the known ones; missing options say what to give', () => {
+    const r = runCli(['render', '--distro', 'debian', '-m', SEED, '--root', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown --distro "debian"; known: rhel6, gentoo, gentoo-legacy');
+    const n = runCli(['render', '--distro', 'rhel6', '-m', SEED]);
+    expect(n.code).toBe(2);
+    expect(n.stderr).toContain('give -o DIR or --root DIR');
+    const m = runCli(['render', '--distro', 'rhel6', '--root', dir], { cwd: dir });
+    expect(m.code).toBe(2);
+    expect(m.stderr).toContain('model netgen.yaml does not exist (give one with -m FILE)');
+    const u = runCli(['render', '--distro', 'rhel6', '--root', dir, '--frobnicate']);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toMatch(/Unknown argument: frobnicate/);
+  });
+
+  it('reads ./netgen.yaml by default', () => {
+    copyFileSync(SEED, join(dir, 'netgen.yaml'));
+    const r = runCli(['render', '--distro', 'rhel6', '--root', 'out'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'out/etc/sysconfig/network-scripts/route-eth0'), 'utf8')).toContain('# Generated by netgen from netgen.yaml.');
+  });
+});
+
+describe('the installed binary', () => {
+  it('bin/netgen.js runs the built CLI (npm ci builds dist/)', () => {
+    if (!existsSync(join(REPO, 'dist/cli.js'))) spawnSync('npm', ['run', 'build'], { cwd: REPO });
+    const r = spawnSync(process.execPath, [join(REPO, 'bin/netgen.js'), 'render', '--distro', 'rhel6', '-m', SEED, '--root', dir], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(tree(dir)).toHaveLength(4);
+  });
+});
