@@ -1,0 +1,326 @@
+// RHEL 6 initscripts, as consumers.md describes them: `service network start` (ifup of each
+// ifcfg-* without `:`, VLANs last, ONBOOT=no skipped), ifup-eth (addresses, GATEWAY),
+// ifup-post (ifup-aliases first, then ifup-routes), and `ifup eth0:1` for an alias later.
+import type { ConsumerDriver, DriverContext } from './driver.js';
+import type { KernelAddressHint } from './types.js';
+import {
+  broadcastFor,
+  classfulPrefix,
+  globWords,
+  isBlankOrComment,
+  networkFor,
+  parseShellAssignments,
+  prefixOfNetmask,
+  readLikeBash,
+  splitWords,
+} from './shell-text.js';
+import { parseIPv4 } from '../plan/ipv4.js';
+
+const DIR = 'etc/sysconfig/network-scripts/';
+const NETWORK_FILE = 'etc/sysconfig/network';
+/** initscripts' is_ignored_file: backups and package leftovers are never read. */
+const IGNORED = /(~|\.bak|\.orig|\.rpmnew|\.rpmorig|\.rpmsave)$/;
+
+type Vars = Record<string, string>;
+
+interface IfAddress {
+  ip: string;
+  prefix: number;
+  netmask: string;
+  broadcast: string;
+}
+
+export function createRhel6Driver(ctx: DriverContext): ConsumerDriver {
+  const parsed = new Map<string, Vars | undefined>();
+
+  /** A sourced file's variables; its problems are reported once. */
+  function varsOf(path: string): Vars | undefined {
+    if (parsed.has(path)) return parsed.get(path);
+    const f = ctx.files.get(path);
+    let vars: Vars | undefined;
+    if (f) {
+      const r = parseShellAssignments(f.content, path);
+      r.problems.forEach((p) => ctx.problem(p));
+      vars = Object.fromEntries(r.vars);
+    }
+    parsed.set(path, vars);
+    return vars;
+  }
+
+  const network = (): Vars => varsOf(NETWORK_FILE) ?? {};
+  const cfgPath = (name: string): string => `${DIR}ifcfg-${name}`;
+
+  /** Names after `ifcfg-` of the files directly in network-scripts. */
+  function configNames(): string[] {
+    const out: string[] = [];
+    for (const path of ctx.files.keys()) {
+      if (!path.startsWith(DIR + 'ifcfg-')) continue;
+      const name = path.slice(DIR.length + 'ifcfg-'.length);
+      if (name.includes('/')) continue;
+      if (IGNORED.test(name)) {
+        ctx.problem(`${path}: initscripts ignore files with this ending`);
+        continue;
+      }
+      out.push(name);
+    }
+    return out;
+  }
+
+  function boot(): void {
+    const names = configNames();
+    for (const n of names.filter((n) => n.includes('-range'))) ctx.problem(`${cfgPath(n)}: range files are not emulated by the harness`);
+    const devices = names.filter((n) => n !== 'lo' && !n.includes(':') && !n.includes('-range')).sort(compareInterfaceNames);
+    const first: string[] = [];
+    const later: string[] = [];
+    for (const name of devices) {
+      const v = varsOf(cfgPath(name)) ?? {};
+      const device = v['DEVICE'] || name;
+      if (v['SLAVE'] === 'yes') {
+        ctx.problem(`${cfgPath(name)}: SLAVE=yes devices are not emulated`);
+        continue;
+      }
+      if (v['TYPE'] && !['Ethernet', 'Wireless'].includes(v['TYPE'])) ctx.problem(`${cfgPath(name)}: TYPE=${v['TYPE']} is brought up like Ethernet by the harness`);
+      (device.includes('.') || device.startsWith('vlan') ? later : first).push(name);
+    }
+    const started = new Set<string>();
+    for (const name of [...first, ...later]) {
+      // The network script greps the raw text, quotes optional, before any parsing.
+      if (/^ONBOOT=['"]?[Nn][Oo]['"]?/m.test(ctx.files.get(cfgPath(name))!.content)) continue;
+      const real = ifup(name, `service network start`);
+      if (real) started.add(real);
+    }
+    for (const link of ctx.links) {
+      if (link.onBoot !== false && !started.has(link.name)) ctx.problem(`${link.name}: no ifcfg-${link.name} brings it up at boot (it stays down)`);
+    }
+  }
+
+  /** `ifup NAME`: ifup-eth then ifup-post. Returns the device it configured. */
+  function ifup(name: string, why: string): string | undefined {
+    const path = cfgPath(name);
+    const own = varsOf(path);
+    if (!own) {
+      ctx.problem(`${why}: ${path} does not exist`);
+      return undefined;
+    }
+    // ifup sources ../network first, then the ifcfg file: the file's keys win.
+    const env: Vars = { ...network(), ...own };
+    const device = env['DEVICE'] || name;
+    if (device !== name) ctx.problem(`${path}: DEVICE=${device} differs from the file name`);
+    const real = env['PARENTDEVICE'] || device.split(':')[0]!;
+    const isAlias = device !== real;
+    const origin = `ifup ${name}`;
+    if (!ctx.linkExists(real)) {
+      ctx.problem(`${origin}: device ${real} does not exist`);
+      return undefined;
+    }
+    const addrs = expandConfig(env, path);
+    if (env['MTU']) ctx.ip(['link', 'set', 'dev', real, 'mtu', env['MTU']], `${origin} (MTU)`);
+    ctx.ip(['link', 'set', 'dev', real, 'up'], origin);
+    if (addrs.length > 0) {
+      const present = ctx.addresses().filter((a) => a.dev === real);
+      for (const a of addrs) {
+        if (present.some((p) => p.address === a.ip && p.prefix === a.prefix)) continue;
+        ctx.ip(['addr', 'add', `${a.ip}/${a.prefix}`, 'brd', a.broadcast, 'dev', real, ...splitWords(env['SCOPE'] ?? ''), 'label', device], `${origin} (${path} IPADDR)`);
+      }
+      setDefaultRoute(env, real, device, addrs[0]!, origin);
+    }
+    if (!env['NOZEROCONF'] && !isAlias && real !== 'lo') {
+      const idx = ctx.ifindex(real);
+      if (idx !== undefined) ctx.ip(['route', 'add', '169.254.0.0/16', 'dev', real, 'metric', String(1000 + idx), 'scope', 'link'], `${origin} (zeroconf route)`);
+    }
+    // ifup-post: aliases first, then routes.
+    if (!isAlias) ifupAliases(device);
+    ifupRoutes(real, name);
+    return real;
+  }
+
+  /** ifup-eth's default route from GATEWAY / GATEWAYDEV / DEFROUTE. */
+  function setDefaultRoute(env: Vars, real: string, device: string, first: IfAddress, origin: string): void {
+    const gwDev = env['GATEWAYDEV'] ?? '';
+    if (env['DEFROUTE'] === 'no' || (gwDev !== '' && gwDev !== real)) return;
+    const metric = env['METRIC'] ? ['metric', env['METRIC']] : [];
+    const src = env['SRCADDR'] ? ['src', env['SRCADDR']] : [];
+    const gw = env['GATEWAY'] ?? '';
+    const network = env['NETWORK'] || networkFor(first.ip, first.prefix);
+    if (gw !== '' && parseIPv4(gw) !== undefined && networkFor(gw, first.prefix) === network) {
+      ctx.ip(['route', 'replace', 'default', ...metric, 'via', gw, ...src, ...(gwDev ? ['dev', gwDev] : [])], `${origin} (GATEWAY=${gw}: default route)`);
+    } else if (gwDev !== '' && gwDev === device) {
+      ctx.ip(['route', 'replace', 'default', ...metric, ...src, 'dev', real], `${origin} (GATEWAYDEV=${gwDev}: default route)`);
+    }
+  }
+
+  /** network-functions' expand_config: IPADDR, IPADDR0.. with PREFIXn / NETMASKn / BROADCASTn. */
+  function expandConfig(env: Vars, path: string): IfAddress[] {
+    const out: IfAddress[] = [];
+    for (const idx of ['', ...Array.from({ length: 256 }, (_, i) => String(i))]) {
+      const ip = env[`IPADDR${idx}`] ?? '';
+      if (ip === '') {
+        if (idx !== '' && Number(idx) > 2) break;
+        continue;
+      }
+      const a = addressOf(ip, env[`PREFIX${idx}`], env[`NETMASK${idx}`], env[`BROADCAST${idx}`], `${path} IPADDR${idx}`);
+      if (a) out.push(a);
+    }
+    return out;
+  }
+
+  function addressOf(ip: string, prefixText: string | undefined, netmask: string | undefined, broadcast: string | undefined, where: string): IfAddress | undefined {
+    if (parseIPv4(ip) === undefined) {
+      ctx.problem(`${where}: ${ip} is not an IPv4 address`);
+      return undefined;
+    }
+    let prefix: number | undefined;
+    if (prefixText) {
+      prefix = /^\d+$/.test(prefixText) && Number(prefixText) <= 32 ? Number(prefixText) : undefined;
+      if (prefix === undefined) ctx.problem(`${where}: PREFIX ${prefixText} is not a prefix length`);
+    } else if (netmask) {
+      prefix = prefixOfNetmask(netmask);
+      if (prefix === undefined) ctx.problem(`${where}: NETMASK ${netmask} is not a netmask`);
+    } else {
+      prefix = classfulPrefix(ip);
+      ctx.problem(`${where}: no PREFIX or NETMASK; ipcalc falls back to the class default /${prefix}`);
+    }
+    if (prefix === undefined) return undefined;
+    return { ip, prefix, netmask: netmask ?? '', broadcast: broadcast || broadcastFor(ip, prefix)! };
+  }
+
+  /** ifup-aliases PARENT: every ifcfg-PARENT:* whose ONPARENT is not no, inheriting from the parent. */
+  function ifupAliases(parent: string): void {
+    const pv = varsOf(cfgPath(parent));
+    if (!pv) {
+      ctx.problem(`ifup-aliases ${parent}: missing ${cfgPath(parent)}`);
+      return;
+    }
+    const net = network();
+    const defaults: Vars = {};
+    for (const k of ['PREFIX', 'NETMASK', 'BROADCAST', 'GATEWAY', 'NO_ALIASROUTING', 'ARPCHECK', 'ARPUPDATE']) defaults[k] = pv[k] ?? '';
+    if (!defaults['GATEWAY']) defaults['GATEWAY'] = net['GATEWAY'] ?? '';
+    const seenIp = new Set<string>();
+    const seenDev = new Set<string>();
+    // Every alias file is sourced into the same shell: keys ini_env does not reset carry over.
+    const env: Vars = {};
+    const names = configNames()
+      .filter((n) => n.startsWith(parent + ':'))
+      .sort();
+    for (const name of names) {
+      Object.assign(env, { DEVICE: '', IPADDR: '', ONPARENT: '', ...defaults }, varsOf(cfgPath(name)) ?? {});
+      if (!env['DEVICE']) env['DEVICE'] = name;
+      if (env['ONPARENT'] === 'no' || env['ONPARENT'] === 'NO') continue;
+      newAlias(parent, env, defaults, net, name, seenIp, seenDev);
+      delete env['DEVICE'];
+    }
+  }
+
+  function newAlias(parent: string, env: Vars, defaults: Vars, net: Vars, name: string, seenIp: Set<string>, seenDev: Set<string>): void {
+    const path = cfgPath(name);
+    const device = env['DEVICE']!;
+    const devnum = device.includes(':') ? device.slice(device.indexOf(':') + 1) : device;
+    const ip = env['IPADDR'] ?? '';
+    if (!/^[0-9A-Za-z_]*$/.test(devnum)) return ctx.problem(`${path}: invalid alias number ${devnum}`);
+    if (seenIp.has(ip)) return ctx.problem(`${path}: address ${ip} already seen in another alias file`);
+    if (seenDev.has(devnum)) return ctx.problem(`${path}: device ${parent}:${devnum} already seen in another alias file`);
+    seenIp.add(ip);
+    seenDev.add(devnum);
+    if (!device || !ip) return ctx.problem(`${path}: no DEVICE or no IPADDR`);
+    if (!env['PREFIX'] && !env['NETMASK']) ctx.problem(`${path}: neither NETMASK nor PREFIX`);
+    // PREFIX, once inherited from the parent, wins over the alias's own NETMASK.
+    const a = addressOf(ip, env['PREFIX'] || undefined, env['NETMASK'] || undefined, env['BROADCAST'] && env['BROADCAST'] !== defaults['BROADCAST'] ? env['BROADCAST'] : undefined, `${path} IPADDR`);
+    if (!a) return;
+    const label = `${parent}:${devnum}`;
+    const current = ctx.addresses().filter((x) => x.dev === parent && x.label === label);
+    if (current.some((x) => x.address === ip)) return; // already up: nothing to set up, no routes re-read
+    const origin = `ifup-aliases ${parent} (${name})`;
+    if (current.length > 0) ctx.ip(['addr', 'flush', 'dev', parent, 'label', label], origin);
+    ctx.ip(['addr', 'add', `${ip}/${a.prefix}`, 'brd', a.broadcast, 'dev', parent, 'label', device], origin);
+    if (env['NO_ALIASROUTING'] === 'yes') return;
+    const gw = env['GATEWAY'] ?? '';
+    const gwDev = net['GATEWAYDEV'] ?? '';
+    if (gw !== '' && (gwDev === '' || gwDev === device) && !ctx.defaultGateways().includes(gw)) {
+      // `route add default gw GW [metric M] eth0:1`: a default through the parent, no src.
+      ctx.ip(['route', 'add', 'default', 'via', gw, 'dev', parent, ...(env['METRIC'] ? ['metric', env['METRIC']] : [])], `${origin} (GATEWAY=${gw} inherited or set)`);
+    }
+    ifupRoutes(device, env['NAME'] ?? '');
+  }
+
+  /** ifup-routes DEV [NAME]: route-DEV, route-NAME, then rule-DEV, rule-NAME. */
+  function ifupRoutes(dev: string, name: string): void {
+    const suffixes = name !== '' && name !== dev ? [dev, name] : [dev];
+    for (const s of suffixes) {
+      const path = `${DIR}route-${s}`;
+      const f = ctx.files.get(path);
+      if (!f) continue;
+      if (/^[ \t]*ADDRESS[0-9]+=/m.test(f.content)) addressForm(path, dev.split(':')[0]!);
+      else ipLineFile(path, 'route');
+    }
+    for (const s of suffixes) {
+      const path = `${DIR}rule-${s}`;
+      if (ctx.files.has(path)) ipLineFile(path, 'rule');
+    }
+  }
+
+  /** The ip-line form: each line is `ip -4 route|rule add <line>`, word-split, unquoted. */
+  function ipLineFile(path: string, type: 'route' | 'rule'): void {
+    const base = path.slice(DIR.length);
+    for (const { text, lineNo } of readLikeBash(ctx.files.get(path)!.content)) {
+      if (isBlankOrComment(text)) continue;
+      const words = splitWords(text);
+      const globs = globWords(words);
+      if (globs.length > 0) ctx.problem(`${path}:${lineNo}: ${globs.join(' ')} would be expanded as a file name pattern`);
+      ctx.ip(['-4', type, 'add', ...words], `${base}:${lineNo}`);
+    }
+  }
+
+  /** The ADDRESSn= form, sourced as shell; METRICn and OPTIONSn are ignored on rhel6. */
+  function addressForm(path: string, dev: string): void {
+    const v = varsOf(path) ?? {};
+    const base = path.slice(DIR.length);
+    for (const k of Object.keys(v)) if (/^(METRIC|OPTIONS)\d+$/.test(k)) ctx.problem(`${path}: ${k} is ignored by rhel6's ifup-routes`);
+    for (let n = 0; v[`ADDRESS${n}`]; n++) {
+      const addr = v[`ADDRESS${n}`]!;
+      const mask = v[`NETMASK${n}`];
+      const prefix = mask ? prefixOfNetmask(mask) : classfulPrefix(addr);
+      if (!mask) ctx.problem(`${path}: NETMASK${n} missing; ipcalc takes the class default`);
+      if (prefix === undefined) {
+        ctx.problem(`${path}: ADDRESS${n}/NETMASK${n} cannot be read`);
+        continue;
+      }
+      const via = v[`GATEWAY${n}`] ? ['via', v[`GATEWAY${n}`]!] : [];
+      ctx.ip(['route', 'add', `${addr}/${prefix}`, ...via, 'dev', dev], `${base} ADDRESS${n}`);
+    }
+  }
+
+  function up(address: string, hint?: KernelAddressHint): boolean {
+    const names = configNames().filter((n) => !n.includes('-range'));
+    const owner = names.find((n) => {
+      const v = varsOf(cfgPath(n)) ?? {};
+      return Object.entries(v).some(([k, val]) => /^IPADDR\d*$/.test(k) && val === address);
+    });
+    if (owner !== undefined) {
+      ifup(owner, `ifup ${owner}`);
+      return true;
+    }
+    if (hint === undefined) return false;
+    // Not in any ifcfg file: failover tooling adds it; route-DEV and route-LABEL are re-read as ifup-routes would.
+    const label = hint.label ?? hint.device;
+    ctx.ip(['addr', 'add', `${hint.address}/${hint.prefix}`, 'brd', broadcastFor(hint.address, hint.prefix) ?? '+', 'dev', hint.device, 'label', label], `up ${hint.address} (no ifcfg file names it; failover tooling)`);
+    ifupRoutes(hint.device, label);
+    return true;
+  }
+
+  return { boot, up };
+}
+
+/** The network script's order: by the letters, then numerically by what follows the first digit. */
+export function compareInterfaceNames(a: string, b: string): number {
+  const split = (s: string): [string, number, string] => {
+    const i = s.search(/\d/);
+    if (i < 0) return [s, -1, ''];
+    const num = /^\d+/.exec(s.slice(i))![0];
+    return [s.slice(0, i), Number(num), s.slice(i)];
+  };
+  const [pa, na, ra] = split(a);
+  const [pb, nb, rb] = split(b);
+  if (pa !== pb) return pa < pb ? -1 : 1;
+  if (na !== nb) return na - nb;
+  return ra < rb ? -1 : ra > rb ? 1 : 0;
+}

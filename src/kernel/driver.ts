@@ -1,0 +1,33 @@
+// What a consumer emulation needs from the session, and what it offers back.
+import type { AddressEntry, CommandRecord, KernelAddressHint, KernelLink, TreeFile } from './types.js';
+
+export interface DriverContext {
+  /** The tree by relative path. */
+  files: ReadonlyMap<string, TreeFile>;
+  /** Where the tree is on disk (the consumer's `/`). */
+  root: string;
+  links: readonly KernelLink[];
+  /** Run `ip ARGS` in the namespace on the consumer's behalf; never throws on failure. */
+  ip(args: string[], origin: string): CommandRecord;
+  /** Run a program (a local start script) in the namespace; never throws on failure. */
+  exec(argv: string[], origin: string): CommandRecord;
+  problem(message: string): void;
+  linkExists(name: string): boolean;
+  /** Create a device the files bring up but the model does not have (a VLAN of conf.d/net). */
+  createLink(name: string): void;
+  ifindex(name: string): number | undefined;
+  addresses(): AddressEntry[];
+  /** Gateways of the main table's default routes. */
+  defaultGateways(): string[];
+}
+
+export interface ConsumerDriver {
+  /** Bring the network up as the consumer does at boot. */
+  boot(): void;
+  /**
+   * Bring an address back the way the consumer's own tools do after failover. When the
+   * files do not name the address, `hint` says where it goes: it is added there and what
+   * the consumer re-reads for that device is applied again. False when neither knows it.
+   */
+  up(address: string, hint?: KernelAddressHint): boolean;
+}

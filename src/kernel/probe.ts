@@ -1,0 +1,88 @@
+// Reading the kernel's answers: `ip -j` output into plain objects. Pure.
+import type { AddressEntry, RouteAnswer, RuleEntry } from './types.js';
+
+interface RouteGetJson {
+  dst?: string;
+  from?: string;
+  gateway?: string;
+  dev?: string;
+  prefsrc?: string;
+  table?: string;
+}
+
+/** One `ip -j route get` answer plus the plain text of the same question. */
+export function parseRouteGet(json: string, raw: string): RouteAnswer {
+  const list = JSON.parse(json) as RouteGetJson[];
+  const r = list[0];
+  if (!r || typeof r.dst !== 'string' || typeof r.dev !== 'string') throw new Error(`unexpected \`ip -j route get\` output: ${json.trim()}`);
+  const out: RouteAnswer = { dest: r.dst, dev: r.dev, raw: raw.trim() };
+  if (r.from !== undefined) out.from = r.from;
+  if (r.gateway !== undefined) out.via = r.gateway;
+  if (r.prefsrc !== undefined) out.src = r.prefsrc;
+  if (r.table !== undefined && r.table !== 'main') out.table = r.table;
+  return out;
+}
+
+interface RuleJson {
+  priority?: number;
+  src?: string;
+  srclen?: number;
+  dst?: string;
+  dstlen?: number;
+  table?: string;
+}
+
+/** `ip -j -4 rule show` entries, `from` spelt as `ip rule` prints it. */
+export function parseRules(json: string): RuleEntry[] {
+  const list = JSON.parse(json) as RuleJson[];
+  return list.map((r) => {
+    const from = r.src === undefined ? 'all' : r.srclen !== undefined && r.srclen !== 32 ? `${r.src}/${r.srclen}` : r.src;
+    const entry: RuleEntry = { priority: r.priority ?? 0, from, table: r.table ?? '', raw: '' };
+    if (r.dst !== undefined) entry.to = r.dstlen !== undefined && r.dstlen !== 32 ? `${r.dst}/${r.dstlen}` : r.dst;
+    entry.raw = `${entry.priority}:\tfrom ${entry.from}${entry.to ? ` to ${entry.to}` : ''} lookup ${entry.table}`;
+    return entry;
+  });
+}
+
+interface AddrJson {
+  ifname?: string;
+  addr_info?: { family?: string; local?: string; prefixlen?: number; label?: string; secondary?: boolean }[];
+}
+
+/** IPv4 addresses from `ip -j addr show`. */
+export function parseAddresses(json: string): AddressEntry[] {
+  const list = JSON.parse(json) as AddrJson[];
+  const out: AddressEntry[] = [];
+  for (const link of list) {
+    for (const a of link.addr_info ?? []) {
+      if (a.family !== 'inet' || a.local === undefined || a.prefixlen === undefined || link.ifname === undefined) continue;
+      out.push({ address: a.local, prefix: a.prefixlen, dev: link.ifname, label: a.label ?? link.ifname, secondary: a.secondary === true });
+    }
+  }
+  return out;
+}
+
+/**
+ * What an answer should say; unset fields are not checked, `null` means the answer must not
+ * have the field (an on-link destination has no `via`). `table: 'main'` means no table shown.
+ */
+export interface ExpectedAnswer {
+  dev?: string;
+  via?: string | null;
+  src?: string | null;
+  table?: string;
+}
+
+/** The differences between an answer and what was expected, as `field: got X, want Y`. */
+export function compareAnswer(got: RouteAnswer, want: ExpectedAnswer): string[] {
+  const out: string[] = [];
+  const check = (field: string, actual: string | undefined, expected: string | null | undefined): void => {
+    if (expected === undefined || actual === (expected ?? undefined)) return;
+    out.push(`${field}: got ${actual ?? '(none)'}, want ${expected ?? '(none)'}`);
+  };
+  check('dev', got.dev, want.dev);
+  check('via', got.via, want.via);
+  check('src', got.src, want.src);
+  if (want.table !== undefined) check('table', got.table ?? 'main', want.table);
+  return out;
+}
