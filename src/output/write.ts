@@ -231,12 +231,17 @@ function pidAlive(pid: number): boolean {
 function writeDurably(path: string, text: string, mode: number): void {
   const fd = openSync(path, 'wx', mode);
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    chmodSync(path, mode); // the umask must not decide a script's run bit
+  } catch (err) {
+    rmSync(path, { force: true }); // a half-written temporary (disk full) must not stay behind
+    throw err;
   }
-  chmodSync(path, mode); // the umask must not decide a script's run bit
 }
 
 /** Create missing parents; return the ones created, deepest last. */
