@@ -1,0 +1,543 @@
+// The simulated kernel state: addresses per device, routing tables, rules. It is built
+// the way a boot builds it (every Plan address, then the Plan's rules, then its routes in
+// order), then changed by the failover events of StateOptions (`down`, `up`, `reapply`).
+// The real consumers interleave per device (RHEL brings eth0 up with its routes before
+// eth1's addresses exist), so a route whose gateway or src lives on a later device can
+// fail at boot and still be present here; the Plan does not carry that order yet.
+//
+// Kernel behaviour relied on here: Linux 6.18 with iproute2 6.1, each point checked in a
+// scratch namespace (`ip netns add ngsim-x; ip -n ngsim-x link add eth0 type veth peer
+// name p0; ...; ip netns del ngsim-x`):
+//
+// Addresses (inet_insert_ifa). An address is secondary when the device already has one
+// with the same prefix length covering it. Primaries keep their insertion order and come
+// before every secondary; a secondary goes to the end. `ip addr add 10.1.0.10/24;
+// 192.168.7.5/24; 203.0.113.9/32; 10.1.0.20/24` lists .10, 192.168.7.5, 203.0.113.9, then
+// 10.1.0.20 as `secondary`.
+//
+// Kernel routes (fib_add_ifaddr). For every address: `local ADDR dev D table local proto
+// kernel scope host src PRIM`, PRIM being the address itself or, for a secondary, the
+// primary of its subnet (`ip route show table local` showed `local 172.16.3.105 dev eth0
+// ... src 172.16.3.111`). For a primary with prefix < 32 (and a network outside 0/8):
+// `NET/len dev D proto kernel scope link src ADDR` in main, metric 0, and for prefix < 31
+// `broadcast BRD dev D table local scope link src ADDR`. No broadcast route for the
+// network address on this kernel (older kernels made one); none of these for a /32. Two
+// devices in one subnet give two connected routes and two broadcast routes, in the order
+// the addresses came. lo's 127.0.0.1/8 (scope host) gives `local 127.0.0.0/8 dev lo`.
+//
+// Adding a route. `ip route add` refuses a second route with the same table, prefix and
+// metric whatever its device ("RTNETLINK answers: File exists", also against the kernel's
+// own connected route); `ip route append` puts it after the routes with that key, and
+// refuses only an exact duplicate; within a prefix the kernel keeps routes by metric.
+// `src` must be an address of the host, on any device, in any table ("Error: Invalid
+// prefsrc address."). A gateway must be reachable on the route's device through a route of
+// scope link or host, looked up first in the route's own table and then through the rules;
+// a gateway reachable only through another gateway route is refused ("Error: Nexthop has
+// invalid gateway."), `onlink` skips the check. `scope host` with a gateway is refused.
+//
+// Deleting an address (fib_del_ifaddr, fib_sync_down_addr, fib_disable_ip):
+//  - the kernel routes it justified go;
+//  - routes whose `src` is that address are flushed **from table main only**: a route
+//    `10.5.0.0/16 via 172.16.3.1 dev eth0 src 172.16.3.105 table 100` survived
+//    `ip addr del 172.16.3.105/24 dev eth0`, and `ip route get 10.5.1.1` (rule to 100)
+//    still answered `src 172.16.3.105`;
+//  - when the device has no IPv4 address left, every route through it goes, in every table;
+//  - routes are not checked again: `default via 10.1.0.1 dev eth0` stayed after the
+//    address of 10.1.0.0/24 was deleted while eth0 kept another one;
+//  - deleting a primary deletes its secondaries when promote_secondaries is 0 (the
+//    default; a new namespace inherits it from the host); with 1 the first secondary becomes
+//    primary, moves after the last primary, and its subnet's kernel routes are made again
+//    with it as src;
+//  - adding the address back does not bring any flushed route back.
+import type { Plan, PlanAddress, PlanRoute, PlanRule } from '../plan/types.js';
+import { broadcastOf, contains, formatCidr, formatIPv4, maskOf, networkOf, parseCidr, parseIPv4 } from '../plan/ipv4.js';
+import type { ApplyMode, FibState, InstalledRoute, KernelRoute, KernelRule, MissingRoute, RouteType, RuleStep, SimAddress, SimRule, StateOptions } from './types.js';
+
+export const SCOPE_UNIVERSE = 0;
+export const SCOPE_LINK = 253;
+export const SCOPE_HOST = 254;
+
+const LOOPBACK = 'lo';
+
+/** The three rules of every IPv4 namespace. */
+export const KERNEL_RULES: readonly KernelRule[] = [
+  { origin: 'kernel', priority: 0, table: 'local' },
+  { origin: 'kernel', priority: 32766, table: 'main' },
+  { origin: 'kernel', priority: 32767, table: 'default' },
+];
+
+/** A flow as fib_table_lookup sees it. */
+export interface Flow {
+  daddr: number;
+  /** 0 when none is given. */
+  saddr: number;
+  /** Only routes through this device (the gateway check of `ip route add`). */
+  oif?: string;
+  /** Only routes of at least this scope (universe for `ip route get`, link for the gateway check). */
+  scope: number;
+}
+
+export interface PolicyResult {
+  entry: InstalledRoute;
+  rule: SimRule;
+  /** The table holding the route. */
+  table: string;
+  /** The table the kernel reports (`main` for the merged local/main trie). */
+  kernelTable: string;
+  /** The routes the deciding lookup looked through (merged: local then main). */
+  candidates: InstalledRoute[];
+  trace: RuleStep[];
+}
+
+/** Build the kernel state a Plan gives after boot and the failover events in `options`. */
+export function buildFibState(plan: Plan, options: StateOptions = {}): FibState {
+  const state: FibState = {
+    devices: [{ name: LOOPBACK, addresses: [] }, ...plan.links.map((l) => ({ name: l.name, addresses: [] }))],
+    tables: new Map([
+      ['local', []],
+      ['main', []],
+    ]),
+    rules: [...KERNEL_RULES],
+    // The kernel unmerges local and main at the first custom rule and never merges them back.
+    merged: plan.rules.length === 0,
+    refused: [],
+    refusedRules: [],
+    flushed: [],
+    events: [],
+  };
+  addAddress(state, { address: '127.0.0.1', value: 0x7f000001, prefix: 8, device: LOOPBACK, secondary: false, scope: SCOPE_HOST });
+  for (const a of plan.addresses) addAddress(state, fromPlanAddress(a));
+  for (const rule of plan.rules) {
+    if (state.rules.some((r) => duplicateRule(r, rule))) state.refusedRules.push({ rule, why: 'RTNETLINK answers: File exists' });
+    else state.rules = sortRules([...state.rules, rule]);
+  }
+  const modeOf = typeof options.apply === 'function' ? options.apply : () => (options.apply as ApplyMode | undefined) ?? 'add';
+  for (const route of plan.routes) {
+    const err = applyRoute(state, route, modeOf(route));
+    if (err !== undefined) state.refused.push({ route, why: err });
+  }
+  for (const text of options.down ?? []) {
+    const value = parseIPv4(text);
+    if (value === undefined) state.events.push(`${text} is not an IPv4 address; nothing taken down`);
+    else deleteAddress(state, value, options.promoteSecondaries ?? false);
+  }
+  for (const text of options.up ?? []) {
+    const a = plan.addresses.find((x) => x.address === text);
+    if (a === undefined) state.events.push(`${text} is not an address of the Plan; nothing brought up`);
+    else if (findAddress(state, a.address) !== undefined) state.events.push(`${text} is already up`);
+    else addAddress(state, fromPlanAddress(a));
+  }
+  if (options.reapply) {
+    for (const route of plan.routes) {
+      // "File exists" for the lines still present is what the real re-run prints too.
+      if (applyRoute(state, route, modeOf(route)) !== undefined) continue;
+      state.refused = state.refused.filter((m) => m.route !== route);
+      state.flushed = state.flushed.filter((m) => m.route !== route);
+    }
+  }
+  return state;
+}
+
+function fromPlanAddress(a: PlanAddress): SimAddress {
+  const sa: SimAddress = { address: a.address, value: parseIPv4(a.address)!, prefix: a.prefix, device: a.device, secondary: false, scope: SCOPE_UNIVERSE, plan: a };
+  if (a.label !== undefined) sa.label = a.label;
+  return sa;
+}
+
+/**
+ * rule_exists + fib4_rule_compare: `ip rule add` answers "File exists" when a rule with the
+ * same priority and table agrees on every selector the new rule names; selectors it does
+ * not name are not compared. So `priority 100 table 101` (from all) is refused next to
+ * `priority 100 from 10.0.0.0/24 table 101`, while `priority 100 from 10.0.0.0/25 table
+ * 101` and `priority 100 to 8.8.8.8 table 101` are added.
+ */
+function duplicateRule(existing: SimRule, rule: PlanRule): boolean {
+  if (existing.priority !== rule.priority || existing.table !== rule.table) return false;
+  const from = existing.origin === 'kernel' ? undefined : existing.from;
+  const to = existing.origin === 'kernel' ? undefined : existing.to;
+  return (rule.from === undefined || sameSelector(rule.from, from)) && (rule.to === undefined || sameSelector(rule.to, to));
+}
+
+function sameSelector(a: string, b: string | undefined): boolean {
+  if (b === undefined) return false;
+  const x = parseCidr(a, true);
+  const y = parseCidr(b, true);
+  return x !== undefined && y !== undefined && x.prefix === y.prefix && x.address === y.address;
+}
+
+/** Rules in the order the kernel reads them: by priority, equal priorities as added. */
+function sortRules(rules: SimRule[]): SimRule[] {
+  return rules.map((r, i) => ({ r, i })).sort((a, b) => a.r.priority - b.r.priority || a.i - b.i).map((x) => x.r);
+}
+
+function deviceOf(state: FibState, name: string): FibState['devices'][number] {
+  let dev = state.devices.find((d) => d.name === name);
+  if (dev === undefined) {
+    // An address on a device the Plan does not list (the validator prevents it): keep it anyway.
+    dev = { name, addresses: [] };
+    state.devices.push(dev);
+  }
+  return dev;
+}
+
+export function findAddress(state: FibState, value: number | string): SimAddress | undefined {
+  const v = typeof value === 'string' ? parseIPv4(value) : value;
+  for (const d of state.devices) for (const a of d.addresses) if (a.value === v) return a;
+  return undefined;
+}
+
+function sameSubnet(a: SimAddress, b: { value: number; prefix: number }): boolean {
+  return a.prefix === b.prefix && contains(a.value, a.prefix, b.value);
+}
+
+/** inet_insert_ifa, then fib_add_ifaddr. */
+function addAddress(state: FibState, addr: SimAddress): void {
+  const dev = deviceOf(state, addr.device);
+  const list = dev.addresses;
+  if (list.some((a) => a.value === addr.value && a.prefix === addr.prefix)) return;
+  addr.secondary = list.some((a) => sameSubnet(a, addr));
+  if (addr.secondary) list.push(addr);
+  else {
+    let at = 0;
+    list.forEach((a, i) => {
+      if (!a.secondary && addr.scope <= a.scope) at = i + 1;
+    });
+    list.splice(at, 0, addr);
+  }
+  for (const r of kernelRoutesOf(list, addr, dev.name === LOOPBACK)) insertKernelRoute(state, r);
+}
+
+/** The routes fib_add_ifaddr makes for one address of `list` (which holds it). */
+function kernelRoutesOf(list: SimAddress[], addr: SimAddress, loopback: boolean): InstalledRoute[] {
+  const prim = addr.secondary ? list.find((a) => !a.secondary && sameSubnet(a, addr)) : addr;
+  if (prim === undefined) return [];
+  const out: InstalledRoute[] = [kernelEntry('local', addr.value, 32, addr, prim)];
+  const net = networkOf(addr.value, addr.prefix);
+  const zeronet = net >>> 24 === 0;
+  if (!zeronet && !addr.secondary && (net !== addr.value || addr.prefix < 32)) {
+    out.push(kernelEntry(loopback ? 'local' : 'unicast', net, addr.prefix, addr, prim));
+    if (addr.prefix < 31) out.push(kernelEntry('broadcast', broadcastOf(addr.value, addr.prefix), 32, addr, prim));
+  }
+  return out;
+}
+
+function kernelEntry(type: RouteType, net: number, prefix: number, addr: SimAddress, prim: SimAddress): InstalledRoute {
+  const table = type === 'unicast' ? 'main' : 'local';
+  const scope = type === 'local' ? 'host' : 'link';
+  const route: KernelRoute = { origin: 'kernel', type, to: formatCidr(net, prefix), dev: addr.device, src: prim.address, metric: 0, table, scope, proto: 'kernel', address: addr.address };
+  return { route, type, table, net, prefix, dev: addr.device, prefsrc: prim.value, metric: 0, scope: scope === 'host' ? SCOPE_HOST : SCOPE_LINK, proto: 'kernel', onlink: false };
+}
+
+/** fib_magic adds with NLM_F_APPEND; an exact duplicate is silently not added again. */
+function insertKernelRoute(state: FibState, e: InstalledRoute): void {
+  insertRoute(tableOf(state, e.table), e, 'append');
+}
+
+function tableOf(state: FibState, name: string): InstalledRoute[] {
+  let t = state.tables.get(name);
+  if (t === undefined) {
+    t = [];
+    state.tables.set(name, t);
+  }
+  return t;
+}
+
+/** Same type and same fib_info: what the kernel calls an exact duplicate. */
+function sameRoute(a: InstalledRoute, b: InstalledRoute): boolean {
+  return (
+    a.type === b.type &&
+    a.dev === b.dev &&
+    a.gw === b.gw &&
+    a.prefsrc === b.prefsrc &&
+    a.metric === b.metric &&
+    a.scope === b.scope &&
+    a.proto === b.proto &&
+    a.onlink === b.onlink
+  );
+}
+
+/** fib_table_insert with the flags of `ip route add|append|replace`; returns the error, if any. */
+function insertRoute(table: InstalledRoute[], e: InstalledRoute, mode: ApplyMode): string | undefined {
+  const sameKey = (x: InstalledRoute): boolean => x.net === e.net && x.prefix === e.prefix;
+  const equals = table.filter((x) => sameKey(x) && x.metric === e.metric);
+  const exact = equals.find((x) => sameRoute(x, e));
+  if (mode === 'add' && equals.length > 0) return 'RTNETLINK answers: File exists';
+  if (mode === 'append' && exact !== undefined) return 'RTNETLINK answers: File exists';
+  if (mode === 'replace') {
+    if (exact !== undefined) return exact === equals[0] ? undefined : 'RTNETLINK answers: File exists';
+    if (equals[0] !== undefined) {
+      table[table.indexOf(equals[0])] = e;
+      return undefined;
+    }
+  }
+  // Within a prefix the kernel keeps routes by metric; a new one goes after those whose
+  // metric is not higher (append), or before the first with a higher metric (add).
+  let at = -1;
+  table.forEach((x, i) => {
+    if (sameKey(x) && x.metric <= e.metric) at = i + 1;
+  });
+  if (at < 0) {
+    const higher = table.findIndex((x) => sameKey(x) && x.metric > e.metric);
+    at = higher >= 0 ? higher : table.length;
+  }
+  table.splice(at, 0, e);
+  return undefined;
+}
+
+function scopeNumber(scope: PlanRoute['scope'], hasGateway: boolean): number {
+  if (scope === 'host') return SCOPE_HOST;
+  if (scope === 'link') return SCOPE_LINK;
+  if (scope === 'global') return SCOPE_UNIVERSE;
+  // What `ip route add` uses when no scope is given.
+  return hasGateway ? SCOPE_UNIVERSE : SCOPE_LINK;
+}
+
+/** Turn a Plan route into a table entry; undefined when its text cannot be parsed (the validator prevents that). */
+export function installedOf(route: PlanRoute): InstalledRoute | undefined {
+  const to = route.to === 'default' ? { address: 0, prefix: 0 } : parseCidr(route.to);
+  if (to === undefined) return undefined;
+  const e: InstalledRoute = {
+    route,
+    type: 'unicast',
+    table: route.table,
+    net: networkOf(to.address, to.prefix),
+    prefix: to.prefix,
+    dev: route.dev,
+    metric: route.metric,
+    scope: scopeNumber(route.scope, route.via !== undefined),
+    proto: route.proto ?? 'boot',
+    onlink: route.onlink === true,
+  };
+  if (route.via !== undefined) {
+    const gw = parseIPv4(route.via);
+    if (gw === undefined) return undefined;
+    e.gw = gw;
+  }
+  if (route.src !== undefined) {
+    const src = parseIPv4(route.src);
+    if (src === undefined) return undefined;
+    e.prefsrc = src;
+  }
+  return e;
+}
+
+/** `ip route add|append|replace` of one Plan route; returns what the kernel answers when it refuses. */
+function applyRoute(state: FibState, route: PlanRoute, mode: ApplyMode): string | undefined {
+  const e = installedOf(route);
+  if (e === undefined) return 'Error: inet prefix is expected';
+  if (e.scope === SCOPE_HOST && e.gw !== undefined) return 'Error: Route with host scope can not have a gateway.';
+  if (e.prefsrc !== undefined && findAddress(state, e.prefsrc) === undefined) return 'Error: Invalid prefsrc address.';
+  if (e.gw !== undefined) {
+    if (e.onlink) {
+      // `via G dev D scope link onlink` is refused the same way.
+      if (e.scope >= SCOPE_LINK) return 'Error: Nexthop has invalid scope.';
+      if (addressType(state, e.gw) !== 'unicast') return 'Error: Nexthop has invalid gateway.';
+      e.nhScope = SCOPE_LINK;
+    } else {
+      const scope = gatewayScope(state, e);
+      if (scope === undefined) return 'Error: Nexthop has invalid gateway.';
+      e.nhScope = scope;
+    }
+  }
+  return insertRoute(tableOf(state, e.table), e, mode);
+}
+
+/** inet_addr_type on the local table: what an onlink gateway must not be. */
+function addressType(state: FibState, value: number): RouteType | 'unicast' {
+  if (value === 0xffffffff || value >>> 24 === 0) return 'broadcast';
+  const hit = lookupTable(state.tables.get('local') ?? [], { daddr: value, saddr: 0, scope: SCOPE_UNIVERSE });
+  return hit?.type ?? 'unicast';
+}
+
+/**
+ * fib_check_nh_v4_gw, returning the nexthop's scope: the gateway must be found on the route's device by a route of a
+ * narrower scope than the route's own, and at least link (so a `scope link` route with a
+ * gateway needs a host route to it: `10.0.0.0/24 via 172.16.3.1 dev eth0 scope link` was
+ * refused with eth0 in 172.16.3.0/24), in the route's own table first, then through the rules.
+ */
+function gatewayScope(state: FibState, e: InstalledRoute): number | undefined {
+  const flow: Flow = { daddr: e.gw!, saddr: 0, oif: e.dev, scope: Math.max(SCOPE_LINK, e.scope + 1) };
+  let hit: InstalledRoute | undefined;
+  const own = e.table !== 'main' ? state.tables.get(e.table) : undefined;
+  if (own !== undefined) hit = lookupTable(own, flow);
+  if (hit === undefined) hit = lookupPolicy(state, flow)?.entry;
+  // The nexthop takes the scope of the route that found the gateway: link through a
+  // connected route, host when the gateway is an address of the host itself.
+  return hit !== undefined && (hit.type === 'unicast' || hit.type === 'local') ? hit.scope : undefined;
+}
+
+/**
+ * fib_table_lookup: the longest prefix holding the destination wins; within it, the first
+ * route in the kernel's order that passes the scope and device filters. If none passes,
+ * shorter prefixes are tried.
+ */
+export function lookupTable(entries: readonly InstalledRoute[], flow: Flow): InstalledRoute | undefined {
+  let best: InstalledRoute | undefined;
+  for (const e of entries) {
+    if (!contains(e.net, e.prefix, flow.daddr)) continue;
+    if (e.scope < flow.scope) continue;
+    if (flow.oif !== undefined && e.dev !== flow.oif) continue;
+    if (best === undefined || e.prefix > best.prefix) best = e;
+  }
+  return best;
+}
+
+/** Whether a rule selector (`a.b.c.d` or `a.b.c.d/n`; absent = all) holds the address. */
+export function selectorMatches(selector: string | undefined, value: number): boolean {
+  if (selector === undefined) return true;
+  const c = parseCidr(selector, true);
+  if (c === undefined) return false;
+  return ((value ^ c.address) & maskOf(c.prefix)) >>> 0 === 0;
+}
+
+/**
+ * fib_lookup. With custom rules: each rule in order whose `from`/`to` selectors match the
+ * flow (a flow without a source has saddr 0.0.0.0, which `from 1.2.3.16` does not match),
+ * until one's table has a route. Without custom rules the kernel looks up main, which then
+ * also holds the local table's routes (at equal prefix the local ones come first), then
+ * default; the answer reports table main (`ip route get 172.16.3.111` printed no
+ * `table local` until a rule was added; after `ip rule del` it still did).
+ */
+export function lookupPolicy(state: FibState, flow: Flow): PolicyResult | undefined {
+  const trace: RuleStep[] = [];
+  const [localRule, mainRule, defaultRule] = KERNEL_RULES as [KernelRule, KernelRule, KernelRule];
+  if (state.merged) {
+    const candidates = [...(state.tables.get('local') ?? []), ...(state.tables.get('main') ?? [])];
+    const entry = lookupTable(candidates, flow);
+    if (entry !== undefined) {
+      const local = entry.table === 'local';
+      if (!local) trace.push({ rule: localRule, outcome: 'no route in table' });
+      return { entry, rule: local ? localRule : mainRule, table: entry.table, kernelTable: 'main', candidates, trace };
+    }
+    trace.push({ rule: localRule, outcome: 'no route in table' }, { rule: mainRule, outcome: 'no route in table' });
+    const defaults = state.tables.get('default') ?? [];
+    const hit = lookupTable(defaults, flow);
+    if (hit !== undefined) return { entry: hit, rule: defaultRule, table: 'default', kernelTable: 'default', candidates: defaults, trace };
+    trace.push({ rule: defaultRule, outcome: 'no route in table' });
+    return undefined;
+  }
+  for (const rule of state.rules) {
+    if (!selectorMatches(rule.origin === 'kernel' ? undefined : rule.from, flow.saddr) || !selectorMatches(rule.origin === 'kernel' ? undefined : rule.to, flow.daddr)) {
+      trace.push({ rule, outcome: 'selector does not match' });
+      continue;
+    }
+    const candidates = state.tables.get(rule.table) ?? [];
+    const entry = lookupTable(candidates, flow);
+    if (entry !== undefined) return { entry, rule, table: rule.table, kernelTable: rule.table, candidates, trace };
+    trace.push({ rule, outcome: 'no route in table' });
+  }
+  return undefined;
+}
+
+/** The trace of a failed lookup (lookupPolicy returns only successes). */
+export function traceOfFailure(state: FibState, flow: Flow): RuleStep[] {
+  if (state.merged) {
+    return KERNEL_RULES.map((rule) => ({ rule, outcome: 'no route in table' as const }));
+  }
+  return state.rules.map((rule) => {
+    const match = rule.origin === 'kernel' || (selectorMatches(rule.from, flow.saddr) && selectorMatches(rule.to, flow.daddr));
+    return { rule, outcome: match ? ('no route in table' as const) : ('selector does not match' as const) };
+  });
+}
+
+/** Delete one address the way `ip addr del` does, with everything the kernel does after. */
+function deleteAddress(state: FibState, value: number, promote: boolean): void {
+  const addr = findAddress(state, value);
+  if (addr === undefined) {
+    state.events.push(`${formatIPv4(value)} is not configured; nothing taken down`);
+    return;
+  }
+  const dev = state.devices.find((d) => d.name === addr.device)!;
+  const removed: SimAddress[] = [addr];
+  let list = dev.addresses.filter((a) => a !== addr);
+  if (!addr.secondary) {
+    const secondaries = list.filter((a) => a.secondary && sameSubnet(addr, a));
+    const first = secondaries[0];
+    if (first !== undefined && promote) {
+      list = list.filter((a) => a !== first);
+      first.secondary = false;
+      let at = 0;
+      list.forEach((a, i) => {
+        if (!a.secondary) at = i + 1;
+      });
+      list.splice(at, 0, first);
+      state.events.push(`${first.address} became primary when ${addr.address} was deleted (promote_secondaries on)`);
+    } else if (secondaries.length > 0) {
+      removed.push(...secondaries);
+      list = list.filter((a) => !secondaries.includes(a));
+      state.events.push(
+        `deleting primary ${addr.address} deleted its secondaries ${secondaries.map((a) => a.address).join(', ')} (promote_secondaries off)`,
+      );
+    }
+  }
+  dev.addresses = list;
+
+  // The kernel routes the remaining addresses justify stay where they are; the others go,
+  // and the ones that are new (a promoted address's) are appended.
+  const wanted: InstalledRoute[] = [];
+  for (const a of list) for (const r of kernelRoutesOf(list, a, dev.name === LOOPBACK)) if (!wanted.some((w) => w.table === r.table && w.net === r.net && w.prefix === r.prefix && sameRoute(w, r))) wanted.push(r);
+  for (const [name, table] of state.tables) {
+    const keep = table.filter((e) => {
+      if (e.route.origin !== 'kernel' || e.dev !== dev.name) return true;
+      const still = wanted.some((w) => w.table === name && w.net === e.net && w.prefix === e.prefix && sameRoute(w, e));
+      if (!still) state.flushed.push({ route: e.route, why: `made for ${e.route.address}, which went down` });
+      return still;
+    });
+    table.splice(0, table.length, ...keep);
+  }
+  for (const w of wanted) {
+    const t = tableOf(state, w.table);
+    if (!t.some((e) => e.net === w.net && e.prefix === w.prefix && sameRoute(e, w))) insertKernelRoute(state, w);
+  }
+
+  const flush = (why: (e: InstalledRoute) => string | undefined): void => {
+    for (const table of state.tables.values()) {
+      const keep = table.filter((e) => {
+        const reason = why(e);
+        if (reason !== undefined) state.flushed.push({ route: e.route, why: reason });
+        return reason === undefined;
+      });
+      table.splice(0, table.length, ...keep);
+    }
+  };
+  const gone = removed.filter((a) => findAddress(state, a.value) === undefined);
+  flush((e) => {
+    if (e.table !== 'main' || e.prefsrc === undefined) return undefined;
+    const a = gone.find((g) => g.value === e.prefsrc);
+    return a === undefined ? undefined : `its src ${a.address} went down`;
+  });
+  if (list.length === 0) flush((e) => (e.dev === dev.name ? `${dev.name} has no IPv4 address left` : undefined));
+}
+
+/** Plan routes that are not in the state, with why; for messages. */
+export function missingRoutes(state: FibState): MissingRoute[] {
+  return [...state.refused, ...state.flushed];
+}
+
+/**
+ * inet_select_addr(dev, dst, scope), the source of a route without `src`: the first
+ * primary address of the device whose subnet holds `dst` (the gateway; 0 when the route has
+ * none, so the destination is never looked at: `192.168.0.0/16 dev eth0` answered
+ * `192.168.9.1 ... src 10.1.0.10`, eth0's first address, though eth0 also had 192.168.7.5/24),
+ * else the device's first primary address; secondaries never. A device without one
+ * borrows the first primary of any device in the kernel's order (lo first, but 127.0.0.1
+ * is scope host and only serves scope-host routes).
+ */
+export function selectSource(state: FibState, devName: string, gw: number, scope: number): { address?: SimAddress; why: string } {
+  const dev = state.devices.find((d) => d.name === devName);
+  let first: SimAddress | undefined;
+  for (const a of dev?.addresses ?? []) {
+    if (a.secondary || a.scope > scope) continue;
+    if (gw !== 0 && contains(a.value, a.prefix, gw)) return { address: a, why: `the first primary address of ${devName} whose subnet holds the gateway ${formatIPv4(gw)}` };
+    if (gw === 0) return { address: a, why: `the first primary address of ${devName} (a route without gateway: the kernel does not look at the destination)` };
+    first ??= a;
+  }
+  if (first !== undefined) return { address: first, why: `the first primary address of ${devName} (none of its subnets holds the gateway ${formatIPv4(gw)})` };
+  for (const d of state.devices) {
+    for (const a of d.addresses) {
+      if (a.secondary || a.scope === SCOPE_LINK || a.scope > scope) continue;
+      return { address: a, why: `${devName} has no usable address, so the first primary address of the host's first device that has one (${d.name})` };
+    }
+  }
+  return { why: 'the host has no usable address' };
+}

@@ -1,0 +1,27 @@
+// The route-lookup simulator: what `ip route get` answers for a Plan, before anything is applied.
+export { simulateRouteGet, routeGet } from './lookup.js';
+export { buildFibState, KERNEL_RULES } from './fib.js';
+export { formatRouteGet, explainRouteGet, describeRoute, describeRule } from './format.js';
+export { checkExpectations } from './expect.js';
+export type {
+  ApplyMode,
+  ExpectationResult,
+  FibState,
+  InstalledRoute,
+  KernelRoute,
+  KernelRule,
+  Loser,
+  LoserReason,
+  Mismatch,
+  MissingRoute,
+  RouteAnswer,
+  RouteFailure,
+  RouteFound,
+  RouteGetQuery,
+  RouteType,
+  RuleStep,
+  SimAddress,
+  SimRoute,
+  SimRule,
+  StateOptions,
+} from './types.js';
