@@ -97,6 +97,44 @@ export function buildCli(argv: string[]) {
         return runDiff(a as never);
       },
     )
+    .command('route', 'ask the simulator how a packet would be routed', (y) =>
+      y
+        .command(
+          'get <dest>',
+          'print what `ip route get DEST` would answer on the host, from the model alone',
+          (g) =>
+            g
+              .positional('dest', { type: 'string', describe: 'destination address', demandOption: true })
+              .option('model', { alias: 'm', type: 'string', default: './netgen.yaml', describe: 'the host model', requiresArg: true })
+              .option('from', { type: 'string', describe: 'source address (ip route get DEST from SRC)', requiresArg: true })
+              .option('down', { type: 'string', array: true, describe: 'addresses taken away first (a VIP after failover); repeatable', requiresArg: true })
+              .option('json', { type: 'boolean', describe: 'print the whole answer as JSON' })
+              .option('explain', { type: 'boolean', describe: 'say which rule and route decided, and which routes lost and why' })
+              .example('$0 route get 192.168.1.1 -m host.yaml', 'the source the VIP egress gives')
+              .example('$0 route get 192.168.1.1 --down 172.16.3.105 -m host.yaml', 'after failover took the VIP away'),
+          async (a) => {
+            const { runRouteGet } = await import('./commands/route.js');
+            return runRouteGet(a as never);
+          },
+        )
+        .demandCommand(1, 'give a route subcommand: get'),
+    )
+    .command(
+      'verify',
+      "check the model's `expect:` lookups with the simulator, or with --kernel in a throw-away namespace (exit 1 if any fails)",
+      (y) =>
+        y
+          .option('model', { alias: 'm', type: 'string', default: './netgen.yaml', describe: 'the host model', requiresArg: true })
+          .option('kernel', { type: 'boolean', describe: 'also apply the rendered files in a network namespace and ask the kernel (needs root)' })
+          .option('distro', { alias: 'd', type: 'string', describe: `with --kernel: the back-end whose files are applied (${DISTROS.join(', ')})`, requiresArg: true })
+          .option('gentoo-rules', { type: 'string', choices: ['local-start', 'native'], describe: 'gentoo: where ip rules go' })
+          .example('$0 verify -m host.yaml', 'simulator only, no root needed')
+          .example('$0 verify --kernel --distro rhel6 -m host.yaml', 'expected / simulator / kernel side by side'),
+      async (a) => {
+        const { runVerify } = await import('./commands/verify.js');
+        return runVerify(a as never);
+      },
+    )
     .demandCommand(1, 'give a command; see --help')
     .strict()
     .version(version())

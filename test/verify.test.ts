@@ -1,0 +1,94 @@
+// `netgen verify` and `netgen route get` as a user runs them.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { kernelAvailable } from '../src/kernel/index.js';
+import { runCli } from './helpers/cli.js';
+import { REPO } from './helpers/repo.js';
+
+const SEED = join(REPO, 'examples/rhel-vip-egress/netgen.yaml');
+const DUAL = join(REPO, 'examples/gentoo-dual-switch/netgen.yaml');
+const dir = mkdtempSync(join(tmpdir(), 'netgen-verify-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The seed host with one expectation that is wrong: after failover the VIP cannot be the source. */
+const WRONG = join(dir, 'wrong.yaml');
+writeFileSync(WRONG, readFileSync(SEED, 'utf8') + '  - { to: 192.168.1.1, down: [172.16.3.105], src: 172.16.3.105 }\n');
+
+describe('netgen verify (simulator)', () => {
+  for (const model of [SEED, DUAL]) {
+    it(`passes on ${model.split('/').slice(-2, -1)[0]}`, () => {
+      const r = runCli(['verify', '-m', model]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^(\d+) of \1 expectations hold$/m);
+    });
+  }
+
+  it('fails with a readable table naming the expectation that does not hold', () => {
+    const r = runCli(['verify', '-m', WRONG]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^#\s+lookup\s+expected\s+simulator\s+result$/);
+    expect(lines.find((l) => l.startsWith('8 '))).toMatch(/^8\s+192\.168\.1\.1 \(172\.16\.3\.105 down\)\s+src 172\.16\.3\.105\s+via 172\.16\.3\.1 dev eth0 src 172\.16\.3\.111\s+FAIL$/);
+    expect(r.stdout).toContain('1 of 8 expectations FAILED');
+    expect(r.stdout).toContain(`${WRONG}:26:5: expect[7]`);
+  });
+
+  it('says so when a model has nothing to verify', () => {
+    const none = join(dir, 'none.yaml');
+    writeFileSync(none, 'host: h\ninterfaces:\n  eth0: { addresses: [10.0.0.2/24] }\n');
+    const r = runCli(['verify', '-m', none]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('has no `expect:` entries to verify');
+  });
+});
+
+describe('netgen route get', () => {
+  it('answers like ip route get, before and after failover', () => {
+    expect(runCli(['route', 'get', '192.168.1.1', '-m', SEED]).stdout).toBe('192.168.1.1 via 172.16.3.1 dev eth0 src 172.16.3.105\n');
+    expect(runCli(['route', 'get', '192.168.1.1', '--down', '172.16.3.105', '-m', SEED]).stdout).toBe('192.168.1.1 via 172.16.3.1 dev eth0 src 172.16.3.111\n');
+    expect(runCli(['route', 'get', '8.8.8.8', '--from', '1.2.3.17', '-m', DUAL]).stdout).toBe('8.8.8.8 from 1.2.3.17 via 1.2.3.3 dev eth1.10 table e1v10\n');
+  });
+
+  it('--explain names the deciding rule and route and the losers; --json is parseable', () => {
+    const e = runCli(['route', 'get', '172.16.3.1', '-m', SEED, '--explain']).stdout;
+    expect(e).toContain('decided by rule 32766: from all lookup main');
+    expect(e).toMatch(/lost: 172\.16\.3\.0\/24 dev eth0 .*longer prefix wins/);
+    const j = JSON.parse(runCli(['route', 'get', '172.16.3.1', '-m', SEED, '--json']).stdout) as { dev: string; src: string };
+    expect([j.dev, j.src]).toEqual(['eth0', '172.16.3.105']);
+  });
+
+  it('refuses addresses that are not addresses, or not the host\'s', () => {
+    expect(runCli(['route', 'get', '300.1.1.1', '-m', SEED]).stderr).toContain('destination 300.1.1.1 is not an IPv4 address');
+    const r = runCli(['route', 'get', '8.8.8.8', '--down', '10.9.9.9', '-m', SEED]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--down 10.9.9.9 is not an address of db-172-16-3-111');
+  });
+});
+
+const kernel = kernelAvailable();
+describe.skipIf(!kernel.ok && process.env.NETGEN_KERNEL_TESTS !== 'required')('netgen verify --kernel', () => {
+  for (const distro of ['rhel6', 'gentoo', 'gentoo-legacy']) {
+    for (const model of [SEED, DUAL]) {
+      it(`passes on ${model.split('/').slice(-2, -1)[0]} with ${distro}`, () => {
+        const r = runCli(['verify', '--kernel', '--distro', distro, '-m', model]);
+        expect(r.code, r.stdout + r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/expectations hold in the simulator and the kernel/);
+        expect(r.stdout).not.toContain('note:');
+      });
+    }
+  }
+
+  it('fails with expected / simulator / kernel side by side on a wrong expectation', () => {
+    const r = runCli(['verify', '--kernel', '--distro', 'rhel6', '-m', WRONG]);
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n')[0]).toMatch(/^#\s+lookup\s+expected\s+simulator\s+kernel\s+result$/);
+    expect(r.stdout).toMatch(/^8\s+.*src 172\.16\.3\.111\s+via 172\.16\.3\.1 dev eth0 src 172\.16\.3\.111\s+FAIL$/m);
+  });
+
+  it('needs --distro', () => {
+    expect(runCli(['verify', '--kernel', '-m', SEED]).stderr).toContain('verify --kernel needs --distro');
+  });
+});
+if (!kernel.ok) console.warn(`[netgen] verify --kernel tests skipped: ${kernel.reason}`);
