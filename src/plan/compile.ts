@@ -31,7 +31,15 @@ export function compilePlan(model: Model): Plan {
     tables,
     removeGlobalGateway: routes.some((r) => r.table === 'main' && r.to === 'default'),
     expectations: model.expect.map((e): Expectation => {
-      const x: Expectation = { to: formatIPv4(e.to), down: e.down.map(formatIPv4), ref: model.locate(e.path), path: formatPath(e.path) };
+      // The place in the file is needed only to report a failed expectation: locate it then.
+      const x: Expectation = {
+        to: formatIPv4(e.to),
+        down: e.down.map(formatIPv4),
+        get ref() {
+          return model.locate(e.path);
+        },
+        path: formatPath(e.path),
+      };
       if (e.from !== undefined) x.from = formatIPv4(e.from);
       if (e.dev !== undefined) x.dev = e.dev;
       if (e.via !== undefined) x.via = formatIPv4(e.via);
