@@ -3,12 +3,14 @@
 // single render load no more than they need.
 import yargs, { type Argv } from 'yargs';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { EXIT, ModelError, NetgenError } from './errors.js';
+import { packageRoot } from './package-root.js';
 
 const DISTROS = ['rhel6', 'gentoo', 'gentoo-legacy'] as const;
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

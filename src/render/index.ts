@@ -1,11 +1,12 @@
 // The one Handlebars instance: templates are formatting only, compiled once per run.
 import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { NetgenError } from '../errors.js';
 import type { FileSpec, RenderedFile } from '../backends/types.js';
+import { packageRoot } from '../package-root.js';
 
-const templatesDir = fileURLToPath(new URL('../../templates/', import.meta.url));
+const templatesDir = join(packageRoot(), 'templates') + '/';
 
 const hbs = Handlebars.create();
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
