@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { syntheticHost, netplanYaml } from './synthetic.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
-const BIN = join(REPO, 'bin/netgen.js');
+const BIN = join(REPO, 'bin/netgen.cjs');
 const RSS_HOOK = join(REPO, 'bench/rss-hook.cjs');
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const FLEET_SIZES = (process.env.BENCH_FLEET ?? '100,1000,10000').split(',').map(Number);
@@ -34,8 +34,36 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-function hasNetplan(): boolean {
-  return spawnSync('sh', ['-c', 'command -v netplan'], { encoding: 'utf8' }).status === 0;
+interface Netplan {
+  cmd: string;
+  args: string[];
+  env: Record<string, string>;
+  how: string;
+}
+
+/**
+ * `netplan generate` as installed, or as unpacked by bench/netplan.sh (Debian's packages,
+ * run in place with Debian's /usr/bin/python3; nothing installed).
+ */
+function findNetplan(): Netplan | undefined {
+  if (spawnSync('sh', ['-c', 'command -v netplan'], { encoding: 'utf8' }).status === 0) {
+    return { cmd: 'netplan', args: ['generate', '--root-dir'], env: {}, how: 'installed' };
+  }
+  const root = join(REPO, 'bench/.netplan/root');
+  if (!existsSync(join(root, 'usr/sbin/netplan')) || !existsSync('/usr/bin/python3')) return undefined;
+  const lib = join(root, 'usr/lib/x86_64-linux-gnu');
+  return {
+    cmd: '/usr/bin/python3',
+    args: [join(root, 'usr/sbin/netplan'), 'generate', '--root-dir'],
+    env: {
+      PYTHONPATH: `${join(root, 'usr/share/netplan')}:${join(root, 'usr/lib/python3/dist-packages')}`,
+      LD_LIBRARY_PATH: lib,
+      // The CLI finds libnetplan through ctypes in the process's global symbols.
+      LD_PRELOAD: join(lib, 'libnetplan.so.0.0'),
+      NETPLAN_GENERATE_PATH: join(root, 'usr/libexec/netplan/generate'),
+    },
+    how: 'Debian netplan.io 0.106 unpacked by bench/netplan.sh',
+  };
 }
 
 // Targets go to tmpfs where there is one: the benchmark measures netgen, not the shared
@@ -43,7 +71,7 @@ function hasNetplan(): boolean {
 const SHM = '/dev/shm';
 const work = mkdtempSync(join(existsSync(SHM) && statSync(SHM).isDirectory() ? SHM : tmpdir(), 'netgen-bench-'));
 try {
-  if (!existsSync(join(REPO, 'dist/cli.js'))) throw new Error('dist/ is missing: run npm ci (or npm run build) first');
+  if (!existsSync(join(REPO, 'dist/netgen.cjs'))) throw new Error('dist/netgen.cjs is missing: run npm ci (or npm run build) first');
   // --- single host: node -e 0 vs netgen render vs netplan generate, alternating.
   const one = join(work, 'one');
   mkdirSync(one);
@@ -51,8 +79,8 @@ try {
   writeFileSync(join(one, 'netgen.yaml'), host.yaml);
   const npDir = join(work, 'netplan-root');
   mkdirSync(join(npDir, 'etc/netplan'), { recursive: true });
-  writeFileSync(join(npDir, 'etc/netplan/01-bench.yaml'), netplanYaml(host));
-  const netplan = hasNetplan();
+  writeFileSync(join(npDir, 'etc/netplan/01-bench.yaml'), netplanYaml(host), { mode: 0o600 });
+  const netplan = findNetplan();
   const floor: number[] = [];
   const single: number[] = [];
   const np: number[] = [];
@@ -60,7 +88,7 @@ try {
     const out = join(work, `single-${i}`);
     const f = run(process.execPath, ['-e', '0']);
     const s = run(process.execPath, [BIN, 'render', '--distro', 'rhel6', '-m', join(one, 'netgen.yaml'), '--root', out, '--quiet']);
-    const n = netplan ? run('netplan', ['generate', '--root-dir', npDir]) : undefined;
+    const n = netplan ? run(netplan.cmd, [...netplan.args, npDir], netplan.env) : undefined;
     if (i === 0) continue; // warm the file cache; not counted
     floor.push(f.ms);
     single.push(s.ms);
@@ -116,7 +144,9 @@ try {
     '|---|---|',
     `| \`node -e 0\` (the floor for any Node CLI) | ${mFloor.toFixed(1)} ms |`,
     `| \`netgen render --distro rhel6\` | ${mSingle.toFixed(1)} ms (${(mSingle / mFloor).toFixed(2)} × floor) |`,
-    mNp !== undefined ? `| \`netplan generate --root-dir\` (equivalent netplan YAML) | ${mNp.toFixed(1)} ms |` : '| `netplan generate --root-dir` | skipped: netplan is not installed (Debian package `netplan.io`) |',
+    mNp !== undefined
+      ? `| \`netplan generate --root-dir\` (equivalent netplan YAML; ${netplan!.how}) | ${mNp.toFixed(1)} ms |`
+      : '| `netplan generate --root-dir` | skipped: netplan is not installed (Debian package `netplan.io`; `bench/netplan.sh` unpacks it without installing) |',
     '',
     '## Fleets (rhel6, `-m DIR --root OUT`, each host with 2–4 interfaces, a VIP, VLANs, tables and rules)',
     '',

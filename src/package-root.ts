@@ -1,5 +1,5 @@
 // Where netgen's own files (package.json, templates/) are, whether it runs from src/
-// (tests), dist/ (tsc output) or dist/bundle/ (the bundled CLI).
+// (tests) or dist/netgen.cjs (the bundled CLI).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

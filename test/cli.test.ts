@@ -188,9 +188,9 @@ describe('usage', () => {
 });
 
 describe('the installed binary', () => {
-  it('bin/netgen.js runs the built CLI (npm ci builds dist/)', () => {
-    if (!existsSync(join(REPO, 'dist/cli.js'))) spawnSync('npm', ['run', 'build'], { cwd: REPO });
-    const r = spawnSync(process.execPath, [join(REPO, 'bin/netgen.js'), 'render', '--distro', 'rhel6', '-m', SEED, '--root', dir], { encoding: 'utf8' });
+  it('bin/netgen.cjs runs the bundled CLI (npm ci builds dist/netgen.cjs)', () => {
+    if (!existsSync(join(REPO, 'dist/netgen.cjs'))) spawnSync('npm', ['run', 'build'], { cwd: REPO });
+    const r = spawnSync(process.execPath, [join(REPO, 'bin/netgen.cjs'), 'render', '--distro', 'rhel6', '-m', SEED, '--root', dir], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(tree(dir)).toHaveLength(4);
   });
