@@ -195,3 +195,26 @@ describe('the installed binary', () => {
     expect(tree(dir)).toHaveLength(4);
   });
 });
+
+describe('blocks in shared files', () => {
+  it('removes its old rules and tables when the model drops them, keeping the rest', () => {
+    const withRules = join(REPO, 'examples/gentoo-dual-switch/netgen.yaml');
+    const without = join(dir, 'plain.yaml');
+    writeFileSync(without, 'host: box\ninterfaces:\n  eth0: { addresses: [1.2.3.16/24], gateway: 1.2.3.1 }\n');
+    mkdirSync(join(dir, 'etc/conf.d'), { recursive: true });
+    writeFileSync(join(dir, 'etc/conf.d/local.start'), '# mine\necho hello\n');
+    expect(runCli(['render', '--distro', 'gentoo-legacy', '-m', withRules, '--root', dir]).code).toBe(0);
+    expect(readFileSync(join(dir, 'etc/conf.d/local.start'), 'utf8')).toContain('/sbin/ip rule add from 1.2.3.16 table e0v10 priority 1000');
+    expect(readFileSync(join(dir, 'etc/iproute2/rt_tables'), 'utf8')).toContain('1 e0v10');
+    const r = runCli(['render', '--distro', 'gentoo-legacy', '-m', without, '--root', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'etc/conf.d/local.start'), 'utf8')).toBe('# mine\necho hello\n');
+    expect(readFileSync(join(dir, 'etc/iproute2/rt_tables'), 'utf8')).not.toContain('netgen');
+  });
+
+  it('creates no shared file just to hold an empty block', () => {
+    const r = runCli(['render', '--distro', 'gentoo-legacy', '-m', SEED, '--root', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(tree(dir)).toEqual(['etc/conf.d/net']);
+  });
+});

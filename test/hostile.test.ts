@@ -114,7 +114,9 @@ describe('hostile strings in the model', () => {
               expect(p.startsWith('..') || p.startsWith('/') || p.includes('\0'), f.path).toBe(false);
               const abs = join(root, backend.name, p);
               mkdirSync(dirname(abs), { recursive: true });
-              writeFileSync(abs, mergeContent(f, undefined, plan.source));
+              const content = mergeContent(f, undefined, plan.source);
+              if (content === undefined) continue;
+              writeFileSync(abs, content);
               const name = p.split('/').pop()!;
               if (/^ifcfg-/.test(name)) {
                 const dev = sourced('sh', abs, 'DEVICE');

@@ -222,8 +222,7 @@ function byPath(a: FileSpec, b: FileSpec): number {
 function planGentooFiles(plan: Plan, options: BackendOptions): FileSpec[] {
   const nativeRules = options.gentooRules === 'native';
   const files = [netFile(plan, 'gentoo/net', prepareStanzas(plan, { backend: 'gentoo', spelling: 'modern', nativeRules }))];
-  const rt = planRtTables(plan);
-  if (rt) files.push(rt);
+  files.push(planRtTables(plan));
   if (!nativeRules && plan.rules.length > 0) {
     files.push({
       path: LOCAL_D_START_PATH,
@@ -243,17 +242,15 @@ function planGentooLegacyFiles(plan: Plan, options: BackendOptions): FileSpec[] 
     throw new NetgenError('usage', 'gentoo-legacy: baselayout-1 has no rules_<if>; its rules always go to /etc/conf.d/local.start (drop the native rules option)');
   }
   const files = [netFile(plan, 'gentoo-legacy/net', prepareStanzas(plan, { backend: 'gentoo-legacy', spelling: 'legacy', nativeRules: false }))];
-  const rt = planRtTables(plan);
-  if (rt) files.push(rt);
-  if (plan.rules.length > 0) {
-    files.push({
-      path: LOCAL_START_PATH,
-      mode: 0o644,
-      owner: { kind: 'block', base: LOCAL_START_BASE },
-      template: 'gentoo-legacy/local.start',
-      context: { rules: plan.rules.map(formatGentooRule) },
-    });
-  }
+  files.push(planRtTables(plan));
+  // Emitted even without rules: an empty block removes rules an earlier render added.
+  files.push({
+    path: LOCAL_START_PATH,
+    mode: 0o644,
+    owner: { kind: 'block', base: LOCAL_START_BASE },
+    template: 'gentoo-legacy/local.start',
+    context: { rules: plan.rules.map(formatGentooRule) },
+  });
   return files.sort(byPath);
 }
 

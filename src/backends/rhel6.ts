@@ -265,8 +265,7 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
     context: {},
   });
 
-  const rt = planRtTables(plan);
-  if (rt) files.push(rt);
+  files.push(planRtTables(plan));
   return files.sort(byPath);
 }
 

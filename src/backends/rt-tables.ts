@@ -24,9 +24,11 @@ export const RT_TABLES_BASE = [
   '',
 ].join('\n');
 
-/** The rt_tables file naming a Plan's user tables; undefined when the Plan has none. */
-export function planRtTables(plan: Plan): FileSpec | undefined {
-  if (plan.tables.length === 0) return undefined;
+/**
+ * The rt_tables file naming a Plan's user tables. Emitted even with none: an empty block
+ * removes the tables an earlier render added, and creates no file where there is none.
+ */
+export function planRtTables(plan: Plan): FileSpec {
   const tables = [...plan.tables].sort((a, b) => a.id - b.id).map((t) => ({ id: t.id, name: t.name }));
   return {
     path: RT_TABLES_PATH,

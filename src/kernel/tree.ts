@@ -12,7 +12,10 @@ import type { TreeFile } from './types.js';
  * the file a fresh system has. `source` is the model name netgen's block markers carry.
  */
 export function materialiseTree(files: readonly RenderedFile[], source: string, existing: (path: string) => string | undefined = () => undefined): TreeFile[] {
-  return files.map((f) => ({ path: f.path, mode: f.mode, content: mergeContent(f, existing(f.path), source) }));
+  return files.flatMap((f) => {
+    const content = mergeContent(f, existing(f.path), source);
+    return content === undefined ? [] : [{ path: f.path, mode: f.mode, content }];
+  });
 }
 
 /** Every regular file below `dir`, as a tree (relative POSIX paths, permission bits kept). */

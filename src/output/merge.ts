@@ -18,9 +18,12 @@ export function isNetgenFile(text: string): boolean {
 /**
  * The bytes a target should hold. `whole` files are netgen's; the other kinds keep every
  * line that is not netgen's, in order. `existing` is undefined when the file is absent.
+ * Undefined means no file: netgen's block would be empty and there is no file to keep it
+ * out of (an emptied block in an existing file is removed, so old rules do not linger).
  */
-export function mergeContent(file: RenderedFile, existing: string | undefined, source: string, shownPath: string = file.path): string {
+export function mergeContent(file: RenderedFile, existing: string | undefined, source: string, shownPath: string = file.path): string | undefined {
   const owner = file.owner;
+  if (existing === undefined && (owner.kind === 'block' || owner.kind === 'rt-tables') && file.content.trim() === '') return undefined;
   switch (owner.kind) {
     case 'whole':
       return file.content;

@@ -76,13 +76,14 @@ export interface Change {
 export function prepareChanges(placement: Placement, source: string, cwd: string = process.cwd()): Change[] {
   const rootReal = safeRealpath(placement.root);
   const checked = new Set<string>();
-  return placement.placed.map(({ file, abs }) => {
+  return placement.placed.flatMap(({ file, abs }): Change[] => {
     const shown = shownPath(abs, cwd);
     const st = checkPathInside(rootReal ?? placement.root, placement.root, abs, shown, checked);
     const existing = readExisting(abs, shown, st);
     const after = mergeContent(file, existing?.text, source, shown);
+    if (after === undefined) return [];
     const action: Action = existing === undefined ? 'create' : existing.text === after ? 'unchanged' : 'update';
-    return {
+    return [{
       abs,
       shown,
       rel: file.path,
@@ -92,7 +93,7 @@ export function prepareChanges(placement: Placement, source: string, cwd: string
       after,
       unmanaged: file.owner.kind === 'whole' && existing !== undefined && !isNetgenFile(existing.text),
       modeChanged: existing !== undefined && (existing.mode & 0o777) !== file.mode,
-    };
+    }];
   });
 }
 

@@ -59,7 +59,10 @@ export function renderTree(plan: Plan, backendName: string, options: BackendOpti
   if (!backend) throw new Error(`no back-end ${backendName}`);
   const files = renderFiles(backend.planFiles(plan, options));
   const tree = new Map<string, TreeFile>();
-  for (const f of files) tree.set(f.path, { content: mergeContent(f, undefined, plan.source), executable: (f.mode & 0o111) !== 0 });
+  for (const f of files) {
+    const content = mergeContent(f, undefined, plan.source);
+    if (content !== undefined) tree.set(f.path, { content, executable: (f.mode & 0o111) !== 0 });
+  }
   return tree;
 }
 

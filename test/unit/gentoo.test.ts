@@ -10,6 +10,7 @@ import { NetgenError } from '../../src/errors.js';
 import { loadModel } from '../../src/model/index.js';
 import { compilePlan } from '../../src/plan/compile.js';
 import type { Plan } from '../../src/plan/types.js';
+import { mergeContent } from '../../src/output/merge.js';
 import { renderFiles } from '../../src/render/index.js';
 import { REPO } from '../helpers/repo.js';
 
@@ -24,8 +25,9 @@ function planOf(example: string): Plan {
   return compilePlan(loadModel(join(REPO, example), example));
 }
 
+/** The files rendering into an empty tree writes (an empty managed block makes no file). */
 function render(backend: Backend, plan: Plan, options: BackendOptions = {}): Map<string, RenderedFile> {
-  const files = renderFiles(backend.planFiles(plan, options));
+  const files = renderFiles(backend.planFiles(plan, options)).filter((f) => mergeContent(f, undefined, plan.source) !== undefined);
   return new Map(files.map((f) => [f.path, f]));
 }
 

@@ -10,6 +10,7 @@ import { NetgenError } from '../../src/errors.js';
 import { loadModel, parseModel } from '../../src/model/index.js';
 import { compilePlan } from '../../src/plan/compile.js';
 import type { Plan } from '../../src/plan/types.js';
+import { mergeContent } from '../../src/output/merge.js';
 import { renderFiles } from '../../src/render/index.js';
 import { REPO } from '../helpers/repo.js';
 
@@ -29,8 +30,10 @@ function planOfText(text: string): Plan {
   return compilePlan(parseModel(text, 'inline.yaml'));
 }
 
+/** The files rendering into an empty tree writes (an empty managed block makes no file). */
 function render(plan: Plan): Map<string, RenderedFile> {
-  return new Map(renderFiles(rhel6.planFiles(plan, {})).map((f) => [f.path, f]));
+  const files = renderFiles(rhel6.planFiles(plan, {})).filter((f) => mergeContent(f, undefined, plan.source) !== undefined);
+  return new Map(files.map((f) => [f.path, f]));
 }
 
 function contentOf(files: Map<string, RenderedFile>, path: string): string {
