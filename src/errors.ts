@@ -43,6 +43,20 @@ export function formatProblem(p: ModelProblem): string {
   return p.path ? `${where}: ${p.path}: ${p.message}` : `${where}: ${p.message}`;
 }
 
+/**
+ * A back-end cannot spell something the model says on its distro. It names the model
+ * path of the element; the pipeline, which holds the model, turns it into a ModelError
+ * with file, line and column.
+ */
+export class BackendModelError extends NetgenError {
+  readonly modelPath: readonly (string | number)[];
+  constructor(message: string, modelPath: readonly (string | number)[] | undefined) {
+    super('model', message);
+    this.modelPath = modelPath ?? [];
+    this.name = 'BackendModelError';
+  }
+}
+
 /** Every problem of one or more models, reported together. */
 export class ModelError extends NetgenError {
   readonly problems: ModelProblem[];

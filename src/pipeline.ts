@@ -1,7 +1,10 @@
 // Model file -> rendered files: the pure pipeline every command shares.
 import { relative } from 'node:path';
 import { getBackend } from './backends/index.js';
-import type { Backend, BackendOptions, RenderedFile } from './backends/types.js';
+import type { Backend, BackendOptions, FileSpec, RenderedFile } from './backends/types.js';
+import { BackendModelError, ModelError } from './errors.js';
+import { formatPath } from './model/load.js';
+import type { Model } from './model/types.js';
 import { loadModel } from './model/index.js';
 import { compilePlan } from './plan/compile.js';
 import type { Plan } from './plan/types.js';
@@ -22,8 +25,19 @@ export function shownModelPath(path: string, cwd: string = process.cwd()): strin
 /** Load, validate, compile and render one model for one back-end. */
 export function renderModelFile(modelPath: string, distro: string, options: BackendOptions = {}): Rendered {
   const backend = getBackend(distro);
-  const plan = compilePlan(loadModel(modelPath, shownModelPath(modelPath)));
-  return { plan, backend, files: renderFiles(backend.planFiles(plan, options)) };
+  const model = loadModel(modelPath, shownModelPath(modelPath));
+  const plan = compilePlan(model);
+  return { plan, backend, files: renderFiles(planFilesLocated(backend, plan, options, model)) };
+}
+
+/** The back-end's files; a refusal becomes a model error that names its line in the model. */
+export function planFilesLocated(backend: Backend, plan: Plan, options: BackendOptions, model: Pick<Model, 'locate'>): FileSpec[] {
+  try {
+    return backend.planFiles(plan, options);
+  } catch (err) {
+    if (!(err instanceof BackendModelError)) throw err;
+    throw new ModelError([{ ref: model.locate(err.modelPath), path: formatPath(err.modelPath), message: err.message }]);
+  }
 }
 
 /** Load, validate and compile one model (no back-end). */

@@ -2,7 +2,7 @@
 // spelling of the same file (`gentoo-legacy`). Both share one preparation of the
 // per-interface variables; they differ in how a value is spelt and where `ip rule` goes.
 // What netifrc does with each line: design/consumers.md, "Gentoo netifrc".
-import { NetgenError } from '../errors.js';
+import { BackendModelError, NetgenError } from '../errors.js';
 import type { Plan, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
 import { planRtTables } from './rt-tables.js';
 import type { Backend, BackendOptions, FileSpec } from './types.js';
@@ -115,10 +115,10 @@ function checkNames(plan: Plan, backend: string): void {
     const v = shellVarOf(link.name);
     const other = byVar.get(v);
     if (other !== undefined) {
-      throw new NetgenError(
-        'model',
+      throw new BackendModelError(
         `${backend}: interfaces ${other} and ${link.name} would both be configured by config_${v} in /etc/conf.d/net ` +
           '(netifrc turns every character other than letters, digits and _ into _); rename one of them',
+        link.modelPath,
       );
     }
     byVar.set(v, link.name);
@@ -143,11 +143,11 @@ function checkLaterAddresses(plan: Plan, backend: string): void {
     if (a.onParent) continue;
     const r = plan.routes.find((x) => x.src === a.address);
     if (r) {
-      throw new NetgenError(
-        'model',
+      throw new BackendModelError(
         `${backend}: ${a.label ?? a.device} (${a.address}) has on-parent: false, but the route ${r.to} on ${r.dev} uses it as src; ` +
           `netifrc adds routes only when ${r.dev} starts, so that route would fail at boot and never come back. ` +
           'Set on-parent: true for this host',
+        a.modelPath ? [...a.modelPath.slice(0, -1), 'on-parent'] : undefined,
       );
     }
   }
@@ -175,7 +175,7 @@ function prepareStanza(plan: Plan, link: PlanLink, p: Prepare): LinkStanza {
       const id = vlanOf(l).id;
       if (l.name === `${link.name}.${id}`) continue;
       if (p.spelling === 'legacy') {
-        throw new NetgenError('model', `${p.backend}: VLAN ${id} on ${link.name} is named ${l.name}; baselayout-1 names it ${link.name}.${id}, so use that name`);
+        throw new BackendModelError(`${p.backend}: VLAN ${id} on ${link.name} is named ${l.name}; baselayout-1 names it ${link.name}.${id}, so use that name`, l.modelPath);
       }
       // netifrc names a VLAN <parent>.<id> unless <parent var>_vlan<id>_name says otherwise.
       vars.push(netVar(`${v}_vlan${id}_name`, [joinWords([l.name], `name of ${l.name}`)], false));

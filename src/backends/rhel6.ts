@@ -3,7 +3,7 @@
 // What each script does with these files, and why every choice below matters:
 // design/consumers.md, "RHEL initscripts". Facts about particular initscripts versions are
 // from the public rhel6-branch history of fedora-sysv/initscripts.
-import { NetgenError } from '../errors.js';
+import { BackendModelError, NetgenError } from '../errors.js';
 import { formatNetmask } from '../plan/ipv4.js';
 import type { Plan, PlanAddress, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
 import { planRtTables } from './rt-tables.js';
@@ -86,10 +86,10 @@ function checkPlan(plan: Plan): void {
   const links = new Set(plan.links.map((l) => l.name));
   for (const link of plan.links) {
     if (IGNORED_SUFFIX.test(link.name) || link.name.includes('-range')) {
-      throw new NetgenError(
-        'model',
+      throw new BackendModelError(
         `rhel6: interface ${link.name} cannot have a config file: initscripts skips ifcfg-${link.name} ` +
           '(names ending in ~ .bak .orig .rpmnew .rpmorig .rpmsave, or containing -range, are backups or alias ranges there); rename it',
+        link.modelPath,
       );
     }
     checkWords([link.name], `interface ${link.name}`);
@@ -122,10 +122,10 @@ function vlanKeys(link: PlanLink): { parent: string; vid: number } {
     (DOTTED_VLAN.test(link.name) && link.name !== `${parent}.${vid}`) ||
     (VLAN_PREFIXED.test(link.name) && !new RegExp(`^vlan0*${vid}$`).test(link.name));
   if (misread) {
-    throw new NetgenError(
-      'model',
+    throw new BackendModelError(
       `rhel6: VLAN ${vid} on ${parent} is named ${link.name}, which initscripts reads as another VLAN ` +
         `(it takes the id from names like <device>.<id> and vlan<id>); name it ${parent}.${vid} or vlan${vid}, or use a name without a dot that does not start with vlan`,
+      link.modelPath,
     );
   }
   return { parent, vid };
@@ -180,7 +180,7 @@ function ifcfgFile(plan: Plan, link: PlanLink, noDefroute: boolean): FileSpec {
 function aliasFile(plan: Plan, a: PlanAddress & { label: string }, noDefroute: boolean): FileSpec {
   const tag = a.label.startsWith(`${a.device}:`) ? a.label.slice(a.device.length + 1) : undefined;
   if (tag === undefined || !ALIAS_TAG.test(tag)) {
-    throw new NetgenError('model', `rhel6: alias ${a.label} on ${a.device} must be named ${a.device}:N with N made of letters, digits and _ (ifup-aliases refuses other names)`);
+    throw new BackendModelError(`rhel6: alias ${a.label} on ${a.device} must be named ${a.device}:N with N made of letters, digits and _ (ifup-aliases refuses other names)`, a.modelPath);
   }
   checkWords([a.label, a.address, a.prefix], `alias ${a.label}`);
   return {

@@ -51,7 +51,7 @@ export function compilePlan(model: Model): Plan {
 }
 
 function planLink(l: ModelLink): PlanLink {
-  const link: PlanLink = { name: l.name, kind: l.kind, onBoot: l.onBoot };
+  const link: PlanLink = { name: l.name, kind: l.kind, onBoot: l.onBoot, modelPath: l.path };
   if (l.parent !== undefined) link.parent = l.parent;
   if (l.vlanId !== undefined) link.vlanId = l.vlanId;
   if (l.mtu !== undefined) link.mtu = l.mtu;
@@ -65,7 +65,7 @@ function planAddresses(links: ModelLink[]): PlanAddress[] {
   for (const link of links) {
     link.addresses.forEach((a, i) => {
       const secondary = link.addresses.slice(0, i).some((b) => b.prefix === a.prefix && contains(b.address, b.prefix, a.address));
-      const pa: PlanAddress = { address: formatIPv4(a.address), prefix: a.prefix, device: link.name, onParent: a.onParent, secondary };
+      const pa: PlanAddress = { address: formatIPv4(a.address), prefix: a.prefix, device: link.name, onParent: a.onParent, secondary, modelPath: a.path };
       if (a.label !== undefined) pa.label = a.label;
       out.push(pa);
     });
@@ -94,6 +94,7 @@ function planRoute(r: ModelRoute, origin: PlanRoute['origin']): PlanRoute {
     metric: r.metric,
     table: r.table,
     origin,
+    modelPath: r.path,
   };
   if (r.via !== undefined) route.via = formatIPv4(r.via);
   if (r.src !== undefined) route.src = formatIPv4(r.src);
@@ -108,7 +109,7 @@ function linkRoutes(link: ModelLink): PlanRoute[] {
   const out: PlanRoute[] = [];
   if (link.egress) out.push(...egressRoutes(link));
   else if (link.gateway !== undefined) {
-    out.push({ to: 'default', via: formatIPv4(link.gateway), dev: link.name, metric: 0, table: 'main', origin: 'gateway' });
+    out.push({ to: 'default', via: formatIPv4(link.gateway), dev: link.name, metric: 0, table: 'main', origin: 'gateway', modelPath: [...link.path, 'gateway'] });
   }
   out.push(...link.routes.map((r) => planRoute(r, 'static')));
   if (link.sourceRouting) out.push(...sourceTableRoutes(link));
@@ -135,7 +136,7 @@ function egressRoutes(link: ModelLink): PlanRoute[] {
   const vip = formatIPv4(eg.prefer);
   const out: PlanRoute[] = [];
   if (gw !== undefined) {
-    out.push({ to: 'default', via: formatIPv4(gw), dev: link.name, src: formatIPv4(primary.address), metric: eg.fallbackMetric, table: 'main', origin: 'egress-fallback' });
+    out.push({ to: 'default', via: formatIPv4(gw), dev: link.name, src: formatIPv4(primary.address), metric: eg.fallbackMetric, table: 'main', origin: 'egress-fallback', modelPath: eg.path });
   }
   for (const half of splitHalves(subnet.address, subnet.prefix)) {
     out.push({
@@ -147,10 +148,11 @@ function egressRoutes(link: ModelLink): PlanRoute[] {
       scope: 'link',
       proto: 'kernel',
       origin: 'egress-split',
+      modelPath: eg.path,
     });
   }
   if (gw !== undefined) {
-    out.push({ to: 'default', via: formatIPv4(gw), dev: link.name, src: vip, metric: eg.metric, table: 'main', origin: 'egress-preferred' });
+    out.push({ to: 'default', via: formatIPv4(gw), dev: link.name, src: vip, metric: eg.metric, table: 'main', origin: 'egress-preferred', modelPath: eg.path });
   }
   return out;
 }
@@ -168,10 +170,10 @@ function sourceTableRoutes(link: ModelLink): PlanRoute[] {
     const net = formatCidr(a.address, a.prefix);
     if (subnets.has(net)) continue;
     subnets.add(net);
-    out.push({ to: net, dev: link.name, metric: 0, table: sr.table, scope: 'link', origin: 'source-table' });
+    out.push({ to: net, dev: link.name, metric: 0, table: sr.table, scope: 'link', origin: 'source-table', modelPath: sr.path });
   }
   if (sr.gateway !== undefined) {
-    out.push({ to: 'default', via: formatIPv4(sr.gateway), dev: link.name, metric: 0, table: sr.table, origin: 'source-table' });
+    out.push({ to: 'default', via: formatIPv4(sr.gateway), dev: link.name, metric: 0, table: sr.table, origin: 'source-table', modelPath: [...sr.path, 'gateway'] });
   }
   out.push(...sr.routes.map((r) => planRoute(r, 'source-table')));
   return out;

@@ -37,6 +37,8 @@ export interface PlanLink {
   mac?: string;
   /** Brought up at boot. */
   onBoot: boolean;
+  /** Where the model defines it (for messages). */
+  modelPath?: readonly (string | number)[];
 }
 
 export interface PlanAddress {
@@ -54,6 +56,8 @@ export interface PlanAddress {
   onParent: boolean;
   /** An earlier address on the same device already covers this subnet (kernel "secondary"). */
   secondary: boolean;
+  /** Where the model defines it (for messages). */
+  modelPath?: readonly (string | number)[];
 }
 
 export type RouteOrigin =
@@ -80,6 +84,8 @@ export interface PlanRoute {
   proto?: string;
   onlink?: boolean;
   origin: RouteOrigin;
+  /** Where the model asks for it: the route, or the intent or gateway it expands from. */
+  modelPath?: readonly (string | number)[];
 }
 
 export interface PlanRule {

@@ -9,6 +9,8 @@ import { mergeContent } from '../../src/output/merge.js';
 import { compilePlan } from '../../src/plan/compile.js';
 import type { Plan } from '../../src/plan/types.js';
 import { renderFiles } from '../../src/render/index.js';
+import { planFilesLocated } from '../../src/pipeline.js';
+import type { Model } from '../../src/model/types.js';
 import { REPO } from './repo.js';
 
 export { REPO };
@@ -48,16 +50,18 @@ export function goldenCases(): GoldenCase[] {
   return out;
 }
 
-/** The model's Plan, with the model named as from the repository root. */
-export function planOf(c: GoldenCase): Plan {
-  return compilePlan(loadModel(c.model, relative(REPO, c.model)));
+/** The model's Plan, with the model named as from the repository root (its `locate` rides along for messages). */
+export function planOf(c: GoldenCase): Plan & { locate: Model['locate'] } {
+  const model = loadModel(c.model, relative(REPO, c.model));
+  return Object.assign(compilePlan(model), { locate: model.locate });
 }
 
 /** The tree `render --root` writes into an empty directory, by relative path. */
-export function renderTree(plan: Plan, backendName: string, options: BackendOptions = {}): Map<string, TreeFile> {
+export function renderTree(plan: Plan & { locate?: Model['locate'] }, backendName: string, options: BackendOptions = {}): Map<string, TreeFile> {
   const backend = BACKENDS.find((b) => b.name === backendName);
   if (!backend) throw new Error(`no back-end ${backendName}`);
-  const files = renderFiles(backend.planFiles(plan, options));
+  const locate = plan.locate ?? (() => ({ file: plan.source, line: 1, col: 1 }));
+  const files = renderFiles(planFilesLocated(backend, plan, options, { locate }));
   const tree = new Map<string, TreeFile>();
   for (const f of files) {
     const content = mergeContent(f, undefined, plan.source);

@@ -38,9 +38,10 @@ describe('VIP egress recipe', () => {
     ]);
     expect(p.removeGlobalGateway).toBe(true);
     expect(p.addresses).toEqual([
-      { address: '172.16.3.111', prefix: 24, device: 'eth0', onParent: true, secondary: false },
-      { address: '172.16.3.105', prefix: 24, device: 'eth0', label: 'eth0:1', onParent: false, secondary: true },
+      { address: '172.16.3.111', prefix: 24, device: 'eth0', onParent: true, secondary: false, modelPath: ['interfaces', 'eth0', 'addresses', 0] },
+      { address: '172.16.3.105', prefix: 24, device: 'eth0', label: 'eth0:1', onParent: false, secondary: true, modelPath: ['interfaces', 'eth0', 'aliases', 'eth0:1', 'address'] },
     ]);
+    expect(p.routes.map((r) => r.modelPath)).toEqual(Array(4).fill(['interfaces', 'eth0', 'egress']));
   });
 
   it('leaves no metric-0 default for the gateway (it becomes the egress routes only)', () => {
