@@ -161,6 +161,14 @@ describe('usage', () => {
       expect(h.stdout).toContain('--distro');
       expect(h.stdout).toContain('--root');
     }
+    for (const [cmd, option] of [
+      [['route', 'get'], '--down'],
+      [['verify'], '--kernel'],
+    ] as const) {
+      const h = runCli([...cmd, '--help']);
+      expect(h.code).toBe(0);
+      expect(h.stdout).toContain(option);
+    }
     expect(runCli(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
