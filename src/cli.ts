@@ -30,6 +30,11 @@ function modelOption<T>(y: Argv<T>) {
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress and no per-file listing for fleets' });
 }
 
+/** One model only (route get, verify): not an array, so it cannot swallow a positional. */
+function singleModelOption<T>(y: Argv<T>) {
+  return y.option('model', { alias: 'm', type: 'string', default: './netgen.yaml', describe: 'the host model (YAML or JSON)', requiresArg: true });
+}
+
 function distroOption<T>(y: Argv<T>) {
   return y.option('distro', {
     alias: 'd',
@@ -105,9 +110,8 @@ export function buildCli(argv: string[]) {
           'get <dest>',
           'print what `ip route get DEST` would answer on the host, from the model alone',
           (g) =>
-            g
+            singleModelOption(g)
               .positional('dest', { type: 'string', describe: 'destination address', demandOption: true })
-              .option('model', { alias: 'm', type: 'string', default: './netgen.yaml', describe: 'the host model', requiresArg: true })
               .option('from', { type: 'string', describe: 'source address (ip route get DEST from SRC)', requiresArg: true })
               .option('down', { type: 'string', array: true, describe: 'addresses taken away first (a VIP after failover); repeatable', requiresArg: true })
               .option('json', { type: 'boolean', describe: 'print the whole answer as JSON' })
@@ -125,8 +129,7 @@ export function buildCli(argv: string[]) {
       'verify',
       "check the model's `expect:` lookups with the simulator, or with --kernel in a throw-away namespace (exit 1 if any fails)",
       (y) =>
-        y
-          .option('model', { alias: 'm', type: 'string', default: './netgen.yaml', describe: 'the host model', requiresArg: true })
+        singleModelOption(y)
           .option('kernel', { type: 'boolean', describe: 'also apply the rendered files in a network namespace and ask the kernel (needs root)' })
           .option('distro', { alias: 'd', type: 'string', describe: `with --kernel: the back-end whose files are applied (${DISTROS.join(', ')})`, requiresArg: true })
           .option('gentoo-rules', { type: 'string', choices: ['local-start', 'native'], describe: 'gentoo: where ip rules go' })
