@@ -582,17 +582,19 @@ function checkRouteCollisions(links: ModelLink[], topRoutes: ModelRoute[], repor
       claim('main', 'default', link.egress.fallbackMetric, [...link.path, 'egress']);
       claim('main', 'default', link.egress.metric, [...link.path, 'egress']);
     }
-    for (const r of [...link.routes, ...(link.sourceRouting?.routes ?? [])]) {
-      const to = r.to.isDefault ? 'default' : formatCidr(r.to.address, r.to.prefix);
-      if (r.table === 'main' && r.metric === 0 && connected.has(to)) {
-        report(r.path, `${to} with metric 0 in table main is the kernel's own connected route; give it a metric`);
-        continue;
-      }
-      claim(r.table, to, r.metric, r.path);
-    }
+    for (const r of [...link.routes, ...(link.sourceRouting?.routes ?? [])]) claimRoute(r);
     if (link.sourceRouting?.gateway !== undefined) claim(link.sourceRouting.table, 'default', 0, [...link.sourceRouting.path, 'gateway']);
   }
-  for (const r of topRoutes) claim(r.table, r.to.isDefault ? 'default' : formatCidr(r.to.address, r.to.prefix), r.metric, r.path);
+  for (const r of topRoutes) claimRoute(r);
+
+  function claimRoute(r: ModelRoute): void {
+    const to = r.to.isDefault ? 'default' : formatCidr(r.to.address, r.to.prefix);
+    if (r.table === 'main' && r.metric === 0 && connected.has(to)) {
+      report(r.path, `${to} with metric 0 in table main is the kernel's own connected route; give it a metric`);
+      return;
+    }
+    claim(r.table, to, r.metric, r.path);
+  }
 }
 
 function checkPriorities(links: ModelLink[], report: Report): void {
