@@ -1,0 +1,152 @@
+// One random case of the simulator-vs-kernel property test: a generated model, the variant
+// (back-end) it is rendered for, its probes, the alias to take away. Kept apart from the test
+// file so the same check can be driven from a script with other generator options.
+import fc from 'fast-check';
+import { NetgenError } from '../../src/errors.js';
+import { withKernelSession, type ApplyReport, type KernelSession, type TreeFile } from '../../src/kernel/index.js';
+import { parseModel } from '../../src/model/index.js';
+import { compilePlan } from '../../src/plan/compile.js';
+import { parseCidr } from '../../src/plan/ipv4.js';
+import type { Plan } from '../../src/plan/types.js';
+import type { StateOptions } from '../../src/simulate/index.js';
+import { connectedSubnets, crossCheck, disagreementTable, kernelState, renderVariant, VARIANTS, type Disagreement, type Variant } from './probes.js';
+import { buildModel, modelSpec, probeSpec, resolveProbe, type BuildOptions, type ModelSpec, type ProbeSpec, type ProbeTargets } from './random-model.js';
+
+export interface Case {
+  model: ModelSpec;
+  variant: number;
+  probes: ProbeSpec[];
+  alias: number;
+}
+
+export const caseArb: fc.Arbitrary<Case> = fc.record({
+  model: modelSpec,
+  variant: fc.nat(VARIANTS.length - 1),
+  probes: fc.array(probeSpec, { minLength: 8, maxLength: 12 }),
+  alias: fc.nat(7),
+});
+
+export interface CaseStats {
+  models: number;
+  probes: number;
+  skipped: number;
+  withAlias: number;
+  /** Harness problems at boot (a file the consumer could not read as meant), with the variant. */
+  bootProblems: string[];
+  validatorRefused: string[];
+  backendRefused: Map<string, number>;
+  byVariant: Map<string, number>;
+}
+
+export function newStats(): CaseStats {
+  return { models: 0, probes: 0, skipped: 0, withAlias: 0, bootProblems: [], validatorRefused: [], backendRefused: new Map(), byVariant: new Map() };
+}
+
+export function summary(stats: CaseStats): string {
+  const refused = [...stats.backendRefused.values()].reduce((x, y) => x + y, 0);
+  return (
+    `${stats.models} models in the kernel (${[...stats.byVariant].map(([k, n]) => `${k} ${n}`).join(', ')}), ` +
+    `${stats.probes} probes compared (${stats.skipped} unsupported skipped), ${stats.withAlias} with an alias down/up; ` +
+    `refused: validator ${stats.validatorRefused.length}, back-ends ${refused}; boot problems ${stats.bootProblems.length}`
+  );
+}
+
+export interface CaseContext {
+  /** `promote_secondaries` of the namespaces (see hostPromoteSecondaries). */
+  promote: boolean;
+  /** Shown in failure messages: how to replay. */
+  replay: string;
+  build?: BuildOptions;
+  /** Told each namespace the case opens, to check afterwards that it is gone. */
+  opened?: (namespace: string) => void;
+}
+
+/** What a probe can name in a Plan. */
+export function targetsOf(plan: Plan): ProbeTargets {
+  return {
+    hosts: plan.addresses.map((a) => a.address),
+    subnets: connectedSubnets(plan),
+    gateways: [...new Set(plan.routes.flatMap((r) => (r.via === undefined ? [] : [r.via])))],
+    halves: plan.routes.filter((r) => r.origin === 'egress-split').map((r): [number, number] => {
+      const c = parseCidr(r.to)!;
+      return [c.address, c.prefix];
+    }),
+  };
+}
+
+/**
+ * Render, boot and probe one case; throws with the model (YAML), the disagreements and the
+ * kernel's state when the simulator and the kernel differ. States asked: after boot (an
+ * alias with on-parent: false is not there yet), then, when the model has an alias, with it
+ * taken away and brought back (or, for an on-parent: false one, brought up).
+ */
+export function checkCase(c: Case, stats: CaseStats, ctx: CaseContext): void {
+  const built = buildModel(c.model, ctx.build);
+  let plan: Plan;
+  try {
+    plan = compilePlan(parseModel(built.text, 'prop.yaml'));
+  } catch (err) {
+    // The generator means to make valid models only: count, keep the text for the message.
+    stats.validatorRefused.push(`${(err as Error).message}\n${built.text}`);
+    return;
+  }
+  const v = VARIANTS[c.variant % VARIANTS.length]!;
+  let tree: TreeFile[];
+  try {
+    tree = renderVariant(plan, v);
+  } catch (err) {
+    if (!(err instanceof NetgenError) || err.kind !== 'model') throw err;
+    stats.backendRefused.set(v.name, (stats.backendRefused.get(v.name) ?? 0) + 1);
+    return;
+  }
+  stats.models++;
+  stats.byVariant.set(v.name, (stats.byVariant.get(v.name) ?? 0) + 1);
+  const targets = targetsOf(plan);
+  const probes = c.probes.map((p) => resolveProbe(p, targets));
+  const later = plan.addresses.filter((a) => !a.onParent).map((a) => a.address);
+  const bad: Disagreement[] = [];
+  let boot: ApplyReport | undefined;
+  let state = '';
+  try {
+    withKernelSession({ links: plan.links, addresses: plan.addresses }, (s: KernelSession) => {
+      ctx.opened?.(s.namespace);
+      boot = s.apply(v.consumer, tree);
+      stats.bootProblems.push(...boot.problems.map((p) => `${v.name}: ${p}`));
+      const run = (sim: StateOptions, label: string): void => {
+        const r = crossCheck(s, plan, { apply: v.apply, promoteSecondaries: ctx.promote, ...sim }, probes, label);
+        stats.probes += r.compared;
+        stats.skipped += r.skipped;
+        bad.push(...r.disagreements);
+      };
+      run(later.length > 0 ? { down: later } : {}, 'boot');
+      const aliases = plan.addresses.filter((a) => a.label !== undefined);
+      const a = aliases[c.alias % Math.max(1, aliases.length)];
+      if (a !== undefined) {
+        stats.withAlias++;
+        if (a.onParent) {
+          s.down(a.address);
+          run({ down: [...later, a.address] }, `${a.label} down`);
+          s.up(a.address);
+          run({ down: [...later, a.address], up: [a.address], reapply: true }, `${a.label} back`);
+        } else {
+          s.up(a.address);
+          run({ down: later, up: [a.address], reapply: true }, `${a.label} up`);
+        }
+      }
+      if (bad.length > 0) state = kernelState(s);
+    });
+  } catch (err) {
+    throw new Error(`${describeCase(built.text, v, ctx)}\nthe kernel session failed: ${(err as Error).message}`, { cause: err });
+  }
+  if (bad.length > 0) {
+    const reported = boot === undefined ? [] : [...boot.problems.map((p) => `problem: ${p}`), ...boot.failed.map((f) => `${f.origin}: ${f.argv.join(' ')} -> ${f.stderr.trim()}`)];
+    throw new Error(
+      `${describeCase(built.text, v, ctx)}\nsimulator and kernel disagree:\n${disagreementTable(bad)}\n\n` +
+        `what boot reported:\n${reported.join('\n') || '(nothing failed)'}\n\nkernel at the end:\n${state}\n`,
+    );
+  }
+}
+
+function describeCase(text: string, v: Variant, ctx: CaseContext): string {
+  return `model (rendered for ${v.name}; ${ctx.replay}):\n${text}`;
+}
