@@ -206,8 +206,20 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
     if (r.from !== undefined && r.src !== undefined) report([...path, 'src'], 'give the source once: `from` and `src` mean the same');
     const srcText = r.src ?? r.from;
     const src = srcText === undefined ? undefined : parseIPv4(srcText);
+    const srcKey = r.src !== undefined ? 'src' : 'from';
     if (src !== undefined && !hostHas(src)) {
-      report([...path, r.src !== undefined ? 'src' : 'from'], `source ${srcText} is not an address configured on this host (the kernel refuses it: Invalid prefsrc address)`);
+      report([...path, srcKey], `source ${srcText} is not an address configured on this host (the kernel refuses it: Invalid prefsrc address)`);
+    } else if (src !== undefined) {
+      // Routes go in when their device comes up; a source on a device that comes up later
+      // is not there yet, and the route is refused at boot (Invalid prefsrc address).
+      const owner = links.find((l) => l.addresses.some((a) => a.address === src));
+      if (owner && owner.name !== dev && links.indexOf(owner) > links.findIndex((l) => l.name === dev)) {
+        report(
+          [...path, srcKey],
+          `source ${srcText} is on ${owner.name}, which comes up after ${dev} (${owner.kind === 'vlan' ? 'VLANs come up after the other interfaces' : 'interfaces come up in model order'}); ` +
+            `the route would be refused at boot (Invalid prefsrc address): put the route on ${owner.name}, or the address on ${dev}`,
+        );
+      }
     }
     const link = linkByName.get(dev);
     const via = r.via === undefined ? undefined : parseIPv4(r.via);

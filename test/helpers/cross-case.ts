@@ -90,15 +90,20 @@ export function checkCase(c: Case, stats: CaseStats, ctx: CaseContext): void {
     stats.validatorRefused.push(`${(err as Error).message}\n${built.text}`);
     return;
   }
-  const v = VARIANTS[c.variant % VARIANTS.length]!;
-  let tree: TreeFile[];
-  try {
-    tree = renderVariant(plan, v);
-  } catch (err) {
-    if (!(err instanceof NetgenError) || err.kind !== 'model') throw err;
-    stats.backendRefused.set(v.name, (stats.backendRefused.get(v.name) ?? 0) + 1);
-    return;
+  // A back-end may refuse a model it cannot spell (kind 'model'): count it and take the
+  // next back-end, so every valid model is still applied and probed somewhere.
+  let v = VARIANTS[c.variant % VARIANTS.length]!;
+  let tree: TreeFile[] | undefined;
+  for (let k = 0; k < VARIANTS.length && tree === undefined; k++) {
+    v = VARIANTS[(c.variant + k) % VARIANTS.length]!;
+    try {
+      tree = renderVariant(plan, v);
+    } catch (err) {
+      if (!(err instanceof NetgenError) || err.kind !== 'model') throw err;
+      stats.backendRefused.set(v.name, (stats.backendRefused.get(v.name) ?? 0) + 1);
+    }
   }
+  if (tree === undefined) throw new Error(`every back-end refused this valid model:\n${built.text}`);
   stats.models++;
   stats.byVariant.set(v.name, (stats.byVariant.get(v.name) ?? 0) + 1);
   const targets = targetsOf(plan);

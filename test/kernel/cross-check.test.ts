@@ -166,7 +166,9 @@ describeKernel('cross-check (b): random valid models, simulator vs kernel', () =
         expect(stats.validatorRefused.length, `the validator refused generated models:\n${stats.validatorRefused.slice(0, 3).join('\n---\n')}`).toBeLessThanOrEqual(
           MODELS_PER_BATCH / 25,
         );
-        expect(stats.models, 'back-ends refused too many models').toBeGreaterThanOrEqual(MODELS_PER_BATCH * 0.8);
+        // A model one back-end refuses is applied through the next, so every model is probed.
+        expect(stats.validatorRefused).toEqual([]);
+        expect(stats.models, 'every generated model is applied in the kernel and probed').toBe(MODELS_PER_BATCH);
         // Not a simulator matter, but a file its consumer misreads would be a back-end bug.
         expect(stats.bootProblems, 'the consumer could not read every file as meant').toEqual([]);
       },
