@@ -165,12 +165,6 @@ export const modelSchema = z
   .meta({ title: 'netgen host model', description: 'One host\'s network: interfaces, addresses, routes, rules and egress intents.' });
 
 export type RawModel = z.infer<typeof modelSchema>;
-export type RawInterface = z.infer<typeof iface>;
 export type RawLinkFields = z.infer<typeof vlanUnder>;
 export type RawRoute = z.infer<typeof hostRoute>;
 export type RawRule = z.infer<typeof rule>;
-
-/** Known keys per object kind, for "did you mean" suggestions. */
-export const KNOWN_KEYS = {
-  model: Object.keys(modelSchema.shape),
-};

@@ -15,7 +15,7 @@ import {
   type RawRule,
 } from './schema.js';
 import { suggest } from './suggest.js';
-import type { Model, ModelAddress, ModelExpectation, ModelLink, ModelRoute, ModelRule, ModelTable, Path } from './types.js';
+import type { Model, ModelExpectation, ModelLink, ModelRoute, ModelRule, ModelTable, Path } from './types.js';
 
 /** Tables every system has; never declared by a model, always referable by name. */
 export const RESERVED_TABLES: ReadonlyMap<string, number> = new Map([
@@ -628,5 +628,3 @@ function checkPriorities(links: ModelLink[], report: Report): void {
     }
   }
 }
-
-export type { ModelAddress };
