@@ -7,6 +7,7 @@ import { ModelError, NetgenError, type ModelProblem } from '../errors.js';
 import { placeFiles, prepareChanges, type Change, type Placement } from '../output/write.js';
 import { renderModelFile, shownModelPath, type Rendered } from '../pipeline.js';
 import type { BackendOptions } from '../backends/types.js';
+import { getBackend } from '../backends/index.js';
 
 export interface HostArgs {
   model: string | string[];
@@ -59,6 +60,7 @@ export function expandModels(models: readonly string[]): { paths: string[]; flee
  * keepGoing; then the failures are returned beside the hosts that rendered.
  */
 export function renderHosts(a: HostArgs, options: BackendOptions, progress: Progress = silentProgress): { hosts: HostResult[]; failures: Failure[]; fleet: boolean } {
+  getBackend(a.distro); // a wrong --distro is one usage error, not one per host
   const { paths, fleet } = expandModels(Array.isArray(a.model) ? a.model : [a.model]);
   if (fleet && a.root === undefined) {
     throw new NetgenError('usage', `${paths.length} models: give --root DIR (each host goes to DIR/<host>/); -o names one host's directory`);
@@ -71,7 +73,7 @@ export function renderHosts(a: HostArgs, options: BackendOptions, progress: Prog
     try {
       rendered.push({ shown, r: renderModelFile(path, a.distro, options) });
     } catch (err) {
-      if (!(err instanceof NetgenError) || err.kind === 'internal' || (err.kind === 'usage' && /unknown --distro/.test(err.message))) throw err;
+      if (!(err instanceof NetgenError) || err.kind === 'internal') throw err;
       failures.push({ shown, error: err });
     }
     progress.tick(i + 1);
