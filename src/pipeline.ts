@@ -1,5 +1,5 @@
 // Model file -> rendered files: the pure pipeline every command shares.
-import { relative } from 'node:path';
+import { basename, isAbsolute, relative } from 'node:path';
 import { getBackend } from './backends/index.js';
 import type { Backend, BackendOptions, FileSpec, RenderedFile } from './backends/types.js';
 import { BackendModelError, ModelError } from './errors.js';
@@ -16,16 +16,25 @@ export interface Rendered {
   files: RenderedFile[];
 }
 
-/** How a model path is shown in messages and headers: relative to the working directory, POSIX separators. */
+/** How a model path is shown in messages: relative to the working directory where it is below it, else as given. */
 export function shownModelPath(path: string, cwd: string = process.cwd()): string {
   const rel = relative(cwd, path);
   return (rel === '' || rel.startsWith('..') ? path : rel).split('\\').join('/');
 }
 
+/**
+ * The model's name in generated headers: relative to the working directory, or just the
+ * file name when it lies elsewhere, so no absolute path of the rendering machine is written.
+ */
+export function headerModelName(path: string, cwd: string = process.cwd()): string {
+  const rel = relative(cwd, path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? basename(path) : rel.split('\\').join('/');
+}
+
 /** Load, validate, compile and render one model for one back-end. */
 export function renderModelFile(modelPath: string, distro: string, options: BackendOptions = {}): Rendered {
   const backend = getBackend(distro);
-  const model = loadModel(modelPath, shownModelPath(modelPath));
+  const model = loadModel(modelPath, shownModelPath(modelPath), headerModelName(modelPath));
   const plan = compilePlan(model);
   return { plan, backend, files: renderFiles(planFilesLocated(backend, plan, options, model)) };
 }
@@ -42,5 +51,5 @@ export function planFilesLocated(backend: Backend, plan: Plan, options: BackendO
 
 /** Load, validate and compile one model (no back-end). */
 export function planModelFile(modelPath: string): Plan {
-  return compilePlan(loadModel(modelPath, shownModelPath(modelPath)));
+  return compilePlan(loadModel(modelPath, shownModelPath(modelPath), headerModelName(modelPath)));
 }

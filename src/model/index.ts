@@ -8,8 +8,11 @@ import { validateModel } from './validate.js';
 /** Models larger than this are refused before parsing: no host needs a megabyte of network. */
 export const MAX_MODEL_BYTES = 4 * 1024 * 1024;
 
-/** Read, parse and validate one model file; `shownAs` is the name used in messages and headers. */
-export function loadModel(path: string, shownAs: string = path): Model {
+/**
+ * Read, parse and validate one model file. `shownAs` names it in messages; `source` in the
+ * headers of generated files (default: the same).
+ */
+export function loadModel(path: string, shownAs: string = path, source: string = shownAs): Model {
   let st;
   try {
     st = statSync(path);
@@ -27,7 +30,7 @@ export function loadModel(path: string, shownAs: string = path): Model {
   } catch (err) {
     throw new NetgenError('io', `cannot read model ${shownAs}: ${(err as Error).message}`);
   }
-  return parseModel(buf, shownAs);
+  return { ...parseModel(buf, shownAs), source };
 }
 
 /** Parse and validate model bytes (pure). */
