@@ -4,13 +4,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BACKENDS } from '../../src/backends/index.js';
 import type { BackendOptions } from '../../src/backends/types.js';
-import { loadModel } from '../../src/model/index.js';
 import { mergeContent } from '../../src/output/merge.js';
-import { compilePlan } from '../../src/plan/compile.js';
 import type { Plan } from '../../src/plan/types.js';
-import { renderFiles } from '../../src/render/index.js';
-import { planFilesLocated } from '../../src/pipeline.js';
 import type { Model } from '../../src/model/types.js';
+import { planOfModel, renderForEmptyTree } from './backend.js';
 import { REPO } from './repo.js';
 
 export { REPO };
@@ -52,20 +49,16 @@ export function goldenCases(): GoldenCase[] {
 
 /** The model's Plan, with the model named as from the repository root (its `locate` rides along for messages). */
 export function planOf(c: GoldenCase): Plan & { locate: Model['locate'] } {
-  const model = loadModel(c.model, relative(REPO, c.model));
-  return Object.assign(compilePlan(model), { locate: model.locate });
+  return planOfModel(relative(REPO, c.model));
 }
 
 /** The tree `render --root` writes into an empty directory, by relative path. */
 export function renderTree(plan: Plan & { locate?: Model['locate'] }, backendName: string, options: BackendOptions = {}): Map<string, TreeFile> {
   const backend = BACKENDS.find((b) => b.name === backendName);
   if (!backend) throw new Error(`no back-end ${backendName}`);
-  const locate = plan.locate ?? (() => ({ file: plan.source, line: 1, col: 1 }));
-  const files = renderFiles(planFilesLocated(backend, plan, options, { locate }));
   const tree = new Map<string, TreeFile>();
-  for (const f of files) {
-    const content = mergeContent(f, undefined, plan.source);
-    if (content !== undefined) tree.set(f.path, { content, executable: (f.mode & 0o111) !== 0 });
+  for (const f of renderForEmptyTree(backend, plan, options)) {
+    tree.set(f.path, { content: mergeContent(f, undefined, plan.source)!, executable: (f.mode & 0o111) !== 0 });
   }
   return tree;
 }

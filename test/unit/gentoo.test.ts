@@ -7,12 +7,8 @@ import { gentoo, gentooLegacy } from '../../src/backends/gentoo.js';
 import { RT_TABLES_BASE } from '../../src/backends/rt-tables.js';
 import type { Backend, BackendOptions, RenderedFile } from '../../src/backends/types.js';
 import { NetgenError } from '../../src/errors.js';
-import { loadModel } from '../../src/model/index.js';
-import { compilePlan } from '../../src/plan/compile.js';
 import type { Plan } from '../../src/plan/types.js';
-import { mergeContent } from '../../src/output/merge.js';
-import { renderFiles } from '../../src/render/index.js';
-import { REPO } from '../helpers/repo.js';
+import { contentOf, planOfModel, renderedByPath } from '../helpers/backend.js';
 
 const DUAL = 'examples/gentoo-dual-switch/netgen.yaml';
 const VIP = 'examples/rhel-vip-egress/netgen.yaml';
@@ -21,24 +17,11 @@ const tmp = mkdtempSync(join(tmpdir(), 'netgen-gentoo-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let tmpCount = 0;
 
-function planOf(example: string): Plan {
-  return compilePlan(loadModel(join(REPO, example), example));
-}
-
-/** The files rendering into an empty tree writes (an empty managed block makes no file). */
-function render(backend: Backend, plan: Plan, options: BackendOptions = {}): Map<string, RenderedFile> {
-  const files = renderFiles(backend.planFiles(plan, options)).filter((f) => mergeContent(f, undefined, plan.source) !== undefined);
-  return new Map(files.map((f) => [f.path, f]));
-}
+const planOf = planOfModel;
+const render = renderedByPath;
 
 function renderExample(backend: Backend, example: string, options: BackendOptions = {}): Map<string, RenderedFile> {
   return render(backend, planOf(example), options);
-}
-
-function contentOf(files: Map<string, RenderedFile>, path: string): string {
-  const f = files.get(path);
-  if (!f) throw new Error(`${path} was not rendered; got ${[...files.keys()].join(', ')}`);
-  return f.content;
 }
 
 function tempFile(text: string): string {

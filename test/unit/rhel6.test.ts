@@ -7,11 +7,10 @@ import { formatRhel6Route, formatRhel6Rule, rhel6 } from '../../src/backends/rhe
 import { RT_TABLES_BASE } from '../../src/backends/rt-tables.js';
 import type { RenderedFile } from '../../src/backends/types.js';
 import { NetgenError } from '../../src/errors.js';
-import { loadModel, parseModel } from '../../src/model/index.js';
+import { parseModel } from '../../src/model/index.js';
 import { compilePlan } from '../../src/plan/compile.js';
 import type { Plan } from '../../src/plan/types.js';
-import { mergeContent } from '../../src/output/merge.js';
-import { renderFiles } from '../../src/render/index.js';
+import { contentOf, planOfModel, renderedByPath } from '../helpers/backend.js';
 import { REPO } from '../helpers/repo.js';
 
 const VIP = 'examples/rhel-vip-egress/netgen.yaml';
@@ -22,24 +21,14 @@ const tmp = mkdtempSync(join(tmpdir(), 'netgen-rhel6-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let tmpCount = 0;
 
-function planOf(model: string): Plan {
-  return compilePlan(loadModel(join(REPO, model), model));
-}
+const planOf = planOfModel;
 
 function planOfText(text: string): Plan {
   return compilePlan(parseModel(text, 'inline.yaml'));
 }
 
-/** The files rendering into an empty tree writes (an empty managed block makes no file). */
 function render(plan: Plan): Map<string, RenderedFile> {
-  const files = renderFiles(rhel6.planFiles(plan, {})).filter((f) => mergeContent(f, undefined, plan.source) !== undefined);
-  return new Map(files.map((f) => [f.path, f]));
-}
-
-function contentOf(files: Map<string, RenderedFile>, path: string): string {
-  const f = files.get(path);
-  if (!f) throw new Error(`${path} was not rendered; got ${[...files.keys()].join(', ')}`);
-  return f.content;
+  return renderedByPath(rhel6, plan);
 }
 
 function header(model: string): string {
