@@ -160,7 +160,7 @@ function knownKeysAt(path: readonly PathSegment[]): string[] {
 function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Model {
   const tables = collectTables(raw, report);
   const tableNames = new Map(tables.map((t) => [t.name, t]));
-  const links = collectLinks(raw, report);
+  const { links, rawOf } = collectLinks(raw, report);
   const linkByName = new Map(links.map((l) => [l.name, l]));
 
   // Addresses: once per host, host addresses, not the network or broadcast address.
@@ -191,8 +191,7 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
     }
     if (ref === 'main' || (forRule && (ref === 'local' || ref === 'default'))) return ref;
     if (tableNames.has(ref)) return ref;
-    const hint = suggest(ref, [...tableNames.keys(), 'main']);
-    report(path, `table \`${ref}\` is not declared under \`tables:\`` + (hint ? `; did you mean \`${hint}\`?` : ''));
+    report(path, `table \`${ref}\` is not declared under \`tables:\`${suggestText(ref, [...tableNames.keys(), 'main'])}`);
     return 'main';
   };
 
@@ -242,7 +241,7 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
   };
 
   for (const link of links) {
-    const rawLink = rawLinkOf(raw, link);
+    const rawLink = rawOf.get(link)!;
     const base = link.path;
     if (rawLink.gateway !== undefined) {
       const gw = parseIPv4(rawLink.gateway)!;
@@ -326,14 +325,6 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
   return { host: raw.host, source: loaded.file, links, routes, tables, expect, locate: (p) => loaded.locate(p) };
 }
 
-function rawLinkOf(raw: RawModel, link: ModelLink): RawLinkFields {
-  const [root, a, b, c] = link.path as [string, string, string?, string?];
-  if (root === 'vlans') return raw.vlans![a]!;
-  const iface = raw.interfaces[a]!;
-  if (b === 'vlans' && c !== undefined) return iface.vlans![c]!;
-  return iface;
-}
-
 function suggestText(word: string, candidates: string[]): string {
   const hint = suggest(word, candidates);
   return hint ? `; did you mean \`${hint}\`?` : '';
@@ -378,7 +369,14 @@ function collectTables(raw: RawModel, report: Report): ModelTable[] {
   return out;
 }
 
-function collectLinks(raw: RawModel, report: Report): ModelLink[] {
+/** The model's links, physical first then VLANs, each with the raw fields it was made from. */
+function collectLinks(raw: RawModel, report: Report): { links: ModelLink[]; rawOf: Map<ModelLink, RawLinkFields> } {
+  const rawOf = new Map<ModelLink, RawLinkFields>();
+  const newLink = (...args: Parameters<typeof makeLink>): ModelLink => {
+    const link = makeLink(...args);
+    rawOf.set(link, args[2]);
+    return link;
+  };
   const physical: ModelLink[] = [];
   const vlans: ModelLink[] = [];
   const names = new Map<string, Path>();
@@ -437,7 +435,7 @@ function collectLinks(raw: RawModel, report: Report): ModelLink[] {
     if (other) report(l.path, `VLAN ${l.vlanId} on ${l.parent} is defined twice (\`${other}\` and \`${l.name}\`)`, 'key');
     byParentId.set(key, l.name);
   }
-  return [...physical, ...vlans];
+  return { links: [...physical, ...vlans], rawOf };
 }
 
 function checkVlanId(id: number, path: Path, report: Report, shown?: string): boolean {
@@ -467,7 +465,7 @@ function checkIfName(name: string, path: Path, report: Report): boolean {
   return true;
 }
 
-function newLink(name: string, kind: 'ethernet' | 'vlan', raw: RawLinkFields, path: Path, report: Report, parent?: string, vlanId?: number): ModelLink {
+function makeLink(name: string, kind: 'ethernet' | 'vlan', raw: RawLinkFields, path: Path, report: Report, parent?: string, vlanId?: number): ModelLink {
   const link: ModelLink = { name, kind, onBoot: raw['on-boot'] ?? true, addresses: [], routes: [], rules: [], path };
   if (parent !== undefined) link.parent = parent;
   if (vlanId !== undefined) link.vlanId = vlanId;
