@@ -54,4 +54,4 @@ export function writeTree(root: string, files: readonly TreeFile[]): void {
 /** The reserved tables every system has; what rt_tables holds when the tree brings none. */
 export const RESERVED_RT_TABLES = '#\n# reserved values\n#\n255\tlocal\n254\tmain\n253\tdefault\n0\tunspec\n';
 
-export const RT_TABLES_PATH = 'etc/iproute2/rt_tables';
+export { RT_TABLES_PATH } from '../backends/rt-tables.js';
