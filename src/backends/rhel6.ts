@@ -4,7 +4,7 @@
 // design/consumers.md, "RHEL initscripts". Facts about particular initscripts versions are
 // from the public rhel6-branch history of fedora-sysv/initscripts.
 import { BackendModelError, NetgenError } from '../errors.js';
-import { formatNetmask } from '../plan/ipv4.js';
+import { formatNetmask } from '../net/ipv4.js';
 import type { Plan, PlanAddress, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
 import { planRtTables } from './rt-tables.js';
 import type { Backend, BackendOptions, FileSpec } from './types.js';

@@ -1,6 +1,6 @@
 // `netgen route get DEST`: what the kernel would answer, computed from the model alone.
 import { NetgenError } from '../errors.js';
-import { parseIPv4 } from '../plan/ipv4.js';
+import { parseIPv4 } from '../net/ipv4.js';
 import { planModelFile } from '../pipeline.js';
 import { explainRouteGet, formatRouteGet, simulateRouteGet } from '../simulate/index.js';
 

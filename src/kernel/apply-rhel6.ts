@@ -14,7 +14,7 @@ import {
   readLikeBash,
   splitWords,
 } from './shell-text.js';
-import { parseIPv4 } from '../plan/ipv4.js';
+import { parseIPv4 } from '../net/ipv4.js';
 
 const DIR = 'etc/sysconfig/network-scripts/';
 const NETWORK_FILE = 'etc/sysconfig/network';

@@ -1,6 +1,6 @@
 // How the consumers' shells turn file text into words. Pure. Where a file says something a
 // shell would read differently from how it looks, the caller gets a problem, not a guess.
-import { formatIPv4, maskOf, parseIPv4 } from '../plan/ipv4.js';
+import { formatIPv4, maskOf, parseIPv4 } from '../net/ipv4.js';
 
 export interface Assignments {
   vars: Map<string, string>;

@@ -3,7 +3,7 @@
 // Value grammars are strict on purpose: several of these strings end up in files that a
 // shell sources as root, so anything outside the grammar is refused, never escaped.
 import { z } from 'zod';
-import { parseCidr, parseIPv4 } from '../plan/ipv4.js';
+import { parseCidr, parseIPv4 } from '../net/ipv4.js';
 
 /** Kernel device names: at most 15 bytes, no `/`, `:`, whitespace or shell metacharacters. */
 export const IFNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;

@@ -2,7 +2,7 @@
 // problem of the file is collected and reported at once, each with its place.
 import type { z } from 'zod';
 import { ModelError, type ModelProblem } from '../errors.js';
-import { broadcastOf, contains, formatCidr, formatIPv4, networkOf, parseCidr, parseIPv4 } from '../plan/ipv4.js';
+import { broadcastOf, contains, formatCidr, formatIPv4, networkOf, parseCidr, parseIPv4 } from '../net/ipv4.js';
 import { formatPath, type LoadedText, type PathSegment } from './load.js';
 import {
   ALIAS_LABEL,

@@ -3,7 +3,7 @@
 //  - per-source routing: each interface's addresses route through its own table (scenario B).
 import type { Model, ModelLink, ModelRoute } from '../model/types.js';
 import { RESERVED_TABLES, egressSubnet } from '../model/validate.js';
-import { contains, formatCidr, formatIPv4, splitHalves } from './ipv4.js';
+import { contains, formatCidr, formatIPv4, splitHalves } from '../net/ipv4.js';
 import type { Expectation, Plan, PlanAddress, PlanLink, PlanRoute, PlanRule, PlanTable } from './types.js';
 import { formatPath } from '../model/load.js';
 

@@ -50,7 +50,7 @@
 //    with it as src;
 //  - adding the address back does not bring any flushed route back.
 import type { Plan, PlanAddress, PlanRoute, PlanRule } from '../plan/types.js';
-import { broadcastOf, contains, formatCidr, formatIPv4, maskOf, networkOf, parseCidr, parseIPv4 } from '../plan/ipv4.js';
+import { broadcastOf, contains, formatCidr, formatIPv4, maskOf, networkOf, parseCidr, parseIPv4 } from '../net/ipv4.js';
 import type { ApplyMode, FibState, InstalledRoute, KernelRoute, KernelRule, MissingRoute, RouteType, RuleStep, SimAddress, SimRule, StateOptions } from './types.js';
 
 export const SCOPE_UNIVERSE = 0;

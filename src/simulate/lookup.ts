@@ -22,7 +22,7 @@
 //    With no neighbour entry (a fresh namespace) it keeps the first: six `ip route get
 //    8.8.8.8` after `ip route append default via 10.1.0.2 dev eth1` all named 10.1.0.1.
 import type { Plan } from '../plan/types.js';
-import { contains, formatIPv4, parseIPv4 } from '../plan/ipv4.js';
+import { contains, formatIPv4, parseIPv4 } from '../net/ipv4.js';
 import { SCOPE_LINK, SCOPE_UNIVERSE, buildFibState, findAddress, lookupPolicy, missingRoutes, selectSource, selectorMatches, traceOfFailure } from './fib.js';
 import type { Flow, PolicyResult } from './fib.js';
 import { describeRoute, describeRule } from './format.js';

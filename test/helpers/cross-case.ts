@@ -6,7 +6,7 @@ import { NetgenError } from '../../src/errors.js';
 import { withKernelSession, type ApplyReport, type KernelSession, type TreeFile } from '../../src/kernel/index.js';
 import { parseModel } from '../../src/model/index.js';
 import { compilePlan } from '../../src/plan/compile.js';
-import { parseCidr } from '../../src/plan/ipv4.js';
+import { parseCidr } from '../../src/net/ipv4.js';
 import type { Plan } from '../../src/plan/types.js';
 import type { StateOptions } from '../../src/simulate/index.js';
 import { connectedSubnets, crossCheck, disagreementTable, kernelState, renderVariant, VARIANTS, type Disagreement, type Variant } from './probes.js';

@@ -4,7 +4,7 @@
 import { BACKENDS } from '../../src/backends/index.js';
 import type { Backend, BackendOptions } from '../../src/backends/types.js';
 import { materialiseTree, type Consumer, type KernelSession, type RouteAnswer as KernelAnswer, type TreeFile } from '../../src/kernel/index.js';
-import { broadcastOf, formatIPv4, networkOf, parseCidr, parseIPv4 } from '../../src/plan/ipv4.js';
+import { broadcastOf, formatIPv4, networkOf, parseCidr, parseIPv4 } from '../../src/net/ipv4.js';
 import type { Plan } from '../../src/plan/types.js';
 import { renderFiles } from '../../src/render/index.js';
 import { formatRouteGet, simulateRouteGet, type ApplyMode, type RouteAnswer as SimAnswer, type StateOptions } from '../../src/simulate/index.js';

@@ -18,7 +18,7 @@
 // an address of another device, and one subnet on a VLAN and on a later physical interface.
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { broadcastOf, formatCidr, formatIPv4, networkOf } from '../../src/plan/ipv4.js';
+import { broadcastOf, formatCidr, formatIPv4, networkOf } from '../../src/net/ipv4.js';
 
 export interface SubnetSpec {
   base: number;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseModel } from '../../src/model/index.js';
 import { compilePlan } from '../../src/plan/compile.js';
-import { formatCidr, formatIPv4, networkOf, splitHalves } from '../../src/plan/ipv4.js';
+import { formatCidr, formatIPv4, networkOf, splitHalves } from '../../src/net/ipv4.js';
 import type { PlanRoute } from '../../src/plan/types.js';
 
 function plan(yaml: string) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { broadcastOf, contains, formatCidr, formatIPv4, maskOf, networkOf, parseCidr, parseIPv4, splitHalves } from '../../src/plan/ipv4.js';
+import { broadcastOf, contains, formatCidr, formatIPv4, maskOf, networkOf, parseCidr, parseIPv4, splitHalves } from '../../src/net/ipv4.js';
 
 const addr = fc.integer({ min: 0, max: 0xffffffff });
 const prefix = fc.integer({ min: 0, max: 32 });

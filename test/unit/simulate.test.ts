@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadModel, parseModel } from '../../src/model/index.js';
 import { compilePlan } from '../../src/plan/compile.js';
-import { formatCidr, parseCidr, parseIPv4 } from '../../src/plan/ipv4.js';
+import { formatCidr, parseCidr, parseIPv4 } from '../../src/net/ipv4.js';
 import type { Plan, PlanAddress, PlanRoute, PlanRule } from '../../src/plan/types.js';
 import {
   buildFibState,

@@ -1,4 +1,5 @@
-// IPv4 address maths on unsigned 32-bit integers. Pure; no dependencies.
+// IPv4 address maths on unsigned 32-bit integers: the lowest room of the code. Model, plan,
+// simulator and back-ends import it; it imports nothing of ours. Pure; no dependencies.
 
 const QUAD = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
