@@ -113,14 +113,17 @@ export function buildCli(argv: string[]) {
             singleModelOption(g)
               .positional('dest', { type: 'string', describe: 'destination address', demandOption: true })
               .option('from', { type: 'string', describe: 'source address (ip route get DEST from SRC)', requiresArg: true })
-              .option('down', { type: 'string', array: true, describe: 'addresses taken away first (a VIP after failover); repeatable', requiresArg: true })
+              .option('down', { type: 'string', array: true, nargs: 1, describe: 'take ADDR away first (ip addr del, as failover does); repeatable', requiresArg: true })
+              .option('up', { type: 'string', array: true, nargs: 1, describe: 'bring ADDR back through its manager (ifup, keepalived, Pacemaker) with what depends on it; repeatable', requiresArg: true })
+              .option('add', { type: 'string', array: true, nargs: 1, describe: 'put ADDR back alone (ip addr add by a tool netgen does not know); repeatable', requiresArg: true })
               .option('json', { type: 'boolean', describe: 'print the whole answer as JSON' })
               .option('explain', { type: 'boolean', describe: 'say which rule and route decided, and which routes lost and why' })
               .example('$0 route get 192.168.1.1 -m host.yaml', 'the source the VIP egress gives')
-              .example('$0 route get 192.168.1.1 --down 172.16.3.105 -m host.yaml', 'after failover took the VIP away'),
+              .example('$0 route get 192.168.1.1 --down 172.16.3.105 -m host.yaml', 'after failover took the VIP away')
+              .example('$0 route get 192.168.1.1 --down 172.16.3.105 --up 172.16.3.105 -m host.yaml', 'after failback (--down, --up, --add apply in the order given)'),
           async (a) => {
-            const { runRouteGet } = await import('./commands/route.js');
-            return runRouteGet(a as never);
+            const { runRouteGet, stepsInOrder } = await import('./commands/route.js');
+            return runRouteGet({ ...(a as never as Parameters<typeof runRouteGet>[0]), steps: stepsInOrder(argv) });
           },
         )
         .demandCommand(1, 'give a route subcommand: get'),

@@ -40,11 +40,57 @@ describe('netgen verify (simulator)', () => {
     writeFileSync(none, 'host: h\ninterfaces:\n  eth0: { addresses: [10.0.0.2/24] }\n');
     const r = runCli(['verify', '-m', none]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('has no `expect:` entries to verify');
+    expect(r.stderr).toContain('has no `expect:` entries and no egress intent to verify');
+  });
+
+  it('checks the promises of every egress intent by itself: here, gone, back through its manager', () => {
+    const bare = join(dir, 'bare.yaml');
+    // The seed host without a single expectation of its own.
+    writeFileSync(bare, readFileSync(SEED, 'utf8').replace(/^expect:[\s\S]*$/m, ''));
+    const r = runCli(['verify', '-m', bare]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^b1\s+192\.0\.2\.1\s+via 172\.16\.3\.1 dev eth0 src 172\.16\.3\.105\s/m);
+    expect(r.stdout).toMatch(/^b4\s+192\.0\.2\.1 \(172\.16\.3\.105 down\)\s+via 172\.16\.3\.1 dev eth0 src 172\.16\.3\.111\s/m);
+    expect(r.stdout).toMatch(/^b7\s+192\.0\.2\.1 \(172\.16\.3\.105 down, then up by its manager\)\s+via 172\.16\.3\.1 dev eth0 src 172\.16\.3\.105\s/m);
+    expect(r.stdout).toContain('9 of 9 built-in egress checks hold');
+    expect(r.stdout).not.toContain('expectations hold');
+  });
+
+  it('a VIP brought back with `add` (no manager) fails, and the message says to declare managed-by', () => {
+    const added = join(dir, 'added.yaml');
+    writeFileSync(added, readFileSync(SEED, 'utf8') + '  - { to: 192.168.1.1, after: [{ down: 172.16.3.105 }, { add: 172.16.3.105 }], src: 172.16.3.105 }\n');
+    const r = runCli(['verify', '-m', added]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^8\s+192\.168\.1\.1 \(172\.16\.3\.105 down, then added alone\)\s+src 172\.16\.3\.105\s+via 172\.16\.3\.1 dev eth0 src 172\.16\.3\.111\s+FAIL$/m);
+    expect(r.stdout).toContain(`${added}:26:5: expect[7]`);
+    expect(r.stdout).toContain('declare `managed-by: keepalived` (with `vrrp:`) or `managed-by: pacemaker`');
+  });
+
+  it('a built-in check that fails names the VIP\'s line', () => {
+    // A user route from the primary, longer than the split half, takes on-link peers away from the VIP.
+    const beaten = join(dir, 'beaten.yaml');
+    writeFileSync(beaten, readFileSync(SEED, 'utf8').replace('    mtu: 1500\n', '    mtu: 1500\n    routes: [{ to: 172.16.3.0/26, src: 172.16.3.111, metric: 5 }]\n'));
+    const r = runCli(['verify', '-m', beaten]);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain('2 of 9 built-in egress checks FAILED');
+    expect(r.stdout).toContain(`${beaten}:13:18: interfaces.eth0.aliases.eth0:1.address: built-in check: 172.16.3.105 here: the source is the VIP`);
   });
 });
 
 describe('netgen route get', () => {
+  it('--down, --up and --add apply in the order given', () => {
+    const KA = join(REPO, 'examples/keepalived-vip/netgen.yaml');
+    const ask = (...steps: string[]): string => runCli(['route', 'get', '192.168.1.1', '-m', KA, ...steps]).stdout.trim();
+    expect(ask()).toBe('192.168.1.1 via 172.16.3.1 dev eth0 src 172.16.3.105');
+    expect(ask('--down', '172.16.3.105')).toBe('192.168.1.1 via 172.16.3.1 dev eth0 src 172.16.3.111');
+    expect(ask('--down', '172.16.3.105', '--up', '172.16.3.105')).toBe('192.168.1.1 via 172.16.3.1 dev eth0 src 172.16.3.105');
+    expect(ask('--down', '172.16.3.105', '--add=172.16.3.105')).toBe('192.168.1.1 via 172.16.3.1 dev eth0 src 172.16.3.111');
+    expect(ask('--down', '172.16.3.105', '--add', '172.16.3.105', '--down', '172.16.3.105', '--up', '172.16.3.105')).toBe('192.168.1.1 via 172.16.3.1 dev eth0 src 172.16.3.105');
+    const r = runCli(['route', 'get', '192.168.1.1', '-m', KA, '--up', '172.16.3.105', '--down', '172.16.3.105']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--up 172.16.3.105: it is up at that point');
+  });
+
   it('answers like ip route get, before and after failover', () => {
     expect(runCli(['route', 'get', '192.168.1.1', '-m', SEED]).stdout).toBe('192.168.1.1 via 172.16.3.1 dev eth0 src 172.16.3.105\n');
     expect(runCli(['route', 'get', '192.168.1.1', '--down', '172.16.3.105', '-m', SEED]).stdout).toBe('192.168.1.1 via 172.16.3.1 dev eth0 src 172.16.3.111\n');
@@ -70,7 +116,7 @@ describe('netgen route get', () => {
 const kernel = kernelAvailable();
 describe.skipIf(!kernel.ok && process.env.NETGEN_KERNEL_TESTS !== 'required')('netgen verify --kernel', () => {
   for (const distro of ['rhel6', 'gentoo', 'gentoo-legacy']) {
-    for (const model of [SEED, DUAL]) {
+    for (const model of [SEED, DUAL, join(REPO, 'examples/keepalived-vip/netgen.yaml'), join(REPO, 'examples/pacemaker-vip/netgen.yaml'), ...(distro === 'rhel6' ? [join(REPO, 'examples/vip32-egress/netgen.yaml')] : [])]) {
       it(`passes on ${model.split('/').slice(-2, -1)[0]} with ${distro}`, () => {
         const r = runCli(['verify', '--kernel', '--distro', distro, '-m', model]);
         expect(r.code, r.stdout + r.stderr).toBe(0);

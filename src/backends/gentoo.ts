@@ -4,6 +4,7 @@
 // What netifrc does with each line: design/consumers.md, "Gentoo netifrc".
 import { BackendModelError, NetgenError } from '../errors.js';
 import type { Plan, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
+import { KEEPALIVED_CONF_PATH, PACEMAKER_SCRIPT_PATH, planClusterFiles } from './cluster.js';
 import { planRtTables } from './rt-tables.js';
 import type { Backend, BackendOptions, FileSpec } from './types.js';
 
@@ -133,24 +134,35 @@ function checkNames(plan: Plan, backend: string): void {
 }
 
 /**
- * An alias brought up later by failover tooling (on-parent: false) cannot be in config_:
- * netifrc would add it at boot. Routes naming it as `src` would then fail when the device
- * starts (`Invalid prefsrc address`), and unlike RHEL's `ifup eth0:1`, nothing in netifrc
- * adds them again when the address arrives; refuse rather than write a file that loses them.
+ * netifrc has no service per alias: an address in config_ comes and goes with the whole
+ * interface, and nothing adds the routes that depend on an address added later. So an
+ * alias left to the distro for later (on-parent: false without a manager) cannot carry
+ * routes: they would fail at boot and never come back. keepalived or Pacemaker can: they
+ * add those routes whenever they add the VIP. `on-parent: true` is no answer for a VIP
+ * that fails over: it would be up on every node at boot.
  */
 function checkLaterAddresses(plan: Plan, backend: string): void {
   for (const a of plan.addresses) {
-    if (a.onParent) continue;
-    const r = plan.routes.find((x) => x.src === a.address);
+    if (a.appliedBy !== 'alias') continue;
+    const r = plan.routes.find((x) => x.dependsOn === a.address);
     if (r) {
       throw new BackendModelError(
         `${backend}: ${a.label ?? a.device} (${a.address}) has on-parent: false, but the route ${r.to} on ${r.dev} uses it as src; ` +
-          `netifrc adds routes only when ${r.dev} starts, so that route would fail at boot and never come back. ` +
-          'Set on-parent: true for this host',
+          `netifrc has no service per alias and adds routes only when ${r.dev} starts, so nothing would add that route when the VIP arrives. ` +
+          'Say which tool moves the VIP: `managed-by: keepalived` (with `vrrp:`) or `managed-by: pacemaker`; it then adds the VIP and its routes together',
         a.modelPath ? [...a.modelPath.slice(0, -1), 'on-parent'] : undefined,
       );
     }
   }
+}
+
+/**
+ * Rules the boot files add. netifrc has no per-alias step, so a rule of an alias left for
+ * later is added at boot too: `ip rule add from ADDR` works whether ADDR is there or not,
+ * and matches nothing until it is.
+ */
+function withBoot(r: PlanRule): boolean {
+  return r.appliedBy === 'boot' || r.appliedBy === 'alias';
 }
 
 function prepareStanza(plan: Plan, link: PlanLink, p: Prepare): LinkStanza {
@@ -183,19 +195,22 @@ function prepareStanza(plan: Plan, link: PlanLink, p: Prepare): LinkStanza {
   }
 
   const addresses = plan.addresses.filter((a) => a.device === link.name);
-  const now = addresses.filter((a) => a.onParent);
+  const now = addresses.filter((a) => a.appliedBy === 'boot');
   for (const a of addresses) {
-    if (!a.onParent) notes.push(`${a.address}/${a.prefix} (${a.label ?? a.device}) is left to failover tooling (on-parent: false).`);
+    if (a.appliedBy === 'alias') notes.push(`${a.address}/${a.prefix} (${a.label ?? a.device}) is left to failover tooling (on-parent: false).`);
+    if (a.appliedBy === 'keepalived' || a.appliedBy === 'pacemaker') {
+      notes.push(`${a.address}/${a.prefix} (${a.label ?? a.device}) is moved by ${a.appliedBy} (${a.appliedBy === 'keepalived' ? KEEPALIVED_CONF_PATH : PACEMAKER_SCRIPT_PATH}), with the routes and rules that depend on it.`);
+    }
   }
   // netifrc hands extra words of an address line to `ip addr add`, so the label rides along.
   const config = now.map((a) => joinWords(a.label === undefined ? [`${a.address}/${a.prefix}`] : [`${a.address}/${a.prefix}`, 'label', a.label], `address ${a.address}`));
   vars.push(netVar(`config_${v}`, config.length > 0 ? config : ['null'], arr));
 
-  const routes = plan.routes.filter((r) => r.dev === link.name).map(formatGentooRoute);
+  const routes = plan.routes.filter((r) => r.dev === link.name && r.appliedBy === 'boot').map(formatGentooRoute);
   if (routes.length > 0) vars.push(netVar(`routes_${v}`, routes, arr));
 
   if (p.nativeRules) {
-    const rules = plan.rules.filter((r) => r.dev === link.name).map(formatGentooRule);
+    const rules = plan.rules.filter((r) => r.dev === link.name && withBoot(r)).map(formatGentooRule);
     if (rules.length > 0) vars.push(netVar(`rules_${v}`, rules, arr));
   }
 
@@ -222,15 +237,16 @@ function byPath(a: FileSpec, b: FileSpec): number {
 function planGentooFiles(plan: Plan, options: BackendOptions): FileSpec[] {
   const nativeRules = options.gentooRules === 'native';
   const files = [netFile(plan, 'gentoo/net', prepareStanzas(plan, { backend: 'gentoo', spelling: 'modern', nativeRules }))];
-  files.push(planRtTables(plan));
-  if (!nativeRules && plan.rules.length > 0) {
+  files.push(planRtTables(plan), ...planClusterFiles(plan));
+  const bootRules = plan.rules.filter(withBoot);
+  if (!nativeRules && bootRules.length > 0) {
     files.push({
       path: LOCAL_D_START_PATH,
       // OpenRC's local service silently skips a .start file without the run bit.
       mode: 0o755,
       owner: { kind: 'whole' },
       template: 'gentoo/netgen.start',
-      context: { source: plan.source, rules: plan.rules.map(formatGentooRule) },
+      context: { source: plan.source, rules: bootRules.map(formatGentooRule) },
     });
   }
   return files.sort(byPath);
@@ -242,14 +258,14 @@ function planGentooLegacyFiles(plan: Plan, options: BackendOptions): FileSpec[] 
     throw new NetgenError('usage', 'gentoo-legacy: baselayout-1 has no rules_<if>; its rules always go to /etc/conf.d/local.start (drop the native rules option)');
   }
   const files = [netFile(plan, 'gentoo-legacy/net', prepareStanzas(plan, { backend: 'gentoo-legacy', spelling: 'legacy', nativeRules: false }))];
-  files.push(planRtTables(plan));
+  files.push(planRtTables(plan), ...planClusterFiles(plan));
   // Emitted even without rules: an empty block removes rules an earlier render added.
   files.push({
     path: LOCAL_START_PATH,
     mode: 0o644,
     owner: { kind: 'block', base: LOCAL_START_BASE },
     template: 'gentoo-legacy/local.start',
-    context: { rules: plan.rules.map(formatGentooRule) },
+    context: { rules: plan.rules.filter(withBoot).map(formatGentooRule) },
   });
   return files.sort(byPath);
 }

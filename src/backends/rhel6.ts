@@ -6,6 +6,7 @@
 import { BackendModelError, NetgenError } from '../errors.js';
 import { formatNetmask } from '../net/ipv4.js';
 import type { Plan, PlanAddress, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
+import { planClusterFiles } from './cluster.js';
 import { planRtTables } from './rt-tables.js';
 import type { Backend, BackendOptions, FileSpec } from './types.js';
 
@@ -202,16 +203,6 @@ function aliasFile(plan: Plan, a: PlanAddress & { label: string }, noDefroute: b
   };
 }
 
-function groupByDev<T extends { dev: string }>(items: readonly T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const list = out.get(item.dev);
-    if (list) list.push(item);
-    else out.set(item.dev, [item]);
-  }
-  return out;
-}
-
 function byPath(a: FileSpec, b: FileSpec): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
@@ -230,11 +221,16 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
 
   for (const link of plan.links) files.push(ifcfgFile(plan, link, noDefroute));
   for (const a of plan.addresses) {
-    if (a.label !== undefined) files.push(aliasFile(plan, { ...a, label: a.label }, noDefroute));
+    // A VIP that keepalived or Pacemaker moves has no file: initscripts must never bring it up.
+    if (a.label !== undefined && (a.appliedBy === 'boot' || a.appliedBy === 'alias')) files.push(aliasFile(plan, { ...a, label: a.label }, noDefroute));
   }
 
-  // ifup-routes reads route-<dev> and rule-<dev> after <dev> and its ONPARENT aliases are up.
-  for (const [dev, routes] of groupByDev(plan.routes)) {
+  // ifup-routes reads route-<dev> and rule-<dev> after <dev> and its ONPARENT aliases are up;
+  // ifup-aliases reads route-<dev>:<n> and rule-<dev>:<n> right after adding that alias, at
+  // boot or at `ifup <dev>:<n>`, so what depends on an ONPARENT=no alias goes there and is
+  // added exactly when the alias is (in route-<dev> it would fail at every network start
+  // with "Invalid prefsrc address"). What a cluster tool adds is in its own file.
+  for (const [dev, routes] of groupByFile(plan, plan.routes)) {
     files.push({
       path: `${NETWORK_SCRIPTS_DIR}/route-${dev}`,
       mode: 0o644,
@@ -243,7 +239,7 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
       context: { source: plan.source, lines: routes.map(formatRhel6Route) },
     });
   }
-  for (const [dev, rules] of groupByDev(plan.rules)) {
+  for (const [dev, rules] of groupByFile(plan, plan.rules)) {
     files.push({
       path: `${NETWORK_SCRIPTS_DIR}/rule-${dev}`,
       mode: 0o644,
@@ -266,7 +262,30 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
   });
 
   files.push(planRtTables(plan));
+  files.push(...planClusterFiles(plan));
   return files.sort(byPath);
+}
+
+/**
+ * Where routes and rules go, by the suffix of their file: `route-<dev>` / `rule-<dev>` for
+ * the boot scripts, the alias's own `route-<label>` / `rule-<label>` for an ONPARENT=no
+ * alias, nowhere here for a cluster tool's (they are in its own file).
+ */
+function groupByFile<T extends PlanRoute | PlanRule>(plan: Plan, items: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    let file: string | undefined;
+    if (item.appliedBy === 'boot') file = item.dev;
+    else if (item.appliedBy === 'alias') {
+      file = plan.addresses.find((a) => a.address === item.dependsOn)?.label;
+      if (file === undefined) throw new NetgenError('internal', `rhel6: ${item.dependsOn ?? '?'} is applied by its alias but has no label in the Plan`);
+    }
+    if (file === undefined) continue;
+    const list = out.get(file);
+    if (list) list.push(item);
+    else out.set(file, [item]);
+  }
+  return out;
 }
 
 export const rhel6: Backend = {

@@ -4,7 +4,7 @@
 import { NetgenError } from '../errors.js';
 import { checkExpectations, kernelAvailable, materialiseTree, withKernelSession, type Consumer } from '../kernel/index.js';
 import type { RenderedFile } from '../backends/types.js';
-import type { Plan } from '../plan/types.js';
+import type { Expectation, Plan } from '../plan/types.js';
 
 export interface KernelRow {
   answer: string;
@@ -12,14 +12,14 @@ export interface KernelRow {
 }
 
 /** One row per expectation: the kernel's answer and whether it matches. */
-export function verifyInKernel(plan: Plan, distro: string, files: RenderedFile[]): { rows: KernelRow[]; notes: string[] } {
+export function verifyInKernel(plan: Plan, distro: string, files: RenderedFile[], expectations: readonly Expectation[]): { rows: KernelRow[]; notes: string[] } {
   const avail = kernelAvailable();
   if (!avail.ok) {
     throw new NetgenError('usage', `verify --kernel needs root, ip, unshare and nsenter to build a throw-away network namespace: ${avail.reason}. Without --kernel, verify checks the same expectations with the simulator.`);
   }
   return withKernelSession({ links: plan.links, addresses: plan.addresses }, (s) => {
     const report = s.apply(distro as Consumer, materialiseTree(files, plan.source));
-    const check = checkExpectations(s, plan.expectations, plan.addresses);
+    const check = checkExpectations(s, expectations, plan.addresses);
     const notes = [
       ...report.failed.map((c) => `${c.origin}: \`${c.argv.join(' ')}\` failed: ${c.stderr.trim()}`),
       ...report.problems,

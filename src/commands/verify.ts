@@ -1,9 +1,10 @@
-// `netgen verify`: check the model's `expect:` lookups with the simulator (and, with
-// --kernel, with the real kernel in a throw-away namespace). Exit 1 when any fails.
+// `netgen verify`: check the model's `expect:` lookups, and the promises of its egress
+// intents, with the simulator (and, with --kernel, with the real kernel in a throw-away
+// namespace). Exit 1 when any fails.
 import { EXIT, NetgenError } from '../errors.js';
-import type { Expectation } from '../plan/types.js';
+import type { Expectation, Plan } from '../plan/types.js';
 import { planModelFile, renderModelFile } from '../pipeline.js';
-import { checkExpectations, formatRouteGet, type ApplyMode } from '../simulate/index.js';
+import { checkExpectations, describeSteps, formatRouteGet, type ApplyMode, type ExpectationResult } from '../simulate/index.js';
 import { backendOptions } from './render.js';
 
 export interface VerifyArgs {
@@ -16,43 +17,82 @@ export interface VerifyArgs {
 interface Row {
   cells: string[];
   ok: boolean;
+  expectation: Expectation;
+  answer: ExpectationResult['answer'];
 }
 
 export async function runVerify(a: VerifyArgs, out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<void> {
   if (a.kernel && a.distro === undefined) throw new NetgenError('usage', 'verify --kernel needs --distro: the kernel is asked after applying that back-end\'s files');
   const rendered = a.kernel ? renderModelFile(a.model, a.distro!, backendOptions(a)) : undefined;
   const plan = rendered ? rendered.plan : planModelFile(a.model);
-  if (plan.expectations.length === 0) {
-    throw new NetgenError('usage', `${plan.source} has no \`expect:\` entries to verify; add lookups such as "- { to: 192.168.1.1, src: 172.16.3.105 }"`);
+  if (plan.expectations.length === 0 && plan.checks.length === 0) {
+    throw new NetgenError('usage', `${plan.source} has no \`expect:\` entries and no egress intent to verify; add lookups such as "- { to: 192.168.1.1, src: 172.16.3.105 }"`);
   }
-  const sim = checkExpectations(plan, { apply: applyModeOf(a.distro) });
+  const all = [...plan.expectations, ...plan.checks];
+  const sim = checkExpectations(plan, { apply: applyModeOf(a.distro) }, all);
   let kernelAnswers: (string | undefined)[] | undefined;
   let kernelOk: boolean[] | undefined;
   let notes: string[] = [];
   if (rendered) {
     const { verifyInKernel } = await import('./verify-kernel.js');
-    const k = verifyInKernel(plan, a.distro!, rendered.files);
+    const k = verifyInKernel(plan, a.distro!, rendered.files, all);
     kernelAnswers = k.rows.map((x) => x.answer);
     kernelOk = k.rows.map((x) => x.ok);
     notes = k.notes;
   }
   const header = ['#', 'lookup', 'expected', 'simulator', ...(a.kernel ? ['kernel'] : []), 'result'];
-  const rows: Row[] = plan.expectations.map((e, i) => {
+  const rows: Row[] = all.map((e, i) => {
     const s = sim[i]!;
     const ok = s.pass && (kernelOk ? kernelOk[i]! : true);
+    const n = i < plan.expectations.length ? String(i + 1) : `b${i - plan.expectations.length + 1}`;
     return {
-      cells: [String(i + 1), describeLookup(e), describeExpected(e), answerCell(s.answer), ...(kernelAnswers ? [kernelAnswers[i] ?? '(no answer)'] : []), ok ? 'ok' : 'FAIL'],
+      cells: [n, describeLookup(e), describeExpected(e), answerCell(s.answer), ...(kernelAnswers ? [kernelAnswers[i] ?? '(no answer)'] : []), ok ? 'ok' : 'FAIL'],
       ok,
+      expectation: e,
+      answer: s.answer,
     };
   });
   for (const line of table(header, rows.map((r) => r.cells))) out(line);
   for (const n of notes) out(`note: ${n}`);
-  const failed = rows.filter((r) => !r.ok).length;
-  out(failed === 0 ? `${rows.length} of ${rows.length} expectations hold${a.kernel ? ' in the simulator and the kernel' : ''}` : `${failed} of ${rows.length} expectations FAILED`);
-  if (failed > 0) {
-    for (const [i, r] of rows.entries()) if (!r.ok) out(`  ${plan.expectations[i]!.ref.file}:${plan.expectations[i]!.ref.line}:${plan.expectations[i]!.ref.col}: ${plan.expectations[i]!.path}`);
+  const where = a.kernel ? ' in the simulator and the kernel' : '';
+  const written = rows.slice(0, plan.expectations.length);
+  const builtin = rows.slice(plan.expectations.length);
+  for (const [list, what] of [[written, 'expectations'], [builtin, 'built-in egress checks']] as const) {
+    if (list.length === 0) continue;
+    const failed = list.filter((r) => !r.ok).length;
+    out(failed === 0 ? `${list.length} of ${list.length} ${what} hold${where}` : `${failed} of ${list.length} ${what} FAILED`);
+  }
+  const failedRows = rows.filter((r) => !r.ok);
+  if (failedRows.length > 0) {
+    for (const r of failedRows) {
+      const e = r.expectation;
+      out(`  ${e.ref.file}:${e.ref.line}:${e.ref.col}: ${e.path}${e.builtin !== undefined ? `: built-in check: ${e.builtin}` : ''}`);
+    }
+    for (const hint of hints(plan, failedRows)) out(`hint: ${hint}`);
     process.exitCode = EXIT.changes;
   }
+}
+
+/**
+ * What a failure most likely means, where netgen can tell: an address brought back with
+ * `add` has nothing that adds its routes; that is what happens when a cluster tool moves a
+ * VIP that the model does not say it moves.
+ */
+function hints(plan: Plan, failed: readonly Row[]): string[] {
+  const out = new Set<string>();
+  for (const r of failed) {
+    for (const st of r.expectation.steps) {
+      if (st.op !== 'add') continue;
+      const a = plan.addresses.find((x) => x.address === st.address);
+      if (a === undefined || !plan.routes.some((x) => x.dependsOn === st.address)) continue;
+      if (a.appliedBy === 'keepalived' || a.appliedBy === 'pacemaker') continue;
+      out.add(
+        `${st.address} came back with \`add\` (the address alone), and nothing adds the routes that name it as src: the kernel dropped them when it went. ` +
+          `If keepalived or Pacemaker moves ${a.label ?? st.address}, declare \`managed-by: keepalived\` (with \`vrrp:\`) or \`managed-by: pacemaker\` on it: netgen then hands those routes to the tool, which adds them with the VIP`,
+      );
+    }
+  }
+  return [...out];
 }
 
 /** How each back-end's consumer adds route lines: RHEL `ip route add`, netifrc `ip route append`. */
@@ -66,7 +106,7 @@ function answerCell(answer: Parameters<typeof formatRouteGet>[0]): string {
 }
 
 function describeLookup(e: Expectation): string {
-  return [e.to, e.from && `from ${e.from}`, e.down.length ? `(${e.down.join(', ')} down)` : ''].filter(Boolean).join(' ');
+  return [e.to, e.from && `from ${e.from}`, e.steps.length ? `(${describeSteps(e.steps)})` : ''].filter(Boolean).join(' ');
 }
 
 function describeExpected(e: Expectation): string {

@@ -9,8 +9,12 @@ export interface DriverContext {
   links: readonly KernelLink[];
   /** Run `ip ARGS` in the namespace on the consumer's behalf; never throws on failure. */
   ip(args: string[], origin: string): CommandRecord;
-  /** Run a program (a local start script) in the namespace; never throws on failure. */
-  exec(argv: string[], origin: string): CommandRecord;
+  /**
+   * Run a program (a local start script, an OCF agent) in the namespace; never throws on
+   * failure. A script that writes to stderr failed at something even when it exits 0,
+   * unless `stderrIsLog` (OCF agents log there).
+   */
+  exec(argv: string[], origin: string, options?: { stderrIsLog?: boolean }): CommandRecord;
   problem(message: string): void;
   linkExists(name: string): boolean;
   /** Create a device the files bring up but the model does not have (a VLAN of conf.d/net). */

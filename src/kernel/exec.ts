@@ -39,14 +39,16 @@ export function runProgram(argv: readonly string[], options: { cwd?: string; env
  */
 const WRAPPER = 'mount --bind "$1" /etc/iproute2 || exit 125; ns=$2; shift 2; exec nsenter --net="$ns" -- "$@"';
 
+/** The argument vector that runs `argv` in network namespace `nsName` with `etcIproute2` as /etc/iproute2. */
+export function namespaceArgv(nsName: string, etcIproute2: string, argv: readonly string[]): string[] {
+  return ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', WRAPPER, 'netgen-kernel', etcIproute2, `/run/netns/${nsName}`, ...argv];
+}
+
 /** Run `argv` in network namespace `nsName` with `etcIproute2` as /etc/iproute2. */
 export function runInNamespace(nsName: string, etcIproute2: string, argv: readonly string[], cwd?: string): RunResult {
   const opts: { cwd?: string } = {};
   if (cwd !== undefined) opts.cwd = cwd;
-  return runProgram(
-    ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', WRAPPER, 'netgen-kernel', etcIproute2, `/run/netns/${nsName}`, ...argv],
-    opts,
-  );
+  return runProgram(namespaceArgv(nsName, etcIproute2, argv), opts);
 }
 
 export type KernelAvailability = { ok: true } | { ok: false; reason: string };

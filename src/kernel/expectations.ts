@@ -18,23 +18,27 @@ export interface ExpectationCheck {
 }
 
 /**
- * Ask every expectation of a booted session. The state an expectation describes is "every
- * planned address here" minus its `down` list: addresses not up after boot are brought up
- * first (as failover tooling would), each `down` address is taken away for its question and
- * brought back after it, the way the consumer brings it back.
+ * Ask every expectation of a booted session. Every expectation starts from "every planned
+ * address here": addresses not up after boot are brought up first, through their manager
+ * (failover tooling, keepalived, Pacemaker). Then its failover steps run in order (`down`:
+ * `ip addr del`; `up`: through the address's manager or the consumer's own scripts; `add`:
+ * `ip addr add` alone), the kernel is asked, and every address a step touched is put back
+ * the way it was: taken down if present, then brought up through its manager.
  */
 export function checkExpectations(session: KernelSession, expectations: readonly Expectation[], planned: readonly { address: string }[]): ExpectationCheck {
   const broughtUp: ExpectationCheck['broughtUp'] = [];
   const present = (): Set<string> => new Set(session.addresses().map((a) => a.address));
-  let here = present();
+  const here = present();
   for (const { address } of planned) {
     if (!here.has(address)) broughtUp.push({ address, report: session.up(address) });
   }
-  here = present();
   const results: ExpectationResult[] = [];
   for (const e of expectations) {
-    const taken = e.down.filter((a) => here.has(a));
-    for (const a of taken) session.down(a);
+    for (const st of e.steps) {
+      if (st.op === 'down') session.down(st.address);
+      else if (st.op === 'up') session.up(st.address);
+      else session.add(st.address);
+    }
     const answer = session.probe(e.from !== undefined ? { to: e.to, from: e.from } : { to: e.to });
     const want: { dev?: string; via?: string; src?: string; table?: string } = {};
     if (e.dev !== undefined) want.dev = e.dev;
@@ -43,7 +47,16 @@ export function checkExpectations(session: KernelSession, expectations: readonly
     if (e.table !== undefined) want.table = e.table;
     const mismatches = answer.dev === '' ? [`no route: ${answer.raw}`] : compareAnswer(answer, want);
     results.push({ expectation: e, answer, mismatches });
-    for (const a of taken) session.up(a);
+    restore(session, [...new Set(e.steps.map((st) => st.address))]);
   }
   return { broughtUp, results };
+}
+
+/** Put touched addresses back with what depends on them: down if present (maybe alone), then up through the manager. */
+export function restore(session: KernelSession, touched: readonly string[]): void {
+  if (touched.length === 0) return;
+  const now = new Set(session.addresses().map((a) => a.address));
+  for (const a of touched) if (now.has(a)) session.down(a);
+  const after = new Set(session.addresses().map((a) => a.address));
+  for (const a of touched) if (!after.has(a)) session.up(a);
 }

@@ -5,7 +5,7 @@ export { openKernelSession, withKernelSession, KernelSession, type SessionOption
 export { materialiseTree, readTreeFromDir } from './tree.js';
 export { compareAnswer, type ExpectedAnswer } from './probe.js';
 export { checkExpectations, type ExpectationCheck, type ExpectationResult } from './expectations.js';
-export { liveNamespaces, reapStaleNamespaces } from './namespace.js';
+export { createSegment, liveNamespaces, reapStaleNamespaces, type Segment } from './namespace.js';
 export { CONSUMERS } from './types.js';
 export type {
   AddressEntry,

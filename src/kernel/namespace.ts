@@ -99,3 +99,27 @@ function processExists(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** A shared Ethernet segment: a namespace of ours holding one bridge; sessions plug links into it. */
+export interface Segment {
+  namespace: string;
+  bridge: string;
+  close(): void;
+}
+
+/** Create a segment (`ngk-...` namespace with bridge `br0`, up); `close()` deletes it. */
+export function createSegment(): Segment {
+  const namespace = createNamespace();
+  for (const args of [
+    ['link', 'add', 'br0', 'type', 'bridge'],
+    ['link', 'set', 'dev', 'br0', 'up'],
+    ['link', 'set', 'dev', 'lo', 'up'],
+  ]) {
+    const r = runProgram(['ip', '-n', namespace, ...args]);
+    if (r.status !== 0) {
+      deleteNamespace(namespace);
+      throw new Error(`segment ${namespace}: ip ${args.join(' ')} failed: ${firstLine(r.stderr)}`);
+    }
+  }
+  return { namespace, bridge: 'br0', close: () => deleteNamespace(namespace) };
+}

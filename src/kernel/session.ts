@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGentooDriver } from './apply-gentoo.js';
 import { createRhel6Driver } from './apply-rhel6.js';
+import { createClusterDriver, type ClusterDriver } from './apply-cluster.js';
 import type { ConsumerDriver, DriverContext } from './driver.js';
-import { firstLine, kernelAvailable, runInNamespace } from './exec.js';
+import { firstLine, kernelAvailable, namespaceArgv, runInNamespace, runProgram } from './exec.js';
 import { createNamespace, deleteNamespace } from './namespace.js';
 import { parseAddresses, parseRouteGet, parseRules } from './probe.js';
 import { RESERVED_RT_TABLES, RT_TABLES_PATH, writeTree } from './tree.js';
@@ -15,8 +16,13 @@ import type { AddressEntry, ApplyReport, CommandRecord, Consumer, KernelAddressH
 export interface SessionOptions {
   /** Devices to create (a Plan's `links`): one veth each, named after it, down until the consumer brings it up. */
   links: readonly KernelLink[];
-  /** Addresses the model knows (a Plan's `addresses`), for `up()` of an address no file names. */
+  /** Addresses the model knows (a Plan's `addresses`), for `up()` of an address no file names, and for `add()`. */
   addresses?: readonly KernelAddressHint[];
+  /**
+   * Where the real OCF agents are (Debian's resource-agents: /usr/lib/ocf/resource.d/heartbeat):
+   * Pacemaker's resources then start with them; without it their `ip` commands are emulated.
+   */
+  ocfDir?: string;
 }
 
 /** Open a session. Throws when the machine cannot (see `kernelAvailable`); the namespace is gone again on any failure. */
@@ -48,13 +54,18 @@ export class KernelSession {
   private readonly links: KernelLink[];
   private readonly hints: KernelAddressHint[];
   private driver: ConsumerDriver | undefined;
+  private cluster: ClusterDriver | undefined;
+  private readonly ocfDir: string | undefined;
   private consumer: Consumer | undefined;
   private peers = 0;
+  /** Each link's veth peer, by link name. */
+  private readonly peerOf = new Map<string, string>();
   private closed = false;
 
   constructor(options: SessionOptions) {
     this.links = [...options.links];
     this.hints = [...(options.addresses ?? [])];
+    this.ocfDir = options.ocfDir;
     const tmp = mkdtempSync(join(tmpdir(), 'ngk-'));
     this.tmp = tmp;
     const removeTmp = (): void => rmSync(tmp, { recursive: true, force: true });
@@ -91,6 +102,7 @@ export class KernelSession {
     const ctx = this.context(files);
     this.consumer = consumer;
     this.driver = consumer === 'rhel6' ? createRhel6Driver(ctx) : createGentooDriver(ctx, consumer === 'gentoo-legacy');
+    this.cluster = createClusterDriver(ctx, this.ocfDir);
     return this.record(consumer, () => this.driver!.boot(), false);
   }
 
@@ -122,12 +134,33 @@ export class KernelSession {
    */
   up(address: string): ApplyReport {
     this.assertOpen();
-    if (!this.driver || !this.consumer) throw new Error('up() needs a tree applied first');
+    if (!this.driver || !this.consumer || !this.cluster) throw new Error('up() needs a tree applied first');
     const driver = this.driver;
+    const cluster = this.cluster;
     const hint = this.hints.find((h) => h.address === address);
     return this.record(this.consumer, () => {
+      // keepalived or Pacemaker, when one of their files moves the address; else the distro's scripts.
+      if (cluster.up(address)) return;
       if (!driver.up(address, hint)) this.problems.push(`up ${address}: no file of the tree and no model address names it`);
     }, true);
+  }
+
+  /** The address's cluster tool gives it up (keepalived leaving MASTER, Pacemaker stopping its group). */
+  release(address: string): ApplyReport {
+    this.assertOpen();
+    if (!this.cluster || !this.consumer) throw new Error('release() needs a tree applied first');
+    const cluster = this.cluster;
+    return this.record(this.consumer, () => {
+      if (!cluster.release(address)) this.problems.push(`release ${address}: no cluster file moves it`);
+    }, false);
+  }
+
+  /** Put an address back with nothing else (`ip addr add`), as a tool netgen does not know would. */
+  add(address: string): CommandRecord {
+    this.assertOpen();
+    const hint = this.hints.find((h) => h.address === address);
+    if (!hint) throw new Error(`add ${address}: not an address of the model`);
+    return this.ip(['addr', 'add', `${hint.address}/${hint.prefix}`, 'dev', hint.device, ...(hint.label !== undefined ? ['label', hint.label] : [])], `add ${address} (alone)`);
   }
 
   rules(): RuleEntry[] {
@@ -162,7 +195,7 @@ export class KernelSession {
       root: this.root,
       links: this.links,
       ip: (args, origin) => this.ip(args, origin),
-      exec: (argv, origin) => this.exec(argv, origin),
+      exec: (argv, origin, options) => this.exec(argv, origin, options?.stderrIsLog === true),
       problem: (m) => void this.problems.push(m),
       linkExists: (name) => this.run(['ip', 'link', 'show', 'dev', name]).status === 0,
       createLink: (name) => this.addLink(name, undefined, undefined),
@@ -187,6 +220,35 @@ export class KernelSession {
     while (this.links.some((l) => l.name === peer));
     this.must(['link', 'add', name, ...(mtu !== undefined ? ['mtu', String(mtu)] : []), ...(mac !== undefined ? ['address', mac] : []), 'type', 'veth', 'peer', 'name', peer, ...(mtu !== undefined ? ['mtu', String(mtu)] : [])]);
     this.must(['link', 'set', 'dev', peer, 'up']);
+    this.peerOf.set(name, peer);
+  }
+
+  /**
+   * Plug a link into a shared segment: its veth peer moves into the segment's namespace,
+   * renamed `as`, and joins the segment's bridge. Two sessions plugged into one segment
+   * share an Ethernet (VRRP between two nodes, say); traffic stays in the namespaces.
+   */
+  plugInto(segment: { namespace: string; bridge: string }, link: string, as: string): void {
+    this.assertOpen();
+    const peer = this.peerOf.get(link);
+    if (peer === undefined) throw new Error(`plugInto: ${link} is not a link of this session`);
+    this.must(['link', 'set', 'dev', peer, 'down']);
+    this.must(['link', 'set', 'dev', peer, 'name', as]);
+    this.must(['link', 'set', 'dev', as, 'netns', segment.namespace]);
+    this.peerOf.delete(link);
+    const r = runProgram(['ip', '-n', segment.namespace, 'link', 'set', 'dev', as, 'master', segment.bridge, 'up']);
+    if (r.status !== 0) throw new Error(`joining ${as} to ${segment.bridge} failed: ${firstLine(r.stderr)}`);
+  }
+
+  /** The argument vector that runs `argv` inside this session (for long-running programs a test spawns itself). */
+  commandArgv(argv: readonly string[]): string[] {
+    this.assertOpen();
+    return namespaceArgv(this.namespace, this.iproute2, argv);
+  }
+
+  /** The session's own temporary directory (the consumer's `/` is `root` below it). */
+  get scratch(): string {
+    return this.tmp;
   }
 
   private record(consumer: Consumer, fn: () => void, reapplied: boolean): ApplyReport {
@@ -202,11 +264,11 @@ export class KernelSession {
     return this.exec(['ip', ...args], origin);
   }
 
-  private exec(argv: string[], origin: string): CommandRecord {
+  private exec(argv: string[], origin: string, stderrIsLog = false): CommandRecord {
     const r = this.run(argv);
     const rec: CommandRecord = { argv, origin, status: r.status, stdout: r.stdout, stderr: r.stderr };
     // A local start script that complains but exits 0 still failed at something.
-    if (argv[0] !== 'ip' && r.status === 0 && r.stderr.trim() !== '') rec.status = 1;
+    if (argv[0] !== 'ip' && !stderrIsLog && r.status === 0 && r.stderr.trim() !== '') rec.status = 1;
     this.log.push(rec);
     return rec;
   }

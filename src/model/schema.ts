@@ -80,6 +80,32 @@ export const rule = z.strictObject({
   priority: z.int().min(1).max(U32).optional().meta({ description: 'rule priority; allocated when omitted' }),
 });
 
+/** keepalived instance names and Pacemaker resource ids: one word, safe unquoted in both files. */
+export const CLUSTER_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+const clusterName = z
+  .string()
+  .regex(CLUSTER_NAME, { message: 'is not a name (a letter, then letters, digits, _ . -; at most 64)' });
+
+const vrrp = z
+  .strictObject({
+    instance: clusterName.meta({ description: 'the vrrp_instance name; aliases naming the same instance move together' }),
+    'router-id': z.int().min(1).max(255).meta({ description: 'virtual_router_id, 1..255: the same on every node of the pair' }),
+    priority: z.int().min(1).max(254).meta({ description: 'this node\'s priority, 1..254; the highest node holds the VIP' }),
+    'advert-int': z.int().min(1).max(255).optional().meta({ description: 'seconds between adverts (default 1)' }),
+    state: z.enum(['MASTER', 'BACKUP']).optional().meta({ description: 'initial state (default BACKUP: the priorities decide)' }),
+    'unicast-peers': z.array(ipv4).optional().meta({ description: 'send adverts to these peers instead of multicast' }),
+    interface: z.string().optional().meta({ description: 'the interface VRRP adverts go out of (default: the alias\'s own)' }),
+  })
+  .meta({ description: 'keepalived: the VRRP instance that holds this VIP' });
+
+const pacemaker = z
+  .strictObject({
+    group: clusterName.optional().meta({ description: 'the resource group (default: netgen-<host>)' }),
+    'resource-prefix': clusterName.optional().meta({ description: 'prefix of the resource ids (default: the group name)' }),
+  })
+  .meta({ description: 'Pacemaker: the group the VIP and its routes go in' });
+
 const alias = z.strictObject({
   address: z
     .string()
@@ -88,6 +114,11 @@ const alias = z.strictObject({
   'on-parent': z.boolean().optional().meta({
     description: 'brought up with its interface at boot (default true); false leaves it to failover tooling',
   }),
+  'managed-by': z.enum(['keepalived', 'pacemaker']).optional().meta({
+    description: 'the cluster tool that moves this VIP; it also adds and removes every route and rule that depends on it',
+  }),
+  vrrp: vrrp.optional(),
+  pacemaker: pacemaker.optional(),
 });
 
 const egress = z
@@ -139,10 +170,20 @@ export const vlanTop = z.strictObject({
   link: z.string().meta({ description: 'the parent interface' }),
 });
 
+/** One failover event before the lookup: exactly one of the three keys (checked with the semantics). */
+const step = z
+  .strictObject({
+    down: ipv4.optional().meta({ description: 'the address is taken away (ip addr del): the kernel drops main-table routes naming it' }),
+    up: ipv4.optional().meta({ description: 'the address comes back through its manager (ifup, keepalived, Pacemaker), with what depends on it' }),
+    add: ipv4.optional().meta({ description: 'the address comes back alone (ip addr add by a tool netgen does not know)' }),
+  })
+  .meta({ description: 'a failover event: `{down: ADDR}`, `{up: ADDR}` or `{add: ADDR}`' });
+
 export const expectation = z.strictObject({
   to: ipv4.meta({ description: 'destination address to look up' }),
   from: ipv4.optional(),
-  down: z.array(ipv4).optional().meta({ description: 'addresses taken away first (a VIP after failover)' }),
+  down: z.array(ipv4).optional().meta({ description: 'addresses taken away first (a VIP after failover); shorthand for `after: [{down: ADDR}]`' }),
+  after: z.array(step).optional().meta({ description: 'failover events, in order, before the lookup' }),
   dev: z.string().optional(),
   via: ipv4.optional(),
   src: ipv4.optional(),

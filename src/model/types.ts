@@ -4,12 +4,32 @@ import type { PathSegment } from './load.js';
 
 export type Path = readonly PathSegment[];
 
+export interface ModelVrrp {
+  instance: string;
+  routerId: number;
+  priority: number;
+  advertInt: number;
+  state?: 'MASTER' | 'BACKUP';
+  unicastPeers: number[];
+  /** The interface adverts go out of (default: the alias's own). */
+  interface: string;
+  path: Path;
+}
+
+/** The cluster tool that moves a VIP, and its settings. */
+export type ModelManager =
+  | { kind: 'keepalived'; vrrp: ModelVrrp; path: Path }
+  | { kind: 'pacemaker'; group?: string; prefix?: string; path: Path };
+
 export interface ModelAddress {
   address: number;
   prefix: number;
   /** Alias label (`eth0:1`), absent for the link's own addresses. */
   label?: string;
+  /** Brought up with its link at boot; always false for a managed VIP. */
   onParent: boolean;
+  /** Aliases only: keepalived or Pacemaker moves it (and what depends on it). */
+  manager?: ModelManager;
   path: Path;
 }
 
@@ -77,10 +97,17 @@ export interface ModelTable {
   path: Path;
 }
 
+/** A failover event before a lookup (`after:`; `down: [...]` is shorthand for down steps). */
+export interface ModelStep {
+  op: 'down' | 'up' | 'add';
+  address: number;
+}
+
 export interface ModelExpectation {
   to: number;
   from?: number;
-  down: number[];
+  /** Failover events in order: the `down:` shorthand first, then `after:`. */
+  steps: ModelStep[];
   dev?: string;
   via?: number;
   src?: number;

@@ -15,7 +15,7 @@ import {
   type RawRule,
 } from './schema.js';
 import { suggest } from './suggest.js';
-import type { Model, ModelExpectation, ModelLink, ModelRoute, ModelRule, ModelTable, Path } from './types.js';
+import type { Model, ModelAddress, ModelExpectation, ModelLink, ModelManager, ModelRoute, ModelRule, ModelStep, ModelTable, ModelVrrp, Path } from './types.js';
 
 /** Tables every system has; never declared by a model, always referable by name. */
 export const RESERVED_TABLES: ReadonlyMap<string, number> = new Map([
@@ -299,16 +299,12 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
 
   checkRouteCollisions(links, routes, report);
   checkPriorities(links, report);
+  checkManagers(links, linkByName, hostHas, report);
 
   const expect = (raw.expect ?? []).map((e, i): ModelExpectation => {
     const path = ['expect', i];
-    const x: ModelExpectation = { to: parseIPv4(e.to)!, down: [], path };
+    const x: ModelExpectation = { to: parseIPv4(e.to)!, steps: expectationSteps(e, path, hostHas, report), path };
     if (e.from !== undefined) x.from = parseIPv4(e.from)!;
-    (e.down ?? []).forEach((d, j) => {
-      const a = parseIPv4(d)!;
-      if (!hostHas(a)) report([...path, 'down', j], `${d} is not an address of this host, so it cannot be taken away`);
-      x.down.push(a);
-    });
     if (e.dev !== undefined) {
       if (!linkByName.has(e.dev)) report([...path, 'dev'], `device \`${e.dev}\` is not an interface of this model${suggestText(e.dev, [...linkByName.keys()])}`);
       x.dev = e.dev;
@@ -491,9 +487,51 @@ function makeLink(name: string, kind: 'ethernet' | 'vlan', raw: RawLinkFields, p
       continue;
     }
     const c = parseCidr(a.address, true)!;
-    link.addresses.push({ address: c.address, prefix: c.prefix, label, onParent: a['on-parent'] ?? true, path: [...apath, 'address'] });
+    const address: ModelAddress = { address: c.address, prefix: c.prefix, label, onParent: a['on-parent'] ?? true, path: [...apath, 'address'] };
+    const manager = aliasManager(name, label, a, apath, report);
+    if (manager) {
+      address.manager = manager;
+      // The manager brings it up; nothing at boot may.
+      address.onParent = false;
+    }
+    link.addresses.push(address);
   }
   return link;
+}
+
+type RawAlias = NonNullable<RawLinkFields['aliases']>[string];
+
+/** `managed-by` with the settings of its tool; each key only with the tool it belongs to. */
+function aliasManager(link: string, label: string, a: RawAlias, path: Path, report: Report): ModelManager | undefined {
+  const by = a['managed-by'];
+  if (a.vrrp !== undefined && by !== 'keepalived') report([...path, 'vrrp'], '`vrrp:` configures keepalived: add `managed-by: keepalived` to this alias', 'key');
+  if (a.pacemaker !== undefined && by !== 'pacemaker') report([...path, 'pacemaker'], '`pacemaker:` configures Pacemaker: add `managed-by: pacemaker` to this alias', 'key');
+  if (by === undefined) return undefined;
+  if (a['on-parent'] === true) {
+    report([...path, 'on-parent'], `${label} is managed by ${by}, which brings it up only on the node that holds it; \`on-parent: true\` would bring it up at boot on every node: drop it`);
+  }
+  if (by === 'pacemaker') {
+    const m: ModelManager = { kind: 'pacemaker', path: [...path, 'managed-by'] };
+    if (a.pacemaker?.group !== undefined) m.group = a.pacemaker.group;
+    if (a.pacemaker?.['resource-prefix'] !== undefined) m.prefix = a.pacemaker['resource-prefix'];
+    return m;
+  }
+  const v = a.vrrp;
+  if (v === undefined) {
+    report([...path, 'managed-by'], `${label} is managed by keepalived: give its \`vrrp:\` instance, router-id and priority (the same instance and router-id on every node)`);
+    return undefined;
+  }
+  const vrrp: ModelVrrp = {
+    instance: v.instance,
+    routerId: v['router-id'],
+    priority: v.priority,
+    advertInt: v['advert-int'] ?? 1,
+    unicastPeers: (v['unicast-peers'] ?? []).map((p) => parseIPv4(p)!),
+    interface: v.interface ?? link,
+    path: [...path, 'vrrp'],
+  };
+  if (v.state !== undefined) vrrp.state = v.state;
+  return { kind: 'keepalived', vrrp, path: [...path, 'managed-by'] };
 }
 
 /** `eth0:2` before `eth0:10`: numeric tags in numeric order, then the rest by code point. */
@@ -625,4 +663,88 @@ function checkPriorities(links: ModelLink[], report: Report): void {
       link.addresses.forEach((_, i) => claim(sr.priority! + i, [...sr.path, 'priority']));
     }
   }
+}
+
+type RawExpectation = NonNullable<RawModel['expect']>[number];
+
+/**
+ * `down: [A]` then `after: [...]`, as one ordered list of events. Every expectation starts
+ * with all addresses present, so a step must change something: `down` of an address that
+ * is present, `up`/`add` of one that a step before took away.
+ */
+function expectationSteps(e: RawExpectation, path: Path, hostHas: (a: number) => boolean, report: Report): ModelStep[] {
+  const steps: ModelStep[] = [];
+  const gone = new Set<number>();
+  const take = (op: ModelStep['op'], text: string, at: Path): void => {
+    const address = parseIPv4(text)!;
+    if (!hostHas(address)) {
+      report(at, `${text} is not an address of this host, so it cannot be ${op === 'down' ? 'taken away' : 'brought back'}`);
+      return;
+    }
+    if (op === 'down' && gone.has(address)) report(at, `${text} is already down at this point`);
+    else if (op !== 'down' && !gone.has(address)) report(at, `${text} is present at this point (every lookup starts with all addresses up): take it \`down\` first`);
+    if (op === 'down') gone.add(address);
+    else gone.delete(address);
+    steps.push({ op, address });
+  };
+  (e.down ?? []).forEach((d, j) => take('down', d, [...path, 'down', j]));
+  (e.after ?? []).forEach((s, j) => {
+    const at: Path = [...path, 'after', j];
+    const given = (['down', 'up', 'add'] as const).filter((k) => s[k] !== undefined);
+    if (given.length !== 1) {
+      report(at, given.length === 0 ? 'a step needs one of `down`, `up` or `add`' : `a step is one event: give only one of ${given.map((k) => `\`${k}\``).join(', ')}`);
+      return;
+    }
+    const op = given[0]!;
+    take(op, s[op]!, [...at, op]);
+  });
+  return steps;
+}
+
+/**
+ * Managed VIPs: the aliases of one VRRP instance share its settings (keepalived has one
+ * block per instance), two instances on one interface need distinct router ids (VRRP
+ * tells them apart by it alone), adverts go out of an interface of this host, to peers
+ * that are not this host.
+ */
+function checkManagers(links: ModelLink[], linkByName: ReadonlyMap<string, ModelLink>, hostHas: (a: number) => boolean, report: Report): void {
+  const instances = new Map<string, ModelVrrp>();
+  const routerIds = new Map<string, ModelVrrp>();
+  for (const link of links) {
+    for (const a of link.addresses) {
+      if (a.manager?.kind !== 'keepalived') continue;
+      const v = a.manager.vrrp;
+      if (!linkByName.has(v.interface)) {
+        report([...v.path, 'interface'], `\`${v.interface}\` is not an interface of this model${suggestText(v.interface, [...linkByName.keys()])}`);
+      }
+      v.unicastPeers.forEach((p, i) => {
+        if (hostHas(p)) report([...v.path, 'unicast-peers', i], `${formatIPv4(p)} is an address of this host; unicast peers are the other nodes`);
+      });
+      const first = instances.get(v.instance);
+      if (first === undefined) {
+        instances.set(v.instance, v);
+        const key = `${v.interface}/${v.routerId}`;
+        const other = routerIds.get(key);
+        if (other !== undefined) {
+          report([...v.path, 'router-id'], `router-id ${v.routerId} on ${v.interface} is taken by instance ${other.instance} (${formatPath(other.path)}); VRRP tells instances on one interface apart by it`);
+        } else routerIds.set(key, v);
+        continue;
+      }
+      const differ = (key: string, x: unknown, y: unknown): void => {
+        if (JSON.stringify(x) !== JSON.stringify(y)) {
+          report([...v.path, key], `instance ${v.instance} has ${key} ${showSetting(y)} at ${formatPath(first.path)}; the aliases of one instance share its settings (here ${showSetting(x)})`);
+        }
+      };
+      differ('router-id', v.routerId, first.routerId);
+      differ('priority', v.priority, first.priority);
+      differ('advert-int', v.advertInt, first.advertInt);
+      differ('state', v.state ?? 'BACKUP', first.state ?? 'BACKUP');
+      differ('unicast-peers', v.unicastPeers.map(formatIPv4), first.unicastPeers.map(formatIPv4));
+      differ('interface', v.interface, first.interface);
+    }
+  }
+}
+
+function showSetting(v: unknown): string {
+  return Array.isArray(v) ? `[${v.join(', ')}]` : String(v);
 }

@@ -1,11 +1,12 @@
 // Model -> Plan. The two egress recipes expand here, once, for every back-end:
 //  - VIP egress: prefer the VIP as source, fall back to the primary (scenario A);
 //  - per-source routing: each interface's addresses route through its own table (scenario B).
-import type { Model, ModelLink, ModelRoute } from '../model/types.js';
+import type { Model, ModelAddress, ModelLink, ModelRoute } from '../model/types.js';
 import { RESERVED_TABLES, egressSubnet } from '../model/validate.js';
 import { contains, formatCidr, formatIPv4, splitHalves } from '../net/ipv4.js';
-import type { Expectation, Plan, PlanAddress, PlanLink, PlanRoute, PlanRule, PlanTable } from './types.js';
+import type { Applier, Expectation, Plan, PlanAddress, PlanLink, PlanPacemakerGroup, PlanRoute, PlanRule, PlanTable, PlanVrrpInstance } from './types.js';
 import { formatPath } from '../model/load.js';
+import { egressChecks } from './checks.js';
 
 /** First number tried for a table declared `auto`. */
 export const AUTO_TABLE_START = 100;
@@ -15,12 +16,13 @@ export const AUTO_PRIORITY_START = 1000;
 /** Compile a validated model into the distro-neutral Plan. Pure and deterministic. */
 export function compilePlan(model: Model): Plan {
   const links = model.links.map(planLink);
-  const addresses = planAddresses(model.links);
+  const addresses = planAddresses(model.links, model.host);
   const tables = allocateTables(model);
   const routes: PlanRoute[] = [];
   for (const link of model.links) routes.push(...linkRoutes(link));
   routes.push(...model.routes.map((r) => planRoute(r, 'static')));
   const rules = planRules(model.links);
+  followAddresses(addresses, routes, rules);
   return {
     host: model.host,
     source: model.source,
@@ -30,11 +32,14 @@ export function compilePlan(model: Model): Plan {
     rules,
     tables,
     removeGlobalGateway: routes.some((r) => r.table === 'main' && r.to === 'default'),
+    checks: egressChecks(model, addresses, routes),
+    vrrpInstances: planVrrpInstances(model.links),
+    pacemakerGroups: planPacemakerGroups(model, addresses),
     expectations: model.expect.map((e): Expectation => {
       // The place in the file is needed only to report a failed expectation: locate it then.
       const x: Expectation = {
         to: formatIPv4(e.to),
-        down: e.down.map(formatIPv4),
+        steps: e.steps.map((st) => ({ op: st.op, address: formatIPv4(st.address) })),
         get ref() {
           return model.locate(e.path);
         },
@@ -60,13 +65,15 @@ function planLink(l: ModelLink): PlanLink {
 }
 
 /** The kernel marks an address secondary when one before it on the device has the same subnet and prefix. */
-function planAddresses(links: ModelLink[]): PlanAddress[] {
+function planAddresses(links: ModelLink[], host: string): PlanAddress[] {
   const out: PlanAddress[] = [];
   for (const link of links) {
     link.addresses.forEach((a, i) => {
       const secondary = link.addresses.slice(0, i).some((b) => b.prefix === a.prefix && contains(b.address, b.prefix, a.address));
-      const pa: PlanAddress = { address: formatIPv4(a.address), prefix: a.prefix, device: link.name, onParent: a.onParent, secondary, modelPath: a.path };
+      const pa: PlanAddress = { address: formatIPv4(a.address), prefix: a.prefix, device: link.name, onParent: a.onParent, secondary, appliedBy: applierOf(a), modelPath: a.path };
       if (a.label !== undefined) pa.label = a.label;
+      if (a.manager?.kind === 'keepalived') pa.cluster = a.manager.vrrp.instance;
+      if (a.manager?.kind === 'pacemaker') pa.cluster = a.manager.group ?? defaultGroup(host);
       out.push(pa);
     });
   }
@@ -94,6 +101,7 @@ function planRoute(r: ModelRoute, origin: PlanRoute['origin']): PlanRoute {
     metric: r.metric,
     table: r.table,
     origin,
+    appliedBy: 'boot',
     modelPath: r.path,
   };
   if (r.via !== undefined) route.via = formatIPv4(r.via);
@@ -109,7 +117,7 @@ function linkRoutes(link: ModelLink): PlanRoute[] {
   const out: PlanRoute[] = [];
   if (link.egress) out.push(...egressRoutes(link));
   else if (link.gateway !== undefined) {
-    out.push({ to: 'default', via: formatIPv4(link.gateway), dev: link.name, metric: 0, table: 'main', origin: 'gateway', modelPath: [...link.path, 'gateway'] });
+    out.push({ to: 'default', via: formatIPv4(link.gateway), dev: link.name, metric: 0, table: 'main', origin: 'gateway', appliedBy: 'boot', modelPath: [...link.path, 'gateway'] });
   }
   out.push(...link.routes.map((r) => planRoute(r, 'static')));
   if (link.sourceRouting) out.push(...sourceTableRoutes(link));
@@ -136,7 +144,7 @@ function egressRoutes(link: ModelLink): PlanRoute[] {
   const vip = formatIPv4(eg.prefer);
   const out: PlanRoute[] = [];
   if (gw !== undefined) {
-    out.push({ to: 'default', via: formatIPv4(gw), dev: link.name, src: formatIPv4(primary.address), metric: eg.fallbackMetric, table: 'main', origin: 'egress-fallback', modelPath: eg.path });
+    out.push({ to: 'default', via: formatIPv4(gw), dev: link.name, src: formatIPv4(primary.address), metric: eg.fallbackMetric, table: 'main', origin: 'egress-fallback', appliedBy: 'boot', modelPath: eg.path });
   }
   for (const half of splitHalves(subnet.address, subnet.prefix)) {
     out.push({
@@ -148,11 +156,12 @@ function egressRoutes(link: ModelLink): PlanRoute[] {
       scope: 'link',
       proto: 'kernel',
       origin: 'egress-split',
+      appliedBy: 'boot',
       modelPath: eg.path,
     });
   }
   if (gw !== undefined) {
-    out.push({ to: 'default', via: formatIPv4(gw), dev: link.name, src: vip, metric: eg.metric, table: 'main', origin: 'egress-preferred', modelPath: eg.path });
+    out.push({ to: 'default', via: formatIPv4(gw), dev: link.name, src: vip, metric: eg.metric, table: 'main', origin: 'egress-preferred', appliedBy: 'boot', modelPath: eg.path });
   }
   return out;
 }
@@ -170,10 +179,10 @@ function sourceTableRoutes(link: ModelLink): PlanRoute[] {
     const net = formatCidr(a.address, a.prefix);
     if (subnets.has(net)) continue;
     subnets.add(net);
-    out.push({ to: net, dev: link.name, metric: 0, table: sr.table, scope: 'link', origin: 'source-table', modelPath: sr.path });
+    out.push({ to: net, dev: link.name, metric: 0, table: sr.table, scope: 'link', origin: 'source-table', appliedBy: 'boot', modelPath: sr.path });
   }
   if (sr.gateway !== undefined) {
-    out.push({ to: 'default', via: formatIPv4(sr.gateway), dev: link.name, metric: 0, table: sr.table, origin: 'source-table', modelPath: [...sr.path, 'gateway'] });
+    out.push({ to: 'default', via: formatIPv4(sr.gateway), dev: link.name, metric: 0, table: sr.table, origin: 'source-table', appliedBy: 'boot', modelPath: [...sr.path, 'gateway'] });
   }
   out.push(...sr.routes.map((r) => planRoute(r, 'source-table')));
   return out;
@@ -188,7 +197,7 @@ function planRules(links: ModelLink[]): PlanRule[] {
   const pending: { rule: Omit<PlanRule, 'priority'>; priority: number | undefined }[] = [];
   for (const link of links) {
     for (const r of link.rules) {
-      const rule: Omit<PlanRule, 'priority'> = { table: r.table, dev: link.name, origin: 'static' };
+      const rule: Omit<PlanRule, 'priority'> = { table: r.table, dev: link.name, origin: 'static', appliedBy: 'boot' };
       if (r.from) rule.from = selector(r.from.address, r.from.prefix);
       if (r.to) rule.to = selector(r.to.address, r.to.prefix);
       pending.push({ rule, priority: r.priority });
@@ -197,7 +206,7 @@ function planRules(links: ModelLink[]): PlanRule[] {
     if (sr) {
       link.addresses.forEach((a, i) => {
         pending.push({
-          rule: { from: formatIPv4(a.address), table: sr.table, dev: link.name, origin: 'source-table' },
+          rule: { from: formatIPv4(a.address), table: sr.table, dev: link.name, origin: 'source-table', appliedBy: 'boot' },
           priority: sr.priority === undefined ? undefined : sr.priority + i,
         });
       });
@@ -218,4 +227,104 @@ function planRules(links: ModelLink[]): PlanRule[] {
 
 function selector(address: number, prefix: number): string {
   return prefix === 32 ? formatIPv4(address) : formatCidr(address, prefix);
+}
+
+function applierOf(a: ModelAddress): Applier {
+  if (a.manager) return a.manager.kind;
+  if (a.label === undefined || a.onParent) return 'boot';
+  return 'alias';
+}
+
+/** The Pacemaker group of a host's VIPs when the model names none. */
+function defaultGroup(host: string): string {
+  return `netgen-${host}`;
+}
+
+/**
+ * What depends on an alias follows it: a route whose `src` is the alias, and a rule that
+ * selects `from` it, are added by whoever adds the alias (the kernel drops such a route
+ * from table main when the address goes, and only the alias's own applier knows when it
+ * is back). A rule has one exception: Pacemaker has no agent for policy rules, so a rule
+ * of a Pacemaker VIP stays with the boot files; a `from VIP` rule matches nothing while
+ * the VIP is elsewhere, and the kernel keeps rules when an address goes.
+ *
+ * Pacemaker's Route agent runs `ip route add` with destination, device, gateway, source
+ * and table only: no metric, scope or protocol. Its routes are therefore what the kernel
+ * makes of that: metric 0. The recipe still wins: the split halves by longest prefix, the
+ * preferred default by metric 0 against the fallback's (always at least 1).
+ * keepalived's routes keep their metric and scope; their protocol is keepalived's own.
+ */
+function followAddresses(addresses: readonly PlanAddress[], routes: PlanRoute[], rules: PlanRule[]): void {
+  const aliases = new Map(addresses.filter((a) => a.label !== undefined).map((a) => [a.address, a]));
+  for (const r of routes) {
+    const a = r.src === undefined ? undefined : aliases.get(r.src);
+    if (a === undefined) continue;
+    r.dependsOn = a.address;
+    r.appliedBy = a.appliedBy;
+    if (a.appliedBy === 'pacemaker') {
+      r.metric = 0;
+      delete r.proto;
+      delete r.scope;
+    }
+    // keepalived marks its routes with its own protocol (18) so that it can track them
+    // (it leaves MASTER when one is deleted), and resets any other it is given.
+    if (a.appliedBy === 'keepalived') delete r.proto;
+  }
+  for (const r of rules) {
+    const a = r.from === undefined ? undefined : aliases.get(r.from);
+    if (a === undefined) continue;
+    r.dependsOn = a.address;
+    r.appliedBy = a.appliedBy === 'pacemaker' ? 'boot' : a.appliedBy;
+  }
+}
+
+/** One keepalived instance per name, settings from its first alias (the validator made them agree). */
+function planVrrpInstances(links: readonly ModelLink[]): PlanVrrpInstance[] {
+  const out = new Map<string, PlanVrrpInstance>();
+  for (const link of links) {
+    for (const a of link.addresses) {
+      if (a.manager?.kind !== 'keepalived') continue;
+      const v = a.manager.vrrp;
+      let inst = out.get(v.instance);
+      if (inst === undefined) {
+        inst = {
+          name: v.instance,
+          interface: v.interface,
+          routerId: v.routerId,
+          priority: v.priority,
+          advertInt: v.advertInt,
+          state: v.state ?? 'BACKUP',
+          unicastPeers: v.unicastPeers.map(formatIPv4),
+          addresses: [],
+          modelPath: v.path,
+        };
+        out.set(v.instance, inst);
+      }
+      inst.addresses.push(formatIPv4(a.address));
+    }
+  }
+  return [...out.values()];
+}
+
+/** One Pacemaker group per name; its resource prefix from the first alias that names one. */
+function planPacemakerGroups(model: Model, addresses: readonly PlanAddress[]): PlanPacemakerGroup[] {
+  const prefixes = new Map<string, string>();
+  for (const link of model.links) {
+    for (const a of link.addresses) {
+      if (a.manager?.kind !== 'pacemaker' || a.manager.prefix === undefined) continue;
+      const group = a.manager.group ?? defaultGroup(model.host);
+      if (!prefixes.has(group)) prefixes.set(group, a.manager.prefix);
+    }
+  }
+  const out = new Map<string, PlanPacemakerGroup>();
+  for (const a of addresses) {
+    if (a.appliedBy !== 'pacemaker' || a.cluster === undefined) continue;
+    let g = out.get(a.cluster);
+    if (g === undefined) {
+      g = { name: a.cluster, prefix: prefixes.get(a.cluster) ?? a.cluster, addresses: [] };
+      out.set(a.cluster, g);
+    }
+    g.addresses.push(a.address);
+  }
+  return [...out.values()];
 }

@@ -22,6 +22,53 @@ export interface Plan {
   removeGlobalGateway: boolean;
   /** `expect:` entries of the model, checked by `netgen verify`. */
   expectations: Expectation[];
+  /** What every egress intent promises, checked by `netgen verify` beside `expectations` (src/plan/checks.ts). */
+  checks: Expectation[];
+  /** keepalived's VRRP instances, each with the VIPs it moves (see Applier). */
+  vrrpInstances: PlanVrrpInstance[];
+  /** Pacemaker groups, each with the VIPs it moves (see Applier). */
+  pacemakerGroups: PlanPacemakerGroup[];
+}
+
+/**
+ * Who adds an address, and so who must add the routes and rules that depend on it: the
+ * kernel drops every main-table route whose `src` goes away, and nothing brings it back
+ * unless whoever brings the address back also adds the route again.
+ *  - `boot`: the distro's scripts, when the device starts (own addresses, on-parent aliases);
+ *  - `alias`: the distro's per-alias bring-up, later (RHEL `ifup eth0:1` reads
+ *    route-eth0:1 and rule-eth0:1 right after adding the address);
+ *  - `keepalived`: on becoming MASTER (virtual_ipaddress, virtual_routes, virtual_rules),
+ *    undone on leaving it;
+ *  - `pacemaker`: IPaddr2 and Route resources of one group, started in order.
+ */
+export type Applier = 'boot' | 'alias' | 'keepalived' | 'pacemaker';
+
+export interface PlanVrrpInstance {
+  name: string;
+  /** The interface adverts go out of. */
+  interface: string;
+  routerId: number;
+  priority: number;
+  advertInt: number;
+  state: 'MASTER' | 'BACKUP';
+  unicastPeers: string[];
+  /** The VIPs of the instance, in Plan address order. */
+  addresses: string[];
+  modelPath?: readonly (string | number)[];
+}
+
+export interface PlanPacemakerGroup {
+  name: string;
+  /** Resource ids start with it. */
+  prefix: string;
+  /** The VIPs of the group, in Plan address order. */
+  addresses: string[];
+}
+
+/** A failover event: `down` is `ip addr del`; `up` brings the address back through its Applier; `add` alone. */
+export interface FailoverStep {
+  op: 'down' | 'up' | 'add';
+  address: string;
 }
 
 export interface PlanLink {
@@ -56,6 +103,10 @@ export interface PlanAddress {
   onParent: boolean;
   /** An earlier address on the same device already covers this subnet (kernel "secondary"). */
   secondary: boolean;
+  /** Who adds it: `boot` for own addresses and on-parent aliases. */
+  appliedBy: Applier;
+  /** keepalived: its VRRP instance; pacemaker: its group. */
+  cluster?: string;
   /** Where the model defines it (for messages). */
   modelPath?: readonly (string | number)[];
 }
@@ -84,6 +135,10 @@ export interface PlanRoute {
   proto?: string;
   onlink?: boolean;
   origin: RouteOrigin;
+  /** The address it needs: its `src` when that is an alias; the kernel drops it with that address. */
+  dependsOn?: string;
+  /** Who adds it: whoever adds `dependsOn`, else the boot scripts. */
+  appliedBy: Applier;
   /** Where the model asks for it: the route, or the intent or gateway it expands from. */
   modelPath?: readonly (string | number)[];
 }
@@ -98,6 +153,10 @@ export interface PlanRule {
   /** The device whose files carry the rule (`rule-<dev>`, `rules_<dev>`). */
   dev: string;
   origin: 'static' | 'source-table';
+  /** The alias address it selects (`from VIP`), when it follows that alias. */
+  dependsOn?: string;
+  /** Who adds it (a rule stays when its address goes, so a boot rule is harmless there). */
+  appliedBy: Applier;
 }
 
 export interface PlanTable {
@@ -111,14 +170,16 @@ export interface Expectation {
   /** Destination address. */
   to: string;
   from?: string;
-  /** Addresses taken away before asking (a VIP after failover). */
-  down: string[];
+  /** Failover events before asking, in order (`down: [A]` is `[{op: 'down', address: A}]`). */
+  steps: FailoverStep[];
   dev?: string;
   via?: string;
   src?: string;
   table?: string;
   /** Where the expectation is written, for messages. */
   ref: SourceRef;
-  /** Its model path, e.g. `expect[2]`. */
+  /** Its model path, e.g. `expect[2]`; for a built-in check, the VIP's. */
   path: string;
+  /** Set on the checks netgen adds itself (the egress intent's promises): what it checks, in words. */
+  builtin?: string;
 }

@@ -1,5 +1,5 @@
 // The model's `expect:` entries checked against the simulator (`netgen verify`).
-import type { Plan } from '../plan/types.js';
+import type { Expectation, Plan } from '../plan/types.js';
 import { simulateRouteGet } from './lookup.js';
 import type { ExpectationResult, Mismatch, StateOptions } from './types.js';
 
@@ -7,9 +7,13 @@ import type { ExpectationResult, Mismatch, StateOptions } from './types.js';
  * Compare each Plan expectation (its dev, via, src and table, when given) with the
  * simulated answer in the state it names (`down`). `table` is the table holding the route.
  */
-export function checkExpectations(plan: Plan, options: Omit<StateOptions, 'down'> = {}): ExpectationResult[] {
-  return plan.expectations.map((expectation) => {
-    const query = { ...options, to: expectation.to, down: expectation.down, ...(expectation.from === undefined ? {} : { from: expectation.from }) };
+export function checkExpectations(
+  plan: Plan,
+  options: Omit<StateOptions, 'down' | 'up' | 'steps'> = {},
+  expectations: readonly Expectation[] = plan.expectations,
+): ExpectationResult[] {
+  return expectations.map((expectation) => {
+    const query = { ...options, to: expectation.to, steps: expectation.steps, ...(expectation.from === undefined ? {} : { from: expectation.from }) };
     const answer = simulateRouteGet(plan, query);
     const mismatches: Mismatch[] = [];
     if (!answer.ok) {

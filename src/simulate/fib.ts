@@ -89,7 +89,12 @@ export interface PolicyResult {
   trace: RuleStep[];
 }
 
-/** Build the kernel state a Plan gives after boot and the failover events in `options`. */
+/**
+ * Build the kernel state a Plan gives once every address is up, then the failover events
+ * in `options`. Boot first: the addresses, rules and routes the boot scripts add, in Plan
+ * order; then every address brought up later, each by its applier with what depends on it
+ * (an `on-parent: false` alias by `ifup`, a managed VIP by keepalived or Pacemaker).
+ */
 export function buildFibState(plan: Plan, options: StateOptions = {}): FibState {
   const state: FibState = {
     devices: [{ name: LOOPBACK, addresses: [] }, ...plan.links.map((l) => ({ name: l.name, addresses: [] }))],
@@ -106,36 +111,94 @@ export function buildFibState(plan: Plan, options: StateOptions = {}): FibState 
     events: [],
   };
   addAddress(state, { address: '127.0.0.1', value: 0x7f000001, prefix: 8, device: LOOPBACK, secondary: false, scope: SCOPE_HOST });
-  for (const a of plan.addresses) addAddress(state, fromPlanAddress(a));
-  for (const rule of plan.rules) {
-    if (state.rules.some((r) => duplicateRule(r, rule))) state.refusedRules.push({ rule, why: 'RTNETLINK answers: File exists' });
-    else state.rules = sortRules([...state.rules, rule]);
-  }
   const modeOf = typeof options.apply === 'function' ? options.apply : () => (options.apply as ApplyMode | undefined) ?? 'add';
+  const ctx: StepContext = { plan, state, modeOf };
+  for (const a of plan.addresses) if (a.appliedBy === 'boot') addAddress(state, fromPlanAddress(a));
+  for (const rule of plan.rules) if (rule.appliedBy === 'boot') addRule(state, rule, false);
   for (const route of plan.routes) {
+    if (route.appliedBy !== 'boot') continue;
     const err = applyRoute(state, route, modeOf(route));
     if (err !== undefined) state.refused.push({ route, why: err });
   }
-  for (const text of options.down ?? []) {
-    const value = parseIPv4(text);
-    if (value === undefined) state.events.push(`${text} is not an IPv4 address; nothing taken down`);
-    else deleteAddress(state, value, options.promoteSecondaries ?? false);
-  }
+  for (const a of plan.addresses) if (a.appliedBy !== 'boot' && findAddress(state, a.address) === undefined) bringUp(ctx, a, false);
+
+  for (const text of options.down ?? []) takeDown(ctx, text, options.promoteSecondaries ?? false);
   for (const text of options.up ?? []) {
     const a = plan.addresses.find((x) => x.address === text);
     if (a === undefined) state.events.push(`${text} is not an address of the Plan; nothing brought up`);
     else if (findAddress(state, a.address) !== undefined) state.events.push(`${text} is already up`);
     else addAddress(state, fromPlanAddress(a));
   }
-  if (options.reapply) {
-    for (const route of plan.routes) {
-      // "File exists" for the lines still present is what the real re-run prints too.
-      if (applyRoute(state, route, modeOf(route)) !== undefined) continue;
-      state.refused = state.refused.filter((m) => m.route !== route);
+  if (options.reapply) for (const route of plan.routes) reapplyRoute(ctx, route);
+  for (const step of options.steps ?? []) {
+    if (step.op === 'down') {
+      takeDown(ctx, step.address, options.promoteSecondaries ?? false);
+      continue;
+    }
+    const a = plan.addresses.find((x) => x.address === step.address);
+    if (a === undefined) state.events.push(`${step.address} is not an address of the Plan; nothing brought back`);
+    else if (findAddress(state, a.address) !== undefined) state.events.push(`${step.address} is already up`);
+    else if (step.op === 'add') {
+      addAddress(state, fromPlanAddress(a));
+      state.events.push(`${a.address} added alone (no manager): nothing adds the routes that depend on it`);
+    } else bringUp(ctx, a, true);
+  }
+  return state;
+}
+
+interface StepContext {
+  plan: Plan;
+  state: FibState;
+  modeOf: (route: PlanRoute) => ApplyMode;
+}
+
+function takeDown(ctx: StepContext, text: string, promote: boolean): void {
+  const value = parseIPv4(text);
+  if (value === undefined) ctx.state.events.push(`${text} is not an IPv4 address; nothing taken down`);
+  else deleteAddress(ctx.state, value, promote);
+}
+
+/**
+ * Bring an address up the way its applier does, with what the applier adds after it:
+ *  - keepalived and Pacemaker move every VIP of the instance or group together, then add
+ *    the routes (and keepalived the rules) that depend on those VIPs;
+ *  - `ifup` of an alias (`alias`, or a `boot` alias brought back by hand) adds the address,
+ *    the alias's own route and rule lines, and reads the parent's route and rule files
+ *    again (lines still present answer "File exists", which changes nothing).
+ */
+function bringUp(ctx: StepContext, a: PlanAddress, again: boolean): void {
+  const { plan, state } = ctx;
+  const cluster = a.appliedBy === 'keepalived' || a.appliedBy === 'pacemaker';
+  const moved = cluster ? plan.addresses.filter((x) => x.appliedBy === a.appliedBy && x.cluster === a.cluster) : [a];
+  for (const x of moved) if (findAddress(state, x.address) === undefined) addAddress(state, fromPlanAddress(x));
+  const names = new Set(moved.map((x) => x.address));
+  const follows = (r: { appliedBy: string; dependsOn?: string; dev: string }): boolean =>
+    (r.appliedBy === a.appliedBy && r.dependsOn !== undefined && names.has(r.dependsOn)) || (!cluster && again && r.appliedBy === 'boot' && r.dev === a.device);
+  for (const rule of plan.rules) if (follows(rule)) addRule(state, rule, true);
+  for (const route of plan.routes) {
+    if (!follows(route)) continue;
+    if (route.appliedBy === 'boot') reapplyRoute(ctx, route);
+    else {
+      const err = applyRoute(state, route, ctx.modeOf(route));
+      if (err !== undefined) state.refused.push({ route, why: err });
+      else state.refused = state.refused.filter((m) => m.route !== route);
       state.flushed = state.flushed.filter((m) => m.route !== route);
     }
   }
-  return state;
+}
+
+/** Add a route again; "File exists" for a line still present is what the real re-run prints too. */
+function reapplyRoute(ctx: StepContext, route: PlanRoute): void {
+  if (applyRoute(ctx.state, route, ctx.modeOf(route)) !== undefined) return;
+  ctx.state.refused = ctx.state.refused.filter((m) => m.route !== route);
+  ctx.state.flushed = ctx.state.flushed.filter((m) => m.route !== route);
+}
+
+/** `ip rule add`; a second copy is refused ("File exists"), silently when re-applied. */
+function addRule(state: FibState, rule: PlanRule, again: boolean): void {
+  if (state.rules.some((r) => duplicateRule(r, rule))) {
+    if (!again) state.refusedRules.push({ rule, why: 'RTNETLINK answers: File exists' });
+  } else state.rules = sortRules([...state.rules, rule]);
 }
 
 function fromPlanAddress(a: PlanAddress): SimAddress {

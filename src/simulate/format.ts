@@ -10,6 +10,7 @@
 // unicast; `src` only when no `from` was given (the kernel reports a preferred source only
 // when it differs from the requested one); `table` only when not main. We leave out
 // `uid 0` and the `cache` line.
+import type { FailoverStep } from '../plan/types.js';
 import type { RouteAnswer, SimRoute, SimRule } from './types.js';
 
 /** The one line `ip route get` prints (stdout, or the error it prints on stderr). */
@@ -85,4 +86,22 @@ export function explainRouteGet(answer: RouteAnswer): string[] {
   for (const m of answer.missing) lines.push(`  not in the kernel: ${describeRoute(m.route)}: ${m.why}`);
   for (const n of answer.notes) lines.push(`  note: ${n}`);
   return lines;
+}
+
+/**
+ * Failover events in words, for the lookup column: `172.16.3.105 down` for the `down:`
+ * shorthand (several: `a, b down`), else each event in order: `172.16.3.105 down, then up`.
+ */
+export function describeSteps(steps: readonly FailoverStep[]): string {
+  if (steps.length === 0) return '';
+  if (steps.every((s) => s.op === 'down')) return `${steps.map((s) => s.address).join(', ')} down`;
+  const words = { down: 'down', up: 'up by its manager', add: 'added alone' } as const;
+  let last = '';
+  return steps
+    .map((s) => {
+      const text = s.address === last ? words[s.op] : `${s.address} ${words[s.op]}`;
+      last = s.address;
+      return text;
+    })
+    .join(', then ');
 }

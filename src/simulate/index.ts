@@ -1,7 +1,7 @@
 // The route-lookup simulator: what `ip route get` answers for a Plan, before anything is applied.
 export { simulateRouteGet, routeGet } from './lookup.js';
 export { buildFibState, KERNEL_RULES } from './fib.js';
-export { formatRouteGet, explainRouteGet, describeRoute, describeRule } from './format.js';
+export { formatRouteGet, explainRouteGet, describeRoute, describeRule, describeSteps } from './format.js';
 export { checkExpectations } from './expect.js';
 export type {
   ApplyMode,

@@ -1,7 +1,7 @@
 // Public types of the route-lookup simulator. A SimRoute is either a route of the Plan
 // (as the back-ends render it) or a route the kernel makes by itself from an address; a
 // SimRule is either a Plan rule or one of the kernel's three built-in rules.
-import type { Expectation, PlanAddress, PlanRoute, PlanRule } from '../plan/types.js';
+import type { Expectation, FailoverStep, PlanAddress, PlanRoute, PlanRule } from '../plan/types.js';
 
 /** Route types the simulator produces (`ip route` prints the type unless it is unicast). */
 export type RouteType = 'unicast' | 'local' | 'broadcast';
@@ -55,6 +55,12 @@ export interface StateOptions {
    * stay gone, as on the kernel.
    */
   reapply?: boolean;
+  /**
+   * Failover events after every address is up, in order: `down` deletes the address;
+   * `up` brings it back through its applier (ifup, keepalived, Pacemaker) with what
+   * depends on it; `add` adds the address alone.
+   */
+  steps?: readonly FailoverStep[];
   /** Default `add`; a function decides per route. */
   apply?: ApplyMode | ((route: PlanRoute) => ApplyMode);
   /**

@@ -38,10 +38,17 @@ describe('VIP egress recipe', () => {
     ]);
     expect(p.removeGlobalGateway).toBe(true);
     expect(p.addresses).toEqual([
-      { address: '172.16.3.111', prefix: 24, device: 'eth0', onParent: true, secondary: false, modelPath: ['interfaces', 'eth0', 'addresses', 0] },
-      { address: '172.16.3.105', prefix: 24, device: 'eth0', label: 'eth0:1', onParent: false, secondary: true, modelPath: ['interfaces', 'eth0', 'aliases', 'eth0:1', 'address'] },
+      { address: '172.16.3.111', prefix: 24, device: 'eth0', onParent: true, secondary: false, appliedBy: 'boot', modelPath: ['interfaces', 'eth0', 'addresses', 0] },
+      { address: '172.16.3.105', prefix: 24, device: 'eth0', label: 'eth0:1', onParent: false, secondary: true, appliedBy: 'alias', modelPath: ['interfaces', 'eth0', 'aliases', 'eth0:1', 'address'] },
     ]);
     expect(p.routes.map((r) => r.modelPath)).toEqual(Array(4).fill(['interfaces', 'eth0', 'egress']));
+    // What names the VIP as src follows it: added by `ifup eth0:1` (ONPARENT=no), not at boot.
+    expect(p.routes.map((r) => [r.dependsOn, r.appliedBy])).toEqual([
+      [undefined, 'boot'],
+      ['172.16.3.105', 'alias'],
+      ['172.16.3.105', 'alias'],
+      ['172.16.3.105', 'alias'],
+    ]);
   });
 
   it('leaves no metric-0 default for the gateway (it becomes the egress routes only)', () => {
@@ -136,9 +143,9 @@ interfaces:
       '10.0.0.0/8 via 1.2.3.9 dev eth1 metric 10 table t1',
     ]);
     expect(p.rules).toEqual([
-      { priority: 1000, from: '1.2.3.16', table: 't0', dev: 'eth0', origin: 'source-table' },
-      { priority: 1001, from: '1.2.3.20', table: 't0', dev: 'eth0', origin: 'source-table' },
-      { priority: 1002, from: '1.2.3.17', table: 't1', dev: 'eth1', origin: 'source-table' },
+      { priority: 1000, from: '1.2.3.16', table: 't0', dev: 'eth0', origin: 'source-table', appliedBy: 'boot' },
+      { priority: 1001, from: '1.2.3.20', table: 't0', dev: 'eth0', origin: 'source-table', appliedBy: 'boot', dependsOn: '1.2.3.20' },
+      { priority: 1002, from: '1.2.3.17', table: 't1', dev: 'eth1', origin: 'source-table', appliedBy: 'boot' },
     ]);
   });
 

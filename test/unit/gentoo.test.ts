@@ -328,11 +328,18 @@ describe('what a Plan can ask that Gentoo must refuse or spell specially', () =>
 
   it('refuses a later-brought-up alias that routes use as src, and leaves an unused one out of config_', () => {
     const plan = planOf(VIP);
+    // What compile decides for `on-parent: false`: the alias and what names it come later.
     plan.addresses[1]!.onParent = false;
+    plan.addresses[1]!.appliedBy = 'alias';
+    for (const r of plan.routes) if (r.dependsOn !== undefined) r.appliedBy = 'alias';
     const e = thrown(() => gentoo.planFiles(plan, {}));
     expect(e.kind).toBe('model');
     expect(e.message).toContain('eth0:1');
     expect(e.message).toContain('on-parent');
+    // A failover VIP up at boot on every node is no answer: the message names the managers.
+    expect(e.message).toContain('managed-by: keepalived');
+    expect(e.message).toContain('managed-by: pacemaker');
+    expect(e.message).not.toContain('on-parent: true');
 
     plan.routes = plan.routes.filter((r) => r.src !== '172.16.3.105');
     const net = contentOf(render(gentoo, plan), 'etc/conf.d/net');

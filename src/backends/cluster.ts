@@ -1,0 +1,110 @@
+// The files of the cluster tools that move VIPs: keepalived's vrrp_instance blocks and
+// Pacemaker's resources. Every back-end renders them the same way from the Plan: they do
+// not depend on the distro, only on which routes and rules follow which VIP (decided in
+// src/plan/compile.ts). What keepalived and the OCF agents do with them: consumers.md,
+// "Failover done by cluster tooling".
+import { NetgenError } from '../errors.js';
+import type { Plan, PlanRoute, PlanRule } from '../plan/types.js';
+import type { FileSpec } from './types.js';
+
+export const KEEPALIVED_CONF_PATH = 'etc/keepalived/netgen.conf';
+export const PACEMAKER_SCRIPT_PATH = 'etc/netgen/pacemaker-resources.sh';
+
+/**
+ * keepalived reads its configuration as words separated by blanks, `#` and `!` starting
+ * comments, braces as blocks; pcs arguments are shell words. Our grammars only produce
+ * these characters, so anything else is a bug upstream.
+ */
+const SAFE_WORD = /^[A-Za-z0-9_.:/-]+$/;
+/** A pcs argument `name=value`: `=` is a plain character to the shell. */
+const SAFE_PARAM = /^[a-z_]+=[A-Za-z0-9_.:/-]+$/;
+
+function words(ws: readonly (string | number)[], where: string): string {
+  for (const w of ws) {
+    if (!SAFE_WORD.test(String(w)) && !SAFE_PARAM.test(String(w))) {
+      throw new NetgenError('internal', `${where}: refusing to write ${JSON.stringify(String(w))} (only letters, digits and _ . : / - are expected here)`);
+    }
+  }
+  return ws.join(' ');
+}
+
+/** A route as keepalived's virtual_routes reads it (the options of `ip route add`, `src` first, `0.0.0.0/0` for default). */
+export function formatKeepalivedRoute(r: PlanRoute): string {
+  const w: (string | number)[] = [];
+  if (r.src !== undefined) w.push('src', r.src);
+  w.push('to', r.to === 'default' ? '0.0.0.0/0' : r.to);
+  if (r.via !== undefined) w.push('via', r.via);
+  w.push('dev', r.dev);
+  if (r.scope !== undefined) w.push('scope', r.scope);
+  if (r.proto !== undefined) w.push('protocol', r.proto);
+  w.push('metric', r.metric);
+  if (r.table !== 'main') w.push('table', r.table);
+  if (r.onlink) w.push('onlink');
+  return words(w, `keepalived route ${r.to} on ${r.dev}`);
+}
+
+/** A rule as keepalived's virtual_rules reads it; the priority is always explicit. */
+export function formatKeepalivedRule(r: PlanRule): string {
+  const w: (string | number)[] = ['from', r.from ?? 'all'];
+  if (r.to !== undefined) w.push('to', r.to);
+  w.push('table', r.table, 'priority', r.priority);
+  return words(w, `keepalived rule ${r.priority}`);
+}
+
+/** The `pcs resource create` arguments of one Route resource (destination, device, gateway, source, table: all the agent has). */
+function routeParams(r: PlanRoute): string[] {
+  const w: string[] = [`destination=${r.to === 'default' ? '0.0.0.0/0' : r.to}`, `device=${r.dev}`];
+  if (r.via !== undefined) w.push(`gateway=${r.via}`);
+  if (r.src !== undefined) w.push(`source=${r.src}`);
+  if (r.table !== 'main') w.push(`table=${r.table}`);
+  if (r.onlink) throw new NetgenError('internal', `pacemaker: route ${r.to} on ${r.dev} needs onlink, which ocf:heartbeat:Route cannot express`);
+  return w;
+}
+
+function keepalivedFile(plan: Plan): FileSpec | undefined {
+  if (plan.vrrpInstances.length === 0) return undefined;
+  const instances = plan.vrrpInstances.map((inst) => {
+    const vips = new Set(inst.addresses);
+    const follows = (x: { appliedBy: string; dependsOn?: string }): boolean => x.appliedBy === 'keepalived' && x.dependsOn !== undefined && vips.has(x.dependsOn);
+    const addresses = plan.addresses
+      .filter((a) => vips.has(a.address))
+      .map((a) => words([`${a.address}/${a.prefix}`, 'dev', a.device, ...(a.label !== undefined ? ['label', a.label] : [])], `keepalived address ${a.address}`));
+    return {
+      name: words([inst.name], 'vrrp_instance name'),
+      state: inst.state,
+      interface: words([inst.interface], `interface of ${inst.name}`),
+      routerId: inst.routerId,
+      priority: inst.priority,
+      advertInt: inst.advertInt,
+      unicastPeers: inst.unicastPeers.map((p) => words([p], `unicast peer of ${inst.name}`)),
+      addresses,
+      routes: plan.routes.filter(follows).map(formatKeepalivedRoute),
+      rules: plan.rules.filter(follows).map(formatKeepalivedRule),
+    };
+  });
+  return { path: KEEPALIVED_CONF_PATH, mode: 0o644, owner: { kind: 'whole' }, template: 'cluster/keepalived.conf', context: { source: plan.source, instances } };
+}
+
+function pacemakerFile(plan: Plan): FileSpec | undefined {
+  if (plan.pacemakerGroups.length === 0) return undefined;
+  const groups = plan.pacemakerGroups.map((g) => {
+    const vips = new Set(g.addresses);
+    const resources: string[] = [];
+    for (const a of plan.addresses.filter((x) => vips.has(x.address))) {
+      const params = [`ip=${a.address}`, `cidr_netmask=${a.prefix}`, `nic=${a.device}`];
+      // IPaddr2 labels the address <nic>:<iflabel>.
+      if (a.label !== undefined) params.push(`iflabel=${a.label.slice(a.device.length + 1)}`);
+      resources.push(words([`${g.prefix}-vip-${a.address}`, 'ocf:heartbeat:IPaddr2', ...params, '--group', g.name], `pacemaker VIP ${a.address}`));
+    }
+    plan.routes
+      .filter((r) => r.appliedBy === 'pacemaker' && r.dependsOn !== undefined && vips.has(r.dependsOn))
+      .forEach((r, i) => resources.push(words([`${g.prefix}-route-${i + 1}`, 'ocf:heartbeat:Route', ...routeParams(r), '--group', g.name], `pacemaker route ${r.to}`)));
+    return { name: g.name, resources };
+  });
+  return { path: PACEMAKER_SCRIPT_PATH, mode: 0o755, owner: { kind: 'whole' }, template: 'cluster/pacemaker-resources.sh', context: { source: plan.source, groups } };
+}
+
+/** keepalived's and Pacemaker's files for the Plan's managed VIPs (none without them). */
+export function planClusterFiles(plan: Plan): FileSpec[] {
+  return [keepalivedFile(plan), pacemakerFile(plan)].filter((f): f is FileSpec => f !== undefined);
+}
