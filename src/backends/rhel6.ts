@@ -239,15 +239,7 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
       context: { source: plan.source, lines: routes.map(formatRhel6Route) },
     });
   }
-  for (const [dev, rules] of groupByFile(plan, plan.rules)) {
-    files.push({
-      path: `${NETWORK_SCRIPTS_DIR}/rule-${dev}`,
-      mode: 0o644,
-      owner: { kind: 'whole' },
-      template: 'rhel6/rule',
-      context: { source: plan.source, lines: rules.map(formatRhel6Rule) },
-    });
-  }
+  files.push(...hookFiles(plan));
 
   // Other people own this file: netgen only takes out the keys that would add a default
   // route without src. The content is what a host without the file gets (`service network`
@@ -266,10 +258,56 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
   return files.sort(byPath);
 }
 
+export const IFUP_LOCAL_PATH = 'sbin/ifup-local';
+export const IFDOWN_LOCAL_PATH = 'sbin/ifdown-local';
+
+/** What /sbin/ifup-local and /sbin/ifdown-local are when a host has none: netgen appends its block. */
+function hookBase(which: 'ifup-local' | 'ifdown-local'): string {
+  return [
+    '#!/bin/sh',
+    `# /sbin/${which}: run by initscripts with the device name (eth0, eth0:1) at the end of every`,
+    `# ${which === 'ifup-local' ? 'ifup (ifup-post), and for each alias ifup-aliases brings up' : 'ifdown (ifdown-post)'}. It must be executable.`,
+    '',
+  ].join('\n');
+}
+
 /**
- * Where routes and rules go, by the suffix of their file: `route-<dev>` / `rule-<dev>` for
- * the boot scripts, the alias's own `route-<label>` / `rule-<label>` for an ONPARENT=no
- * alias, nowhere here for a cluster tool's (they are in its own file).
+ * Policy rules live in the ifup-local and ifdown-local hooks, not in rule-<dev> files:
+ * `ifdown eth1:0` runs `ifdown-routes eth1 eth1:0`, which deletes every line of rule-eth1
+ * as well as rule-eth1:0, so any rule in rule-eth1 vanished with any alias of eth1 (traffic
+ * from eth1's own address then left through the main table). The hooks get the device name
+ * the scripts were run for: ifup-local adds the rules of that device or alias (each deleted
+ * first, so a second ifup leaves one copy), ifdown-local of an alias deletes that alias's
+ * rules only, and of a device its own and its aliases' (their addresses are gone with it).
+ * A rule follows the alias it selects `from`; the others belong to the device that carries them.
+ */
+function hookFiles(plan: Plan): FileSpec[] {
+  const up = new Map<string, string[]>();
+  const down = new Map<string, string[]>();
+  const push = (map: Map<string, string[]>, key: string, line: string): void => {
+    const list = map.get(key);
+    if (list) list.push(line);
+    else map.set(key, [line]);
+  };
+  for (const r of plan.rules) {
+    if (r.appliedBy !== 'boot' && r.appliedBy !== 'alias') continue;
+    const label = r.dependsOn === undefined ? undefined : plan.addresses.find((a) => a.address === r.dependsOn)?.label;
+    const line = formatRhel6Rule(r);
+    push(up, label ?? r.dev, line);
+    if (label !== undefined) push(down, label, line);
+    push(down, r.dev, line);
+  }
+  const branches = (map: Map<string, string[]>) => [...map].map(([device, rules]) => ({ device: checkWords([device], `hook case ${device}`)[0], rules }));
+  return [
+    { path: IFUP_LOCAL_PATH, mode: 0o755, owner: { kind: 'block', base: hookBase('ifup-local') }, template: 'rhel6/ifup-local', context: { branches: branches(up) } },
+    { path: IFDOWN_LOCAL_PATH, mode: 0o755, owner: { kind: 'block', base: hookBase('ifdown-local') }, template: 'rhel6/ifdown-local', context: { branches: branches(down) } },
+  ];
+}
+
+/**
+ * Where routes go, by the suffix of their file: `route-<dev>` for the boot scripts, the
+ * alias's own `route-<label>` for an ONPARENT=no alias, nowhere here for a cluster tool's
+ * (they are in its own file).
  */
 function groupByFile<T extends PlanRoute | PlanRule>(plan: Plan, items: readonly T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
@@ -290,7 +328,7 @@ function groupByFile<T extends PlanRoute | PlanRule>(plan: Plan, items: readonly
 
 export const rhel6: Backend = {
   name: 'rhel6',
-  description: 'RHEL/CentOS 6 initscripts: ifcfg-, route- and rule- files in /etc/sysconfig/network-scripts',
+  description: 'RHEL/CentOS 6 initscripts: ifcfg- and route- files in /etc/sysconfig/network-scripts, ip rules in the /sbin/ifup-local and ifdown-local hooks',
   mainDir: NETWORK_SCRIPTS_DIR,
   planFiles: planRhel6Files,
 };

@@ -1,6 +1,7 @@
 // RHEL 6 initscripts, as consumers.md describes them: `service network start` (ifup of each
 // ifcfg-* without `:`, VLANs last, ONBOOT=no skipped), ifup-eth (addresses, GATEWAY),
 // ifup-post (ifup-aliases first, then ifup-routes), and `ifup eth0:1` for an alias later.
+import { join } from 'node:path';
 import type { ConsumerDriver, DriverContext } from './driver.js';
 import type { KernelAddressHint } from './types.js';
 import {
@@ -18,6 +19,8 @@ import { parseIPv4 } from '../net/ipv4.js';
 
 const DIR = 'etc/sysconfig/network-scripts/';
 const NETWORK_FILE = 'etc/sysconfig/network';
+const IFUP_LOCAL = 'sbin/ifup-local';
+const IFDOWN_LOCAL = 'sbin/ifdown-local';
 /** initscripts' is_ignored_file: backups and package leftovers are never read. */
 const IGNORED = /(~|\.bak|\.orig|\.rpmnew|\.rpmorig|\.rpmsave)$/;
 
@@ -128,10 +131,23 @@ export function createRhel6Driver(ctx: DriverContext): ConsumerDriver {
       const idx = ctx.ifindex(real);
       if (idx !== undefined) ctx.ip(['route', 'add', '169.254.0.0/16', 'dev', real, 'metric', String(1000 + idx), 'scope', 'link'], `${origin} (zeroconf route)`);
     }
-    // ifup-post: aliases first, then routes.
+    // ifup-post: aliases first, then routes, then the local hook with the device's name.
     if (!isAlias) ifupAliases(device);
     ifupRoutes(real, name);
+    runHook(IFUP_LOCAL, device);
     return real;
+  }
+
+  /** /sbin/ifup-local or /sbin/ifdown-local DEVICE, when the tree has it and it is executable (as ifup-post and ifdown-post check). */
+  function runHook(path: string, device: string): void {
+    const f = ctx.files.get(path);
+    if (!f) return;
+    if ((f.mode & 0o111) === 0) {
+      ctx.problem(`${path} is not executable (mode ${(f.mode & 0o777).toString(8)}): initscripts does not run it`);
+      return;
+    }
+    const abs = join(ctx.root, ...path.split('/'));
+    ctx.exec(f.content.startsWith('#!') ? [abs, device] : ['sh', abs, device], `${path} ${device}`);
   }
 
   /** ifup-eth's default route from GATEWAY / GATEWAYDEV / DEFROUTE. */
@@ -202,37 +218,54 @@ export function createRhel6Driver(ctx: DriverContext): ConsumerDriver {
     const names = configNames()
       .filter((n) => n.startsWith(parent + ':'))
       .sort();
+    // ifup-aliases queues each alias whose routes it read and runs ifup-local for them at the end.
+    const queue: string[] = [];
     for (const name of names) {
       Object.assign(env, { DEVICE: '', IPADDR: '', ONPARENT: '', ...defaults }, varsOf(cfgPath(name)) ?? {});
       if (!env['DEVICE']) env['DEVICE'] = name;
       if (env['ONPARENT'] === 'no' || env['ONPARENT'] === 'NO') continue;
-      newAlias(parent, env, defaults, net, name, seenIp, seenDev);
+      const up = newAlias(parent, env, defaults, net, name, seenIp, seenDev);
+      if (up !== undefined) queue.push(up);
       delete env['DEVICE'];
     }
+    for (const device of queue) runHook(IFUP_LOCAL, device);
   }
 
-  function newAlias(parent: string, env: Vars, defaults: Vars, net: Vars, name: string, seenIp: Set<string>, seenDev: Set<string>): void {
+  /** ifup-aliases' new_interface: the alias's device name when it was set up with its routes. */
+  function newAlias(parent: string, env: Vars, defaults: Vars, net: Vars, name: string, seenIp: Set<string>, seenDev: Set<string>): string | undefined {
     const path = cfgPath(name);
     const device = env['DEVICE']!;
     const devnum = device.includes(':') ? device.slice(device.indexOf(':') + 1) : device;
     const ip = env['IPADDR'] ?? '';
-    if (!/^[0-9A-Za-z_]*$/.test(devnum)) return ctx.problem(`${path}: invalid alias number ${devnum}`);
-    if (seenIp.has(ip)) return ctx.problem(`${path}: address ${ip} already seen in another alias file`);
-    if (seenDev.has(devnum)) return ctx.problem(`${path}: device ${parent}:${devnum} already seen in another alias file`);
+    if (!/^[0-9A-Za-z_]*$/.test(devnum)) {
+      ctx.problem(`${path}: invalid alias number ${devnum}`);
+      return undefined;
+    }
+    if (seenIp.has(ip)) {
+      ctx.problem(`${path}: address ${ip} already seen in another alias file`);
+      return undefined;
+    }
+    if (seenDev.has(devnum)) {
+      ctx.problem(`${path}: device ${parent}:${devnum} already seen in another alias file`);
+      return undefined;
+    }
     seenIp.add(ip);
     seenDev.add(devnum);
-    if (!device || !ip) return ctx.problem(`${path}: no DEVICE or no IPADDR`);
+    if (!device || !ip) {
+      ctx.problem(`${path}: no DEVICE or no IPADDR`);
+      return undefined;
+    }
     if (!env['PREFIX'] && !env['NETMASK']) ctx.problem(`${path}: neither NETMASK nor PREFIX`);
     // PREFIX, once inherited from the parent, wins over the alias's own NETMASK.
     const a = addressOf(ip, env['PREFIX'] || undefined, env['NETMASK'] || undefined, env['BROADCAST'] && env['BROADCAST'] !== defaults['BROADCAST'] ? env['BROADCAST'] : undefined, `${path} IPADDR`);
-    if (!a) return;
+    if (!a) return undefined;
     const label = `${parent}:${devnum}`;
     const current = ctx.addresses().filter((x) => x.dev === parent && x.label === label);
-    if (current.some((x) => x.address === ip)) return; // already up: nothing to set up, no routes re-read
+    if (current.some((x) => x.address === ip)) return undefined; // already up: nothing to set up, no routes re-read
     const origin = `ifup-aliases ${parent} (${name})`;
     if (current.length > 0) ctx.ip(['addr', 'flush', 'dev', parent, 'label', label], origin);
     ctx.ip(['addr', 'add', `${ip}/${a.prefix}`, 'brd', a.broadcast, 'dev', parent, 'label', device], origin);
-    if (env['NO_ALIASROUTING'] === 'yes') return;
+    if (env['NO_ALIASROUTING'] === 'yes') return undefined;
     const gw = env['GATEWAY'] ?? '';
     const gwDev = net['GATEWAYDEV'] ?? '';
     if (gw !== '' && (gwDev === '' || gwDev === device) && !ctx.defaultGateways().includes(gw)) {
@@ -240,6 +273,7 @@ export function createRhel6Driver(ctx: DriverContext): ConsumerDriver {
       ctx.ip(['route', 'add', 'default', 'via', gw, 'dev', parent, ...(env['METRIC'] ? ['metric', env['METRIC']] : [])], `${origin} (GATEWAY=${gw} inherited or set)`);
     }
     ifupRoutes(device, env['NAME'] ?? '');
+    return device;
   }
 
   /** ifup-routes DEV [NAME]: route-DEV, route-NAME, then rule-DEV, rule-NAME. */
@@ -289,12 +323,46 @@ export function createRhel6Driver(ctx: DriverContext): ConsumerDriver {
     }
   }
 
+  /** The ifcfg file whose IPADDRn is the address. */
+  function ownerOf(address: string): string | undefined {
+    return configNames()
+      .filter((n) => !n.includes('-range'))
+      .find((n) => Object.entries(varsOf(cfgPath(n)) ?? {}).some(([k, val]) => /^IPADDR\d*$/.test(k) && val === address));
+  }
+
+  /**
+   * `ifdown NAME` (ifdown-eth, then ifdown-post): an alias's addresses are flushed by label,
+   * a device's all (and the link goes down); then `ifdown-routes <device> <name>` deletes
+   * every line of rule-<device> and rule-<name> (for an alias, its parent's rules too), and
+   * /sbin/ifdown-local runs with the device name.
+   */
+  function ifdown(address: string): boolean {
+    const name = ownerOf(address);
+    if (name === undefined) return false;
+    const env: Vars = { ...network(), ...(varsOf(cfgPath(name)) ?? {}) };
+    const device = env['DEVICE'] || name;
+    const real = device.split(':')[0]!;
+    const origin = `ifdown ${name}`;
+    if (device !== real) ctx.ip(['addr', 'flush', 'dev', real, 'label', device, 'scope', 'global'], origin);
+    else {
+      ctx.ip(['addr', 'flush', 'dev', real, 'scope', 'global'], origin);
+      ctx.ip(['link', 'set', 'dev', real, 'down'], origin);
+    }
+    for (const suffix of name !== real ? [real, name] : [real]) {
+      const path = `${DIR}rule-${suffix}`;
+      const f = ctx.files.get(path);
+      if (!f) continue;
+      for (const { text, lineNo } of readLikeBash(f.content)) {
+        if (isBlankOrComment(text)) continue;
+        ctx.ip(['rule', 'del', ...splitWords(text)], `${origin} (ifdown-routes: ${path.slice(DIR.length)}:${lineNo})`);
+      }
+    }
+    runHook(IFDOWN_LOCAL, device);
+    return true;
+  }
+
   function up(address: string, hint?: KernelAddressHint): boolean {
-    const names = configNames().filter((n) => !n.includes('-range'));
-    const owner = names.find((n) => {
-      const v = varsOf(cfgPath(n)) ?? {};
-      return Object.entries(v).some(([k, val]) => /^IPADDR\d*$/.test(k) && val === address);
-    });
+    const owner = ownerOf(address);
     if (owner !== undefined) {
       ifup(owner, `ifup ${owner}`);
       return true;
@@ -307,7 +375,7 @@ export function createRhel6Driver(ctx: DriverContext): ConsumerDriver {
     return true;
   }
 
-  return { boot, up };
+  return { boot, up, ifdown };
 }
 
 /** The network script's order: by the letters, then numerically by what follows the first digit. */

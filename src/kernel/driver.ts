@@ -34,4 +34,10 @@ export interface ConsumerDriver {
    * the consumer re-reads for that device is applied again. False when neither knows it.
    */
   up(address: string, hint?: KernelAddressHint): boolean;
+  /**
+   * Take an address down the way the consumer's own tool does (RHEL: `ifdown` of the ifcfg
+   * file that names it, with ifdown-routes and ifdown-local). False when the consumer has
+   * no such tool for it (netifrc has no per-address service).
+   */
+  ifdown?(address: string): boolean;
 }

@@ -145,6 +145,19 @@ export class KernelSession {
     }, true);
   }
 
+  /**
+   * Take an address down with the consumer's own tool (RHEL: `ifdown eth0:1`, which also
+   * runs ifdown-routes and /sbin/ifdown-local); where it has none, as `down()` does.
+   */
+  ifdown(address: string): ApplyReport {
+    this.assertOpen();
+    if (!this.driver || !this.consumer) throw new Error('ifdown() needs a tree applied first');
+    const driver = this.driver;
+    return this.record(this.consumer, () => {
+      if (driver.ifdown?.(address) !== true) this.down(address);
+    }, false);
+  }
+
   /** The address's cluster tool gives it up (keepalived leaving MASTER, Pacemaker stopping its group). */
   release(address: string): ApplyReport {
     this.assertOpen();

@@ -75,7 +75,7 @@ describe('the Plan: what depends on a VIP, and who applies it', () => {
     ]);
     const conf = contentOf(renderedByPath(rhel6, ka), KEEPALIVED_CONF_PATH);
     expect(conf).toContain('    virtual_rules {\n        from 1.2.3.20 table t0 priority 1001\n    }\n');
-    expect(contentOf(renderedByPath(rhel6, ka), 'etc/sysconfig/network-scripts/rule-eth0')).not.toContain('1.2.3.20');
+    expect(contentOf(renderedByPath(rhel6, ka), 'sbin/ifup-local')).not.toContain('1.2.3.20');
     const pm = compilePlan(loadModelText(model('pacemaker')));
     expect(pm.rules.map((r) => [r.from, r.appliedBy])).toEqual([
       ['1.2.3.16', 'boot'],

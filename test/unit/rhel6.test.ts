@@ -27,6 +27,15 @@ function planOfText(text: string): Plan {
   return compilePlan(parseModel(text, 'inline.yaml'));
 }
 
+/** The command lines of one `case` branch of a rendered hook. */
+function hookCase(text: string, device: string): string[] {
+  const lines = text.split('\n');
+  const at = lines.indexOf(`${device})`);
+  if (at < 0) throw new Error(`no case ${device}) in:\n${text}`);
+  const end = lines.indexOf('    ;;', at);
+  return lines.slice(at + 1, end).map((l) => l.trim());
+}
+
 function render(plan: Plan): Map<string, RenderedFile> {
   return renderedByPath(rhel6, plan);
 }
@@ -183,14 +192,17 @@ describe('rhel6: scenario A (the seed VIP host)', () => {
 describe('rhel6: scenario B (two NICs, VLANs, per-source tables)', () => {
   const files = render(planOf(DUAL));
 
-  it('writes ifcfg, route and rule files per device, and rt_tables', () => {
+  it('writes ifcfg and route files per device, the rule hooks, and rt_tables', () => {
     expect([...files.keys()]).toEqual([
       'etc/iproute2/rt_tables',
       'etc/sysconfig/network',
       ...['eth0', 'eth0.10', 'eth0.11', 'eth1', 'eth1.10', 'eth1.11'].map((d) => `${NS}/ifcfg-${d}`),
       ...['eth0.10', 'eth0.11', 'eth1.10', 'eth1.11'].map((d) => `${NS}/route-${d}`),
-      ...['eth0.10', 'eth0.11', 'eth1.10', 'eth1.11'].map((d) => `${NS}/rule-${d}`),
+      'sbin/ifdown-local',
+      'sbin/ifup-local',
     ]);
+    expect(files.get('sbin/ifup-local')!.mode).toBe(0o755);
+    expect(files.get('sbin/ifdown-local')!.mode).toBe(0o755);
   });
 
   it('a VLAN file names its parent and id, and DEVICE=eth0.10 is the dotted name ifup derives them from', () => {
@@ -236,11 +248,18 @@ describe('rhel6: scenario B (two NICs, VLANs, per-source tables)', () => {
     ]);
   });
 
-  it('one rule per address, each with an explicit priority, in the file of its device', () => {
-    expect(contentOf(files, `${NS}/rule-eth0.10`)).toBe(header(DUAL) + 'from 1.2.3.16 table e0v10 priority 1000\n');
-    expect(bodyLines(contentOf(files, `${NS}/rule-eth0.11`))).toEqual(['from 10.1.1.16 table e0v11 priority 1001']);
-    expect(bodyLines(contentOf(files, `${NS}/rule-eth1.10`))).toEqual(['from 1.2.3.17 table e1v10 priority 1002']);
-    expect(bodyLines(contentOf(files, `${NS}/rule-eth1.11`))).toEqual(['from 10.1.1.17 table e1v11 priority 1003']);
+  it('one rule per address, each with an explicit priority, added (deleted first) in its device\'s ifup-local case and deleted in its ifdown-local case', () => {
+    const up = contentOf(files, 'sbin/ifup-local');
+    const down = contentOf(files, 'sbin/ifdown-local');
+    // A host without the hook gets one that starts as a script; netgen's part is a marked block.
+    const owner = files.get('sbin/ifup-local')!.owner;
+    expect(owner.kind === 'block' && owner.base.startsWith('#!/bin/sh\n')).toBe(true);
+    expect(hookCase(up, 'eth0.10')).toEqual(['ip rule del from 1.2.3.16 table e0v10 priority 1000 2>/dev/null', 'ip rule add from 1.2.3.16 table e0v10 priority 1000']);
+    expect(hookCase(up, 'eth0.11')).toEqual(['ip rule del from 10.1.1.16 table e0v11 priority 1001 2>/dev/null', 'ip rule add from 10.1.1.16 table e0v11 priority 1001']);
+    expect(hookCase(up, 'eth1.11')).toEqual(['ip rule del from 10.1.1.17 table e1v11 priority 1003 2>/dev/null', 'ip rule add from 10.1.1.17 table e1v11 priority 1003']);
+    expect(hookCase(down, 'eth1.10')).toEqual(['ip rule del from 1.2.3.17 table e1v10 priority 1002 2>/dev/null']);
+    // The hooks are shell scripts initscripts runs: sh must read them.
+    for (const text of [up, down]) expect(spawnSync('sh', ['-n', '-c', text]).status).toBe(0);
   });
 
   it('rt_tables: a block of the four tables, the reserved entries kept in the base', () => {
@@ -367,22 +386,28 @@ describe('rhel6: the other shapes a model can take', () => {
     ]);
   });
 
-  it('an alias on a VLAN is ifcfg-eth1.10:1 and carries its own rule in rule-eth1.10', () => {
+  it('an alias on a VLAN is ifcfg-eth1.10:1 and its rule follows it: its own hook case, and its device\'s on ifdown', () => {
     const files = render(planOf('test/golden/alias-moved-eth1/netgen.yaml'));
     expect(sourcedVars(contentOf(files, `${NS}/ifcfg-eth1.10:1`), ['DEVICE', 'IPADDR', 'PREFIX'])).toEqual({
       DEVICE: 'eth1.10:1',
       IPADDR: '1.2.3.40',
       PREFIX: '24',
     });
-    expect(bodyLines(contentOf(files, `${NS}/rule-eth1.10`))).toEqual([
-      expect.stringMatching(/^from 1\.2\.3\.17 table e1v10 priority \d+$/),
-      expect.stringMatching(/^from 1\.2\.3\.40 table e1v10 priority \d+$/),
+    expect(hookCase(contentOf(files, 'sbin/ifup-local'), 'eth1.10:1')).toEqual([
+      expect.stringMatching(/^ip rule del from 1\.2\.3\.40 table e1v10 priority \d+ 2>\/dev\/null$/),
+      expect.stringMatching(/^ip rule add from 1\.2\.3\.40 table e1v10 priority \d+$/),
     ]);
+    expect(hookCase(contentOf(files, 'sbin/ifdown-local'), 'eth1.10:1')).toEqual([expect.stringMatching(/^ip rule del from 1\.2\.3\.40 /)]);
+    expect(hookCase(contentOf(files, 'sbin/ifdown-local'), 'eth1.10')).toEqual([
+      expect.stringMatching(/^ip rule del from 1\.2\.3\.17 /),
+      expect.stringMatching(/^ip rule del from 1\.2\.3\.40 /),
+    ]);
+    expect([...files.keys()].filter((p) => p.includes('/rule-'))).toEqual([]);
   });
 
   it('a rule without a source says from all', () => {
     const files = render(planOf('test/golden/table-by-name/netgen.yaml'));
-    expect(bodyLines(contentOf(files, `${NS}/rule-eth1`))).toEqual(['from all to 172.30.0.0/16 table backup priority 500']);
+    expect(hookCase(contentOf(files, 'sbin/ifup-local'), 'eth1')).toEqual(['ip rule del from all to 172.30.0.0/16 table backup priority 500 2>/dev/null', 'ip rule add from all to 172.30.0.0/16 table backup priority 500']);
   });
 
   it('more than one own address: IPADDR, then IPADDR1, IPADDR2, each with PREFIXn and NETMASKn', () => {
