@@ -116,7 +116,8 @@ describe('netgen route get', () => {
 const kernel = kernelAvailable();
 describe.skipIf(!kernel.ok && process.env.NETGEN_KERNEL_TESTS !== 'required')('netgen verify --kernel', () => {
   for (const distro of ['rhel6', 'gentoo', 'gentoo-legacy']) {
-    for (const model of [SEED, DUAL, join(REPO, 'examples/keepalived-vip/netgen.yaml'), join(REPO, 'examples/pacemaker-vip/netgen.yaml'), ...(distro === 'rhel6' ? [join(REPO, 'examples/vip32-egress/netgen.yaml')] : [])]) {
+    const more = ['examples/keepalived-vip', 'examples/pacemaker-vip', 'test/golden/egress-own-routes', 'test/golden/vip32-other-network', ...(distro === 'rhel6' ? ['examples/vip32-egress'] : [])];
+    for (const model of [SEED, DUAL, ...more.map((m) => join(REPO, m, 'netgen.yaml'))]) {
       it(`passes on ${model.split('/').slice(-2, -1)[0]} with ${distro}`, () => {
         const r = runCli(['verify', '--kernel', '--distro', distro, '-m', model]);
         expect(r.code, r.stdout + r.stderr).toBe(0);

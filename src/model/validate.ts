@@ -25,6 +25,9 @@ export const RESERVED_TABLES: ReadonlyMap<string, number> = new Map([
   ['local', 255],
 ]);
 
+/** The largest metric and priority the kernel takes. */
+const U32 = 4294967295;
+
 /** Priorities the kernel's own rules use (local 0, main 32766, default 32767). */
 const RESERVED_PRIORITIES = new Set([0, 32766, 32767]);
 
@@ -582,13 +585,18 @@ function checkEgress(link: ModelLink, raw: NonNullable<RawLinkFields['egress']>,
     report([...path, 'prefer'], `${raw.prefer} is already ${link.name}'s primary address; prefer a VIP or secondary address`);
     return;
   }
-  const subnet = egressSubnet(link, prefer);
-  if (!subnet) {
-    report([...path, 'prefer'], `${raw.prefer} is not inside a subnet of ${link.name} (${subnetsOf(link) || 'none'}), so there is no connected subnet to prefer it in`);
+  const subnets = egressSubnets(link, prefer);
+  if (subnets.length === 0) {
+    report(
+      [...path, 'prefer'],
+      `${raw.prefer} is not inside a subnet of ${link.name} (${subnetsOf(link) || 'none'}), so there is no connected subnet to prefer it in` +
+        (vip.prefix < 32 ? ` (as a /32 alias, ${raw.prefer} would be preferred in every subnet of ${link.name})` : ''),
+    );
     return;
   }
-  if (subnet.prefix > 30) {
-    report([...path, 'prefer'], `the subnet ${formatCidr(subnet.address, subnet.prefix)} is /${subnet.prefix}; the egress split needs /30 or shorter`);
+  const tooLong = subnets.find((n) => n.prefix > 30);
+  if (tooLong) {
+    report([...path, 'prefer'], `the subnet ${formatCidr(tooLong.address, tooLong.prefix)} is /${tooLong.prefix}; the egress split needs /30 or shorter`);
     return;
   }
   if (egress.metric >= egress.fallbackMetric) {
@@ -599,25 +607,53 @@ function checkEgress(link: ModelLink, raw: NonNullable<RawLinkFields['egress']>,
 }
 
 /**
- * The connected subnet the VIP egress recipe splits: the subnet of the link's own
- * addresses that holds the VIP (a /32 VIP uses its interface's subnet), else the VIP's own.
+ * The connected subnets the VIP egress recipe splits: the subnet of the link's own
+ * addresses that holds the VIP (a /32 VIP uses its interface's subnet), else the VIP's own;
+ * a /32 VIP from another network (192.0.2.77/32 beside 10.50.0.10/26) is preferred in every
+ * subnet of the link's own addresses.
  */
-export function egressSubnet(link: Pick<ModelLink, 'addresses'>, prefer: number): { address: number; prefix: number } | undefined {
+export function egressSubnets(link: Pick<ModelLink, 'addresses'>, prefer: number): { address: number; prefix: number }[] {
   const own = link.addresses.find((a) => a.label === undefined && a.prefix < 32 && contains(a.address, a.prefix, prefer));
-  if (own) return { address: networkOf(own.address, own.prefix), prefix: own.prefix };
+  if (own) return [{ address: networkOf(own.address, own.prefix), prefix: own.prefix }];
   const any = link.addresses.find((a) => a.prefix < 32 && contains(a.address, a.prefix, prefer));
-  return any ? { address: networkOf(any.address, any.prefix), prefix: any.prefix } : undefined;
+  if (any) return [{ address: networkOf(any.address, any.prefix), prefix: any.prefix }];
+  const vip = link.addresses.find((a) => a.address === prefer);
+  if (vip === undefined || vip.prefix < 32) return [];
+  const out = new Map<string, { address: number; prefix: number }>();
+  for (const a of link.addresses) {
+    if (a.label !== undefined || a.prefix >= 32) continue;
+    const net = { address: networkOf(a.address, a.prefix), prefix: a.prefix };
+    out.set(formatCidr(net.address, net.prefix), net);
+  }
+  return [...out.values()];
+}
+
+/** Whether the egress intent of `link` takes over a route: a main-table route out of it with no `src` of its own. */
+export function egressCovers(link: Pick<ModelLink, 'name' | 'egress'> | undefined, route: { dev: string; table: string; src?: number | string }): boolean {
+  return link?.egress !== undefined && route.dev === link.name && route.table === 'main' && route.src === undefined;
+}
+
+/**
+ * The metrics a route is added with: its own, or for a route the egress intent takes over,
+ * its own plus the preferred metric (from the VIP; 0 when Pacemaker adds it, whose Route
+ * agent has no metric) and its own plus the fallback metric (from the primary).
+ */
+function addedMetrics(link: ModelLink | undefined, r: ModelRoute): number[] {
+  if (!egressCovers(link, r)) return [r.metric];
+  const eg = link!.egress!;
+  const vip = link!.addresses.find((a) => a.address === eg.prefer);
+  return [vip?.manager?.kind === 'pacemaker' ? 0 : r.metric + eg.metric, r.metric + eg.fallbackMetric];
 }
 
 /** The kernel refuses a second route with the same table, destination and metric (File exists). */
 function checkRouteCollisions(links: ModelLink[], topRoutes: ModelRoute[], report: Report): void {
   const seen = new Map<string, Path>();
   const connected = new Set<string>();
-  const claim = (table: string, to: string, metric: number, path: Path): void => {
+  const claim = (table: string, to: string, metric: number, path: Path, why = ''): void => {
     const key = `${table} ${to} ${metric}`;
     const prev = seen.get(key);
     if (prev) {
-      report(path, `route to ${to} with metric ${metric} in table ${table} is there already (${formatPath(prev)}); the kernel refuses the second (File exists)`);
+      report(path, `route to ${to} with metric ${metric} in table ${table} is there already (${formatPath(prev)}); the kernel refuses the second (File exists)${why}`);
     } else seen.set(key, path);
   };
   for (const link of links) {
@@ -628,7 +664,8 @@ function checkRouteCollisions(links: ModelLink[], topRoutes: ModelRoute[], repor
     if (link.gateway !== undefined && !link.egress) claim('main', 'default', 0, [...link.path, 'gateway']);
     if (link.egress && link.gateway !== undefined) {
       claim('main', 'default', link.egress.fallbackMetric, [...link.path, 'egress']);
-      claim('main', 'default', link.egress.metric, [...link.path, 'egress']);
+      const vip = link.addresses.find((a) => a.address === link.egress!.prefer);
+      claim('main', 'default', vip?.manager?.kind === 'pacemaker' ? 0 : link.egress.metric, [...link.path, 'egress']);
     }
     for (const r of [...link.routes, ...(link.sourceRouting?.routes ?? [])]) claimRoute(r);
     if (link.sourceRouting?.gateway !== undefined) claim(link.sourceRouting.table, 'default', 0, [...link.sourceRouting.path, 'gateway']);
@@ -637,11 +674,23 @@ function checkRouteCollisions(links: ModelLink[], topRoutes: ModelRoute[], repor
 
   function claimRoute(r: ModelRoute): void {
     const to = r.to.isDefault ? 'default' : formatCidr(r.to.address, r.to.prefix);
-    if (r.table === 'main' && r.metric === 0 && connected.has(to)) {
-      report(r.path, `${to} with metric 0 in table main is the kernel's own connected route; give it a metric`);
-      return;
+    const link = links.find((l) => l.name === r.dev);
+    const metrics = addedMetrics(link, r);
+    const why =
+      metrics.length > 1 && link?.egress
+        ? `; the egress intent of ${r.dev} adds its routes without src twice, at their metric + ${metrics[0]! - r.metric} from the VIP and + ${link.egress.fallbackMetric} from the primary: give them metrics further apart`
+        : '';
+    for (const metric of metrics) {
+      if (metric > U32) {
+        report([...r.path, 'metric'], `with the egress intent of ${r.dev} this route is also added at metric ${r.metric} + ${metric - r.metric} = ${metric}, above 4294967295`);
+        return;
+      }
+      if (r.table === 'main' && metric === 0 && connected.has(to)) {
+        report(r.path, `${to} with metric 0 in table main is the kernel's own connected route; give it a metric`);
+        return;
+      }
+      claim(r.table, to, metric, r.path, why);
     }
-    claim(r.table, to, r.metric, r.path);
   }
 }
 

@@ -2,7 +2,8 @@
 // that has one, beside the model's own `expect:` entries: with the VIP here the source is
 // the VIP; with the VIP gone, the primary address; with the VIP back through whoever brings
 // it back (ifup, keepalived, Pacemaker), the VIP again. Each is asked for a destination
-// through the gateway (when the link has one) and for one on each half of the split subnet.
+// through the gateway (when the link has one), for one on each half of each split subnet,
+// and for one through each of the link's own routes that the intent took over.
 import type { Model } from '../model/types.js';
 import { formatPath } from '../model/load.js';
 import { contains, formatIPv4, parseCidr, parseIPv4 } from '../net/ipv4.js';
@@ -32,6 +33,14 @@ export function egressChecks(model: Model, addresses: readonly PlanAddress[], ro
     for (const half of split) {
       const to = firstFreeHost(half.to, taken);
       if (to !== undefined) targets.push({ to });
+    }
+    // The link's own routes the intent took over: one destination in each, the first of a prefix.
+    const seen = new Set<string>();
+    for (const r of routes) {
+      if (r.origin !== 'egress-route-preferred' || r.dev !== link.name || r.src !== vip || r.to === 'default' || seen.has(r.to)) continue;
+      seen.add(r.to);
+      const to = firstFreeHost(r.to, taken);
+      if (to !== undefined) targets.push(r.via !== undefined ? { to, via: r.via } : { to });
     }
     const states: { steps: FailoverStep[]; src: string; what: string }[] = [
       { steps: [], src: vip, what: `${vip} here: the source is the VIP` },

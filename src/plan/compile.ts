@@ -2,7 +2,7 @@
 //  - VIP egress: prefer the VIP as source, fall back to the primary (scenario A);
 //  - per-source routing: each interface's addresses route through its own table (scenario B).
 import type { Model, ModelAddress, ModelLink, ModelRoute } from '../model/types.js';
-import { RESERVED_TABLES, egressSubnet } from '../model/validate.js';
+import { RESERVED_TABLES, egressCovers, egressSubnets } from '../model/validate.js';
 import { contains, formatCidr, formatIPv4, splitHalves } from '../net/ipv4.js';
 import type { Applier, Expectation, Plan, PlanAddress, PlanLink, PlanPacemakerGroup, PlanRoute, PlanRule, PlanTable, PlanVrrpInstance } from './types.js';
 import { formatPath } from '../model/load.js';
@@ -20,7 +20,10 @@ export function compilePlan(model: Model): Plan {
   const tables = allocateTables(model);
   const routes: PlanRoute[] = [];
   for (const link of model.links) routes.push(...linkRoutes(link));
-  routes.push(...model.routes.map((r) => planRoute(r, 'static')));
+  for (const r of model.routes.map((x) => planRoute(x, 'static'))) {
+    const link = model.links.find((l) => l.name === r.dev);
+    routes.push(...(egressCovers(link, r) ? egressPair(link!, r) : [r]));
+  }
   const rules = planRules(model.links);
   followAddresses(addresses, routes, rules);
   return {
@@ -119,7 +122,7 @@ function linkRoutes(link: ModelLink): PlanRoute[] {
   else if (link.gateway !== undefined) {
     out.push({ to: 'default', via: formatIPv4(link.gateway), dev: link.name, metric: 0, table: 'main', origin: 'gateway', appliedBy: 'boot', modelPath: [...link.path, 'gateway'] });
   }
-  out.push(...link.routes.map((r) => planRoute(r, 'static')));
+  for (const r of link.routes.map((x) => planRoute(x, 'static'))) out.push(...(egressCovers(link, r) ? egressPair(link, r) : [r]));
   if (link.sourceRouting) out.push(...sourceTableRoutes(link));
   return out;
 }
@@ -127,43 +130,68 @@ function linkRoutes(link: ModelLink): PlanRoute[] {
 /**
  * The VIP egress recipe (scenario A): the primary-address default at the fallback metric;
  * the connected subnet split into two halves with `src VIP` (longer prefixes beat the
- * kernel's own connected route, so on-link peers see the VIP too); the default with
- * `src VIP` at the preferred metric. The link's gateway becomes these routes and nothing
- * else, so no distro turns it into a metric-0 default without `src`. When the VIP goes,
- * the kernel drops the routes that name it and the fallback remains.
+ * kernel's own connected route, so on-link peers see the VIP too; a /32 VIP from another
+ * network splits every subnet of the link); the default with `src VIP` at the preferred
+ * metric. The link's gateway becomes these routes and nothing else, so no distro turns it
+ * into a metric-0 default without `src`. When the VIP goes, the kernel drops the routes
+ * that name it and the fallback remains.
+ *
+ * The link's other main-table routes without a `src` of their own would leave from the
+ * primary (the kernel picks it for a route without `src`), so each becomes a pair too: the
+ * route from the VIP at its metric plus the preferred metric, and from the primary at its
+ * metric plus the fallback metric. The user's metrics keep their order within each pair.
  */
 function egressRoutes(link: ModelLink): PlanRoute[] {
   const eg = link.egress!;
-  const subnet = egressSubnet(link, eg.prefer)!;
-  const own = link.addresses.filter((a) => a.label === undefined);
-  const gw = link.gateway;
-  const primary =
-    (gw !== undefined ? own.find((a) => a.prefix < 32 && contains(a.address, a.prefix, gw)) : undefined) ??
-    own.find((a) => a.prefix < 32 && contains(a.address, a.prefix, subnet.address)) ??
-    own[0]!;
+  const subnets = egressSubnets(link, eg.prefer);
   const vip = formatIPv4(eg.prefer);
+  const primary = formatIPv4(primaryOf(link, subnets[0]!).address);
+  const gw = link.gateway;
   const out: PlanRoute[] = [];
   if (gw !== undefined) {
-    out.push({ to: 'default', via: formatIPv4(gw), dev: link.name, src: formatIPv4(primary.address), metric: eg.fallbackMetric, table: 'main', origin: 'egress-fallback', appliedBy: 'boot', modelPath: eg.path });
+    out.push({ to: 'default', via: formatIPv4(gw), dev: link.name, src: primary, metric: eg.fallbackMetric, table: 'main', origin: 'egress-fallback', appliedBy: 'boot', modelPath: eg.path });
   }
-  for (const half of splitHalves(subnet.address, subnet.prefix)) {
-    out.push({
-      to: formatCidr(half.address, half.prefix),
-      dev: link.name,
-      src: vip,
-      metric: eg.metric,
-      table: 'main',
-      scope: 'link',
-      proto: 'kernel',
-      origin: 'egress-split',
-      appliedBy: 'boot',
-      modelPath: eg.path,
-    });
+  for (const subnet of subnets) {
+    for (const half of splitHalves(subnet.address, subnet.prefix)) {
+      out.push({
+        to: formatCidr(half.address, half.prefix),
+        dev: link.name,
+        src: vip,
+        metric: eg.metric,
+        table: 'main',
+        scope: 'link',
+        proto: 'kernel',
+        origin: 'egress-split',
+        appliedBy: 'boot',
+        modelPath: eg.path,
+      });
+    }
   }
   if (gw !== undefined) {
     out.push({ to: 'default', via: formatIPv4(gw), dev: link.name, src: vip, metric: eg.metric, table: 'main', origin: 'egress-preferred', appliedBy: 'boot', modelPath: eg.path });
   }
   return out;
+}
+
+/** The address the egress recipe falls back to: the one holding the gateway, else the subnet's, else the first. */
+function primaryOf(link: ModelLink, subnet: { address: number; prefix: number }): ModelAddress {
+  const own = link.addresses.filter((a) => a.label === undefined);
+  const gw = link.gateway;
+  return (
+    (gw !== undefined ? own.find((a) => a.prefix < 32 && contains(a.address, a.prefix, gw)) : undefined) ??
+    own.find((a) => a.prefix < 32 && contains(a.address, a.prefix, subnet.address)) ??
+    own[0]!
+  );
+}
+
+/** A link's own main-table route without `src`, as the egress pair: from the VIP, then the fallback from the primary. */
+export function egressPair(link: ModelLink, route: PlanRoute): PlanRoute[] {
+  const eg = link.egress!;
+  const primary = formatIPv4(primaryOf(link, egressSubnets(link, eg.prefer)[0]!).address);
+  return [
+    { ...route, src: formatIPv4(eg.prefer), metric: route.metric + eg.metric, origin: 'egress-route-preferred' },
+    { ...route, src: primary, metric: route.metric + eg.fallbackMetric, origin: 'egress-route-fallback' },
+  ];
 }
 
 /**

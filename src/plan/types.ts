@@ -117,6 +117,8 @@ export type RouteOrigin =
   | 'egress-fallback' // VIP egress: the primary-address default with the fallback metric
   | 'egress-split' // VIP egress: one half of the connected subnet with src VIP
   | 'egress-preferred' // VIP egress: the default with src VIP and the preferred metric
+  | 'egress-route-preferred' // VIP egress: one of the link's own routes, from the VIP (its metric + the preferred metric)
+  | 'egress-route-fallback' // VIP egress: the same route from the primary (its metric + the fallback metric)
   | 'source-table'; // per-source routing: a route inside an interface's own table
 
 export interface PlanRoute {

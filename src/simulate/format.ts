@@ -64,6 +64,8 @@ const ORIGINS: Record<SimRoute['origin'], string> = {
   'egress-fallback': 'VIP egress: the fallback default from the primary address',
   'egress-split': 'VIP egress: one half of the connected subnet, from the VIP',
   'egress-preferred': 'VIP egress: the preferred default from the VIP',
+  'egress-route-preferred': "VIP egress: the interface's own route, from the VIP",
+  'egress-route-fallback': "VIP egress: the interface's own route, the fallback from the primary address",
   'source-table': "per-source routing: a route of the interface's own table",
 };
 
