@@ -1,6 +1,7 @@
 // The simulated kernel state: addresses per device, routing tables, rules. It is built
 // the way a boot builds it (every Plan address, then the Plan's rules, then its routes in
-// order), then changed by the failover events of StateOptions (`down`, `up`, `reapply`).
+// order, then each address brought up later by its applier), then changed by the failover
+// events of StateOptions (`steps`; the older `down`, `up`, `reapply`).
 // The real consumers interleave per device (RHEL brings eth0 up with its routes before
 // eth1's addresses exist), so a route whose gateway or src lives on a later device can
 // fail at boot and still be present here; the Plan does not carry that order yet.

@@ -41,7 +41,7 @@ export function routeGet(state: FibState, query: { to: string; from?: string }):
   const daddr = parseIPv4(query.to);
   const saddr = query.from === undefined ? 0 : parseIPv4(query.from);
   const base = { dest: query.to, ...(query.from === undefined ? {} : { from: query.from }) };
-  const fail = (type: RouteFailure['type'], error: string, why: string, trace: RuleStep[] = [], notes: string[] = []): RouteFailure => ({
+  const fail = (type: RouteFailure['type'], error: string, why: string, trace: RuleStep[] = [], notes: string[] = [...state.events]): RouteFailure => ({
     ok: false,
     type,
     ...base,
@@ -66,7 +66,8 @@ export function routeGet(state: FibState, query: { to: string; from?: string }):
 
   const flow: Flow = { daddr, saddr, scope: SCOPE_UNIVERSE };
   const hit = lookupPolicy(state, flow);
-  const notes: string[] = refusedRuleNotes(state, flow);
+  // What the failover steps did comes first: it explains the state the answer is from.
+  const notes: string[] = [...state.events, ...refusedRuleNotes(state, flow)];
   if (hit === undefined) return fail('unreachable', UNREACHABLE, `no rule's table has a route to ${query.to}`, traceOfFailure(state, flow), notes);
   const { entry } = hit;
 

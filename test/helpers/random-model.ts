@@ -294,10 +294,14 @@ export function buildModel(spec: ModelSpec, options: BuildOptions = {}): BuiltMo
     for (const r of ls.routes) {
       const to = r.prefix === 0 ? 'default' : formatCidr(unicastNet(r.to, r.prefix), r.prefix);
       const table = r.extra === 'own-table' && ownTable !== undefined ? ownTable : 'main';
-      if (table === 'main' && r.metric === 0 && connected.has(to)) continue;
       if (first === undefined) continue;
-      const key = `${table} ${to} ${r.metric}`;
-      if (claims.has(key)) continue;
+      // The egress intent adds a main-table route without `from` twice: at its metric plus the
+      // preferred metric (from the VIP) and plus the fallback metric (from the primary).
+      const from = r.src && (orderSafe ? p.own[0] !== undefined : pending.some((x) => x.own.length > 0));
+      const metrics = egress && table === 'main' && !from ? [r.metric + egressMetric, r.metric + fallbackMetric] : [r.metric];
+      if (table === 'main' && metrics.some((m) => m === 0) && connected.has(to)) continue;
+      const keys = metrics.map((m) => `${table} ${to} ${m}`);
+      if (keys.some((k) => claims.has(k))) continue;
       const route: Record<string, unknown> = { to };
       if (r.extra === 'onlink') {
         // A gateway outside every subnet of the link, reachable only because the route says so.
@@ -319,7 +323,7 @@ export function buildModel(spec: ModelSpec, options: BuildOptions = {}): BuiltMo
         const all = pending.flatMap((x) => x.own.map((o) => o.address));
         if (all.length > 0) route['from'] = formatIPv4(all[r.host % all.length]!);
       }
-      claim(key);
+      keys.forEach(claim);
       routes.push(route);
     }
     if (routes.length > 0) doc['routes'] = routes;

@@ -246,6 +246,25 @@ describeKernel("failover by Pacemaker's OCF agents, for real", () => {
   }
 });
 
+describeKernel('the seed on RHEL, taken down and up with initscripts itself', () => {
+  it('renders as the seed did, and ifdown eth0:1 / ifup eth0:1 give scenario A\'s table, twice over', () => {
+    const plan = compilePlan(loadModelText(readFileSync(join(REPO, 'examples/rhel-vip-egress/netgen.yaml'), 'utf8'), 'seed.yaml'));
+    expect(plan.routes.every((r) => r.appliedBy === 'boot')).toBe(true);
+    const s = boot(plan, 'rhel6');
+    try {
+      expectTable(s, A_VIP_UP, 'boot (ONPARENT=yes)');
+      for (const round of [1, 2]) {
+        expect(s.ifdown(VIP).failed, `ifdown eth0:1, round ${round}`).toEqual([]);
+        expectTable(s, A_VIP_GONE, `ifdown eth0:1, round ${round}`);
+        expectClean(s.up(VIP), `ifup eth0:1, round ${round}`);
+        expectTable(s, A_VIP_UP, `ifup eth0:1, round ${round}`);
+      }
+    } finally {
+      s.close();
+    }
+  });
+});
+
 describeKernel('an on-parent: false VIP on RHEL: routes in route-eth0:1', () => {
   it('the network starts with no failed command, and scenario A holds after ifup eth0:1, failover and ifup again', () => {
     const plan = planOf(KA_MODEL.replace(/managed-by: keepalived\n\s+vrrp: .*\n/, 'on-parent: false\n'), 'later.yaml');
