@@ -134,7 +134,7 @@ export function buildCli(argv: string[]) {
       (y) =>
         singleModelOption(y)
           .option('kernel', { type: 'boolean', describe: 'also apply the rendered files in a network namespace and ask the kernel (needs root)' })
-          .option('distro', { alias: 'd', type: 'string', describe: `with --kernel: the back-end whose files are applied (${DISTROS.join(', ')})`, requiresArg: true })
+          .option('distro', { alias: 'd', type: 'string', describe: `with --kernel: the back-end whose files are applied (${DISTROS.join(', ')}; gentoo-legacy on both baselayout-1 and current OpenRC)`, requiresArg: true })
           .option('gentoo-rules', { type: 'string', choices: ['local-start', 'native'], describe: 'gentoo: where ip rules go' })
           .example('$0 verify -m host.yaml', 'simulator only, no root needed')
           .example('$0 verify --kernel --distro rhel6 -m host.yaml', 'expected / simulator / kernel side by side'),

@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { verifyInKernel } from '../src/commands/verify-kernel.js';
 import { kernelAvailable } from '../src/kernel/index.js';
+import { planModelFile, renderModelFile } from '../src/pipeline.js';
 import { runCli } from './helpers/cli.js';
 import { REPO } from './helpers/repo.js';
 
@@ -132,6 +134,29 @@ describe.skipIf(!kernel.ok && process.env.NETGEN_KERNEL_TESTS !== 'required')('n
     expect(r.code).toBe(1);
     expect(r.stdout.split('\n')[0]).toMatch(/^#\s+lookup\s+expected\s+simulator\s+kernel\s+result$/);
     expect(r.stdout).toMatch(/^8\s+.*src 172\.16\.3\.111\s+via 172\.16\.3\.1 dev eth0 src 172\.16\.3\.111\s+FAIL$/m);
+  });
+
+  it('gentoo-legacy: asks both generations of Gentoo, one kernel column each', () => {
+    const r = runCli(['verify', '--kernel', '--distro', 'gentoo-legacy', '-m', DUAL]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^#\s+lookup\s+expected\s+simulator\s+kernel baselayout-1\s+kernel OpenRC\s+result$/);
+    // Lookups from the per-source addresses need the rules: both columns answer from their tables.
+    expect(r.stdout).toMatch(/^1\s+8\.8\.8\.8 from 1\.2\.3\.17\s+.*(\s+from 1\.2\.3\.17 via 1\.2\.3\.3 dev eth1\.10 table e1v10){3}\s+ok$/m);
+    expect(r.stdout).toContain('4 of 4 expectations hold in the simulator and the kernel (baselayout-1 and OpenRC)');
+  });
+
+  it('gentoo-legacy: a failed command is noted with the generation that ran it, and fails that column only', () => {
+    const plan = planModelFile(DUAL);
+    const files = renderModelFile(DUAL, 'gentoo-legacy', {}).files.map((f) =>
+      // Break the OpenRC script: its first rule now names a table rt_tables does not know.
+      f.path === 'etc/local.d/netgen.start' ? { ...f, content: f.content.replace('ip rule add from 1.2.3.17 table e1v10', 'ip rule add from 1.2.3.17 table nosuch') } : f,
+    );
+    const k = verifyInKernel(plan, 'gentoo-legacy', files, plan.expectations);
+    expect(k.columns.map((c) => c.generation)).toEqual(['baselayout-1', 'OpenRC']);
+    expect(k.columns[0]!.rows.map((x) => x.ok)).toEqual([true, true, true, true]);
+    expect(k.columns[1]!.rows.map((x) => x.ok)).toEqual([false, true, true, true]);
+    expect(k.notes).toEqual([expect.stringMatching(/^OpenRC: etc\/local\.d\/netgen\.start: `.*netgen\.start` failed: /)]);
   });
 
   it('needs --distro', () => {

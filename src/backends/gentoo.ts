@@ -1,6 +1,7 @@
 // Gentoo: netifrc's /etc/conf.d/net under OpenRC (`gentoo`) and baselayout-1's bash-array
-// spelling of the same file (`gentoo-legacy`). Both share one preparation of the
-// per-interface variables; they differ in how a value is spelt and where `ip rule` goes.
+// spelling of the same file (`gentoo-legacy`, which current OpenRC reads too under bash).
+// Both share one preparation of the per-interface variables; they differ in how a value is
+// spelt and where `ip rule` goes.
 // What netifrc does with each line: design/consumers.md, "Gentoo netifrc".
 import { BackendModelError, NetgenError } from '../errors.js';
 import type { Plan, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
@@ -233,40 +234,57 @@ function byPath(a: FileSpec, b: FileSpec): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
+/**
+ * OpenRC's local service (0.6.4 and later) runs every executable /etc/local.d/*.start once
+ * after the network services, and never reads /etc/conf.d/local.start. Undefined without rules.
+ */
+function localDStartFile(plan: Plan, rules: readonly PlanRule[]): FileSpec | undefined {
+  if (rules.length === 0) return undefined;
+  return {
+    path: LOCAL_D_START_PATH,
+    // OpenRC's local service silently skips a .start file without the run bit.
+    mode: 0o755,
+    owner: { kind: 'whole' },
+    template: 'gentoo/netgen.start',
+    context: { source: plan.source, rules: rules.map(formatGentooRule) },
+  };
+}
+
 /** OpenRC + netifrc: modern conf.d/net; rules in /etc/local.d/netgen.start, or rules_<if> when asked. */
 function planGentooFiles(plan: Plan, options: BackendOptions): FileSpec[] {
   const nativeRules = options.gentooRules === 'native';
   const files = [netFile(plan, 'gentoo/net', prepareStanzas(plan, { backend: 'gentoo', spelling: 'modern', nativeRules }))];
   files.push(planRtTables(plan), ...planClusterFiles(plan));
-  const bootRules = plan.rules.filter(withBoot);
-  if (!nativeRules && bootRules.length > 0) {
-    files.push({
-      path: LOCAL_D_START_PATH,
-      // OpenRC's local service silently skips a .start file without the run bit.
-      mode: 0o755,
-      owner: { kind: 'whole' },
-      template: 'gentoo/netgen.start',
-      context: { source: plan.source, rules: bootRules.map(formatGentooRule) },
-    });
-  }
+  const start = nativeRules ? undefined : localDStartFile(plan, plan.rules.filter(withBoot));
+  if (start) files.push(start);
   return files.sort(byPath);
 }
 
-/** baselayout-1: bash-array conf.d/net as in the seed; rules in netgen's block of local.start. */
+/**
+ * baselayout-1's bash-array conf.d/net as in the seed, read on both generations of Gentoo
+ * (current OpenRC still accepts the arrays under bash). Rules go where each generation
+ * looks: netgen's block of /etc/conf.d/local.start (baselayout-1, OpenRC before 0.6.4) and
+ * /etc/local.d/netgen.start (OpenRC 0.6.4 and later, which never reads local.start). Each
+ * deletes a rule before adding it, so a restart of `local`, or a system that runs both,
+ * leaves exactly one of each.
+ */
 function planGentooLegacyFiles(plan: Plan, options: BackendOptions): FileSpec[] {
   if (options.gentooRules === 'native') {
-    throw new NetgenError('usage', 'gentoo-legacy: baselayout-1 has no rules_<if>; its rules always go to /etc/conf.d/local.start (drop the native rules option)');
+    throw new NetgenError('usage', 'gentoo-legacy: baselayout-1 has no rules_<if>; its rules always go to /etc/conf.d/local.start and /etc/local.d/netgen.start (drop the native rules option)');
   }
   const files = [netFile(plan, 'gentoo-legacy/net', prepareStanzas(plan, { backend: 'gentoo-legacy', spelling: 'legacy', nativeRules: false }))];
   files.push(planRtTables(plan), ...planClusterFiles(plan));
+  const rules = plan.rules.filter(withBoot);
   // Emitted even without rules: an empty block removes rules an earlier render added.
   files.push({
     path: LOCAL_START_PATH,
     mode: 0o644,
     owner: { kind: 'block', base: LOCAL_START_BASE },
     template: 'gentoo-legacy/local.start',
-    context: { rules: plan.rules.filter(withBoot).map(formatGentooRule) },
+    context: { rules: rules.map(formatGentooRule) },
   });
+  const start = localDStartFile(plan, rules);
+  if (start) files.push(start);
   return files.sort(byPath);
 }
 
@@ -279,7 +297,8 @@ export const gentoo: Backend = {
 
 export const gentooLegacy: Backend = {
   name: 'gentoo-legacy',
-  description: 'Gentoo baselayout-1: /etc/conf.d/net in bash-array syntax; ip rules in a block of /etc/conf.d/local.start',
+  description:
+    'Gentoo baselayout-1 syntax, also read by current OpenRC: /etc/conf.d/net in bash-array syntax; ip rules in a block of /etc/conf.d/local.start (baselayout-1) and in /etc/local.d/netgen.start (OpenRC 0.6.4 and later)',
   mainDir: 'etc/conf.d',
   planFiles: planGentooLegacyFiles,
 };

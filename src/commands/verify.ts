@@ -1,11 +1,12 @@
 // `netgen verify`: check the model's `expect:` lookups, and the promises of its egress
 // intents, with the simulator (and, with --kernel, with the real kernel in a throw-away
-// namespace). Exit 1 when any fails.
+// namespace, once per generation of the distribution that reads the files). Exit 1 when any fails.
 import { EXIT, NetgenError } from '../errors.js';
 import type { Expectation, Plan } from '../plan/types.js';
 import { planModelFile, renderModelFile } from '../pipeline.js';
 import { checkExpectations, describeSteps, formatRouteGet, type ApplyMode, type ExpectationResult } from '../simulate/index.js';
 import { backendOptions } from './render.js';
+import type { KernelColumn } from './verify-kernel.js';
 
 export interface VerifyArgs {
   model: string;
@@ -30,23 +31,22 @@ export async function runVerify(a: VerifyArgs, out: (line: string) => void = (l)
   }
   const all = [...plan.expectations, ...plan.checks];
   const sim = checkExpectations(plan, { apply: applyModeOf(a.distro) }, all);
-  let kernelAnswers: (string | undefined)[] | undefined;
-  let kernelOk: boolean[] | undefined;
+  // One kernel column per consumer of the files: gentoo-legacy's are read by two generations of Gentoo.
+  let columns: KernelColumn[] = [];
   let notes: string[] = [];
   if (rendered) {
     const { verifyInKernel } = await import('./verify-kernel.js');
     const k = verifyInKernel(plan, a.distro!, rendered.files, all);
-    kernelAnswers = k.rows.map((x) => x.answer);
-    kernelOk = k.rows.map((x) => x.ok);
+    columns = k.columns;
     notes = k.notes;
   }
-  const header = ['#', 'lookup', 'expected', 'simulator', ...(a.kernel ? ['kernel'] : []), 'result'];
+  const header = ['#', 'lookup', 'expected', 'simulator', ...columns.map((c) => (c.generation === undefined ? 'kernel' : `kernel ${c.generation}`)), 'result'];
   const rows: Row[] = all.map((e, i) => {
     const s = sim[i]!;
-    const ok = s.pass && (kernelOk ? kernelOk[i]! : true);
+    const ok = s.pass && columns.every((c) => c.rows[i]?.ok === true);
     const n = i < plan.expectations.length ? String(i + 1) : `b${i - plan.expectations.length + 1}`;
     return {
-      cells: [n, describeLookup(e), describeExpected(e), answerCell(s.answer), ...(kernelAnswers ? [kernelAnswers[i] ?? '(no answer)'] : []), ok ? 'ok' : 'FAIL'],
+      cells: [n, describeLookup(e), describeExpected(e), answerCell(s.answer), ...columns.map((c) => c.rows[i]?.answer ?? '(no answer)'), ok ? 'ok' : 'FAIL'],
       ok,
       expectation: e,
       answer: s.answer,
@@ -54,7 +54,8 @@ export async function runVerify(a: VerifyArgs, out: (line: string) => void = (l)
   });
   for (const line of table(header, rows.map((r) => r.cells))) out(line);
   for (const n of notes) out(`note: ${n}`);
-  const where = a.kernel ? ' in the simulator and the kernel' : '';
+  const generations = columns.map((c) => c.generation).filter((g): g is string => g !== undefined);
+  const where = a.kernel ? ` in the simulator and the kernel${generations.length > 0 ? ` (${generations.join(' and ')})` : ''}` : '';
   const written = rows.slice(0, plan.expectations.length);
   const builtin = rows.slice(plan.expectations.length);
   for (const [list, what] of [[written, 'expectations'], [builtin, 'built-in egress checks']] as const) {

@@ -1,15 +1,36 @@
 // Gentoo: netifrc reading /etc/conf.d/net (sourced by /bin/sh, or by bash for the legacy
 // array syntax), then the local start scripts (OpenRC's executable /etc/local.d/*.start, or
-// baselayout-1's /etc/conf.d/local.start). See consumers.md.
+// baselayout-1's /etc/conf.d/local.start). See consumers.md, "Generations of Gentoo".
 import { join } from 'node:path';
 import type { ConsumerDriver, DriverContext } from './driver.js';
-import type { KernelAddressHint } from './types.js';
+import type { Consumer, KernelAddressHint } from './types.js';
 import { firstLine, runProgram } from './exec.js';
 import { globWords, netifrcLines, prefixOfNetmask, shellString, shellVarName, splitWords, type ShellValue } from './shell-text.js';
 
 export const CONF_NET = 'etc/conf.d/net';
 export const LEGACY_LOCAL_START = 'etc/conf.d/local.start';
 export const LOCAL_D = 'etc/local.d/';
+export const LEGACY_LOCAL_STOP = 'etc/conf.d/local.stop';
+
+/** What differs between the Gentoo systems the harness emulates. */
+export interface GentooGeneration {
+  /** The shell that sources conf.d/net: `sh` (maybe dash) for the modern syntax, bash where arrays must work. */
+  shell: 'sh' | 'bash';
+  /**
+   * What the `local` service runs: baselayout-1 (and OpenRC before 0.6.4) sources
+   * /etc/conf.d/local.start with bash; OpenRC 0.6.4 and later runs every executable
+   * /etc/local.d/*.start and never reads local.start.
+   */
+  local: 'local.start' | 'local.d';
+}
+
+export const GENTOO_GENERATIONS: Record<Exclude<Consumer, 'rhel6'>, GentooGeneration> = {
+  gentoo: { shell: 'sh', local: 'local.d' },
+  'gentoo-legacy': { shell: 'bash', local: 'local.start' },
+  // A current system reading the legacy files: /bin/sh is bash there, so the arrays still
+  // work (netifrc warns once per variable); local.start is silently ignored.
+  'gentoo-legacy-openrc': { shell: 'bash', local: 'local.d' },
+};
 
 /**
  * Prints `NAME\0KIND\0...` for each requested variable after sourcing the file: `U` unset,
@@ -72,8 +93,8 @@ interface IfaceState {
   started: boolean;
 }
 
-export function createGentooDriver(ctx: DriverContext, legacy: boolean): ConsumerDriver {
-  const shell = legacy ? 'bash' : 'sh';
+export function createGentooDriver(ctx: DriverContext, generation: GentooGeneration): ConsumerDriver {
+  const shell = generation.shell;
   const confAbs = join(ctx.root, ...CONF_NET.split('/'));
   const known = new Map<string, ShellValue>();
   let readable = ctx.files.has(CONF_NET);
@@ -108,7 +129,7 @@ export function createGentooDriver(ctx: DriverContext, legacy: boolean): Consume
         ctx.problem(`${link.name}: nothing in ${CONF_NET} brings it up at boot` + (link.parent ? ` (is ${link.name.slice(link.parent.length + 1)} in vlans_${shellVarName(link.parent)}?)` : ''));
       }
     }
-    runLocalStart();
+    runLocal('start');
   }
 
   function ifaceVarNames(iface: string): string[] {
@@ -280,13 +301,16 @@ export function createGentooDriver(ctx: DriverContext, legacy: boolean): Consume
     }
   }
 
-  function runLocalStart(): void {
-    if (legacy) {
-      const f = ctx.files.get(LEGACY_LOCAL_START);
-      if (f) ctx.exec(['bash', '--norc', '--noprofile', join(ctx.root, ...LEGACY_LOCAL_START.split('/'))], LEGACY_LOCAL_START);
+  /** The `local` service's scripts for `start` or `stop`, as the generation finds them. */
+  function runLocal(what: 'start' | 'stop'): void {
+    if (generation.local === 'local.start') {
+      // baselayout-1's /etc/init.d/local sources the file with bash.
+      const path = what === 'start' ? LEGACY_LOCAL_START : LEGACY_LOCAL_STOP;
+      if (ctx.files.has(path)) ctx.exec(['bash', '--norc', '--noprofile', join(ctx.root, ...path.split('/'))], path);
       return;
     }
-    const scripts = [...ctx.files.values()].filter((f) => f.path.startsWith(LOCAL_D) && f.path.endsWith('.start') && !f.path.slice(LOCAL_D.length).includes('/'));
+    const suffix = `.${what}`;
+    const scripts = [...ctx.files.values()].filter((f) => f.path.startsWith(LOCAL_D) && f.path.endsWith(suffix) && !f.path.slice(LOCAL_D.length).includes('/'));
     for (const f of scripts.sort((a, b) => (a.path < b.path ? -1 : 1))) {
       if ((f.mode & 0o111) === 0) {
         ctx.problem(`${f.path} is not executable (mode ${(f.mode & 0o777).toString(8)}): OpenRC's local service skips it`);
@@ -296,6 +320,11 @@ export function createGentooDriver(ctx: DriverContext, legacy: boolean): Consume
       // A script with a #! line runs under its interpreter; one without falls to sh.
       ctx.exec(f.content.startsWith('#!') ? [abs] : ['sh', abs], f.path);
     }
+  }
+
+  function restartLocal(): void {
+    runLocal('stop');
+    runLocal('start');
   }
 
   function up(address: string, hint?: KernelAddressHint): boolean {
@@ -322,7 +351,7 @@ export function createGentooDriver(ctx: DriverContext, legacy: boolean): Consume
     return true;
   }
 
-  return { boot, up };
+  return { boot, up, restartLocal };
 }
 
 /** net.lo's guess of `-net` or `-host` for a route line, from its shape. */

@@ -40,4 +40,6 @@ export interface ConsumerDriver {
    * no such tool for it (netifrc has no per-address service).
    */
   ifdown?(address: string): boolean;
+  /** Restart the consumer's local service (Gentoo's `rc-service local restart`), where it has one. */
+  restartLocal?(): void;
 }

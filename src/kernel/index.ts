@@ -6,7 +6,7 @@ export { materialiseTree, readTreeFromDir } from './tree.js';
 export { compareAnswer, type ExpectedAnswer } from './probe.js';
 export { checkExpectations, type ExpectationCheck, type ExpectationResult } from './expectations.js';
 export { createSegment, liveNamespaces, reapStaleNamespaces, type Segment } from './namespace.js';
-export { CONSUMERS } from './types.js';
+export { CONSUMERS, consumersOf, generationOf } from './types.js';
 export type {
   AddressEntry,
   ApplyReport,

@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGentooDriver } from './apply-gentoo.js';
+import { createGentooDriver, GENTOO_GENERATIONS } from './apply-gentoo.js';
 import { createRhel6Driver } from './apply-rhel6.js';
 import { createClusterDriver, type ClusterDriver } from './apply-cluster.js';
 import type { ConsumerDriver, DriverContext } from './driver.js';
@@ -101,7 +101,7 @@ export class KernelSession {
     if (rt) writeFileSync(join(this.iproute2, 'rt_tables'), rt.content);
     const ctx = this.context(files);
     this.consumer = consumer;
-    this.driver = consumer === 'rhel6' ? createRhel6Driver(ctx) : createGentooDriver(ctx, consumer === 'gentoo-legacy');
+    this.driver = consumer === 'rhel6' ? createRhel6Driver(ctx) : createGentooDriver(ctx, GENTOO_GENERATIONS[consumer]);
     this.cluster = createClusterDriver(ctx, this.ocfDir);
     return this.record(consumer, () => this.driver!.boot(), false);
   }
@@ -156,6 +156,19 @@ export class KernelSession {
     return this.record(this.consumer, () => {
       if (driver.ifdown?.(address) !== true) this.down(address);
     }, false);
+  }
+
+  /**
+   * `rc-service local restart` (Gentoo): the local service's stop scripts, then its start
+   * scripts again, as the consumer's generation finds them. A rule added twice fails here
+   * (`File exists`), as it does on the host.
+   */
+  restartLocal(): ApplyReport {
+    this.assertOpen();
+    if (!this.driver || !this.consumer) throw new Error('restartLocal() needs a tree applied first');
+    const driver = this.driver;
+    if (driver.restartLocal === undefined) throw new Error(`restartLocal(): ${this.consumer} has no local service`);
+    return this.record(this.consumer, () => driver.restartLocal!(), false);
   }
 
   /** The address's cluster tool gives it up (keepalived leaving MASTER, Pacemaker stopping its group). */

@@ -1,10 +1,32 @@
 // The kernel harness's vocabulary: what goes in (links, a file tree), what comes out
 // (commands run, problems seen, `ip route get` answers).
 
-/** The consumers the harness can emulate; the same names as the back-ends' `--distro`. */
-export type Consumer = 'rhel6' | 'gentoo' | 'gentoo-legacy';
+/**
+ * The systems the harness can emulate, named after the back-end whose files they read
+ * (`--distro`). gentoo-legacy's files meet two generations of Gentoo (consumers.md,
+ * "Generations of Gentoo"): `gentoo-legacy` is baselayout-1 (bash sources the array
+ * conf.d/net, then /etc/conf.d/local.start); `gentoo-legacy-openrc` is OpenRC 0.6.4 or
+ * later with netifrc, whose /bin/sh is bash (the arrays still work) and whose local
+ * service runs only the executable /etc/local.d/*.start, never local.start.
+ */
+export type Consumer = 'rhel6' | 'gentoo' | 'gentoo-legacy' | 'gentoo-legacy-openrc';
 
-export const CONSUMERS: readonly Consumer[] = ['rhel6', 'gentoo', 'gentoo-legacy'];
+export const CONSUMERS: readonly Consumer[] = ['rhel6', 'gentoo', 'gentoo-legacy', 'gentoo-legacy-openrc'];
+
+/** Every consumer that reads a back-end's files: two for gentoo-legacy, else the one of the same name. */
+export function consumersOf(backend: string): Consumer[] {
+  if (backend === 'gentoo-legacy') return ['gentoo-legacy', 'gentoo-legacy-openrc'];
+  const c = CONSUMERS.find((x) => x === backend);
+  if (c === undefined) throw new Error(`no consumer reads the files of back-end ${JSON.stringify(backend)}`);
+  return [c];
+}
+
+/** The generation a consumer stands for when its back-end's files meet more than one, for reports; else undefined. */
+export function generationOf(consumer: Consumer): string | undefined {
+  if (consumer === 'gentoo-legacy') return 'baselayout-1';
+  if (consumer === 'gentoo-legacy-openrc') return 'OpenRC';
+  return undefined;
+}
 
 /** A device to create in the namespace. `PlanLink` fits this shape. */
 export interface KernelLink {

@@ -3,7 +3,7 @@
 // Used by test/kernel/cross-check.test.ts.
 import { BACKENDS } from '../../src/backends/index.js';
 import type { Backend, BackendOptions } from '../../src/backends/types.js';
-import { materialiseTree, type Consumer, type KernelSession, type RouteAnswer as KernelAnswer, type TreeFile } from '../../src/kernel/index.js';
+import { consumersOf, generationOf, materialiseTree, type Consumer, type KernelSession, type RouteAnswer as KernelAnswer, type TreeFile } from '../../src/kernel/index.js';
 import { broadcastOf, formatIPv4, networkOf, parseCidr, parseIPv4 } from '../../src/net/ipv4.js';
 import type { Plan } from '../../src/plan/types.js';
 import { renderFiles } from '../../src/render/index.js';
@@ -19,13 +19,18 @@ export interface Variant {
   apply: ApplyMode;
 }
 
-function variantOf(backend: Backend, options: BackendOptions, suffix = ''): Variant {
-  return { name: backend.name + suffix, backend, options, consumer: backend.name as Consumer, apply: backend.name === 'rhel6' ? 'add' : 'append' };
+/** One variant per consumer of the back-end's files (gentoo-legacy's meet two generations of Gentoo). */
+function variantsOf(backend: Backend, options: BackendOptions, suffix = ''): Variant[] {
+  return consumersOf(backend.name).map((consumer) => {
+    const generation = generationOf(consumer);
+    const name = backend.name + suffix + (generation === undefined ? '' : ` on ${generation}`);
+    return { name, backend, options, consumer, apply: backend.name === 'rhel6' ? 'add' : 'append' };
+  });
 }
 
-/** Every back-end of BACKENDS, plus gentoo with native `rules_` (the other rule spelling). */
+/** Every back-end of BACKENDS on each of its consumers, plus gentoo with native `rules_` (the other rule spelling). */
 export const VARIANTS: readonly Variant[] = BACKENDS.flatMap((b) =>
-  b.name === 'gentoo' ? [variantOf(b, {}), variantOf(b, { gentooRules: 'native' }, ' (native rules_)')] : [variantOf(b, {})],
+  b.name === 'gentoo' ? [...variantsOf(b, {}), ...variantsOf(b, { gentooRules: 'native' }, ' (native rules_)')] : variantsOf(b, {}),
 );
 
 /** The files the consumer finds after `netgen render --root` into an empty root. */

@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { BACKENDS } from '../../src/backends/index.js';
 import type { BackendOptions } from '../../src/backends/types.js';
 import { NetgenError } from '../../src/errors.js';
-import { checkExpectations, materialiseTree, withKernelSession, type Consumer, type TreeFile } from '../../src/kernel/index.js';
+import { checkExpectations, consumersOf, generationOf, materialiseTree, withKernelSession, type Consumer, type TreeFile } from '../../src/kernel/index.js';
 import { loadModel } from '../../src/model/index.js';
 import { compilePlan } from '../../src/plan/compile.js';
 import type { Plan } from '../../src/plan/types.js';
@@ -42,15 +42,18 @@ function renderAll(): Rendered[] {
     for (const backend of BACKENDS) {
       const variants: [string, BackendOptions][] = backend.name === 'gentoo' ? [['', {}], [' native rules_', { gentooRules: 'native' }]] : [['', {}]];
       for (const [suffix, options] of variants) {
-        const r: Rendered = { name: `${rel} for ${backend.name}${suffix}`, consumer: backend.name as Consumer, plan };
-        try {
-          r.tree = materialiseTree(renderFiles(backend.planFiles(plan, options)), plan.source);
-        } catch (err) {
-          // A back-end may refuse a model it cannot spell safely; that is its documented answer.
-          if (!(err instanceof NetgenError) || err.kind !== 'model') throw err;
-          r.refused = err.message;
+        for (const consumer of consumersOf(backend.name)) {
+          const generation = generationOf(consumer);
+          const r: Rendered = { name: `${rel} for ${backend.name}${suffix}${generation === undefined ? '' : ` on ${generation}`}`, consumer, plan };
+          try {
+            r.tree = materialiseTree(renderFiles(backend.planFiles(plan, options)), plan.source);
+          } catch (err) {
+            // A back-end may refuse a model it cannot spell safely; that is its documented answer.
+            if (!(err instanceof NetgenError) || err.kind !== 'model') throw err;
+            r.refused = err.message;
+          }
+          out.push(r);
         }
-        out.push(r);
       }
     }
   }

@@ -9,6 +9,8 @@ import { compilePlan } from '../../src/plan/compile.js';
 import { renderFiles } from '../../src/render/index.js';
 import {
   compareAnswer,
+  consumersOf,
+  generationOf,
   materialiseTree,
   readTreeFromDir,
   type ApplyReport,
@@ -84,7 +86,7 @@ export const B_FIXTURES: KernelCase[] = [
   fixture('scenario-b-gentoo-local-d', 'gentoo', B_LINKS),
 ];
 
-/** One case per back-end (and per Gentoo rule spelling) rendering an example model. */
+/** One case per back-end (per Gentoo rule spelling, per consumer of its files) rendering an example model. */
 export function renderedCases(example: string): KernelCase[] {
   const modelPath = join(REPO, 'examples', example, 'netgen.yaml');
   const shown = `examples/${example}/netgen.yaml`;
@@ -92,14 +94,17 @@ export function renderedCases(example: string): KernelCase[] {
   for (const backend of BACKENDS) {
     const variants: [string, BackendOptions][] = backend.name === 'gentoo' ? [['', {}], [' (native rules_)', { gentooRules: 'native' }]] : [['', {}]];
     for (const [suffix, options] of variants) {
-      const plan = compilePlan(loadModel(modelPath, shown));
-      out.push({
-        name: `${example} rendered for ${backend.name}${suffix}`,
-        consumer: backend.name as Consumer,
-        links: plan.links,
-        hints: plan.addresses,
-        tree: () => materialiseTree(renderFiles(backend.planFiles(plan, options)), plan.source),
-      });
+      for (const consumer of consumersOf(backend.name)) {
+        const plan = compilePlan(loadModel(modelPath, shown));
+        const generation = generationOf(consumer);
+        out.push({
+          name: `${example} rendered for ${backend.name}${suffix}${generation === undefined ? '' : ` on ${generation}`}`,
+          consumer,
+          links: plan.links,
+          hints: plan.addresses,
+          tree: () => materialiseTree(renderFiles(backend.planFiles(plan, options)), plan.source),
+        });
+      }
     }
   }
   return out;

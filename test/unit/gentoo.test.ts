@@ -228,8 +228,8 @@ describe('gentoo-legacy (baselayout-1)', () => {
   const dual = renderExample(gentooLegacy, DUAL);
   const net = contentOf(dual, 'etc/conf.d/net');
 
-  it('writes conf.d/net, local.start and rt_tables, sorted by path', () => {
-    expect([...dual.keys()]).toEqual(['etc/conf.d/local.start', 'etc/conf.d/net', 'etc/iproute2/rt_tables']);
+  it('writes conf.d/net, local.start, rt_tables and the local.d script, sorted by path', () => {
+    expect([...dual.keys()]).toEqual(['etc/conf.d/local.start', 'etc/conf.d/net', 'etc/iproute2/rt_tables', 'etc/local.d/netgen.start']);
     expect(dual.get('etc/conf.d/net')!.owner).toEqual({ kind: 'whole' });
   });
 
@@ -252,15 +252,23 @@ describe('gentoo-legacy (baselayout-1)', () => {
     expect(run('dash', ['-n', tempFile(net)]).status).not.toBe(0);
   });
 
-  it('puts the rules in netgen\'s block of local.start, spelt as in the seed', () => {
+  it('puts the rules in netgen\'s block of local.start, each deleted before it is added (a restart of local must not fail)', () => {
     const ls = dual.get('etc/conf.d/local.start')!;
     expect(ls.mode).toBe(0o644);
     expect(ls.owner.kind).toBe('block');
     if (ls.owner.kind !== 'block') return;
     expect(ls.owner.base).toMatch(/^# \/etc\/conf\.d\/local\.start/);
     expect(ls.owner.base).not.toContain('netgen');
-    expect(ls.content).toBe(DUAL_RULES.map((r) => `/sbin/ip rule add ${r}\n`).join(''));
+    const commands = ls.content.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(commands).toEqual(DUAL_RULES.flatMap((r) => [`/sbin/ip rule del ${r} 2>/dev/null || true`, `/sbin/ip rule add ${r}`]));
+    expect(ls.content).not.toMatch(/\bexit\b/);
     expect(run('bash', ['-n', tempFile(ls.owner.base + ls.content)]).status).toBe(0);
+  });
+
+  it('also writes the rules to /etc/local.d/netgen.start, which current OpenRC runs instead of local.start: the same script as gentoo\'s', () => {
+    const start = dual.get('etc/local.d/netgen.start')!;
+    expect(start.mode).toBe(0o755);
+    expect(start).toEqual(renderExample(gentoo, DUAL).get('etc/local.d/netgen.start'));
   });
 
   it('writes the same rt_tables as the modern back-end', () => {
