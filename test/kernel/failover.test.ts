@@ -51,8 +51,9 @@ function planOf(text: string, name: string): Plan {
   return compilePlan(loadModelText(text, name));
 }
 
+/** Render for the consumer's back-end and boot it (gentoo-legacy-openrc reads gentoo-legacy's files). */
 function boot(plan: Plan, distro: string, options: { ocfDir?: string } = {}): KernelSession {
-  const backend = BACKENDS.find((b) => b.name === distro)!;
+  const backend = BACKENDS.find((b) => b.name === (distro === 'gentoo-legacy-openrc' ? 'gentoo-legacy' : distro))!;
   const files = renderFiles(planFilesLocated(backend, plan, {}, { locate: () => ({ file: plan.source, line: 1, col: 1 }) }));
   const s = openKernelSession({ links: plan.links, addresses: plan.addresses, ...options });
   try {
@@ -212,7 +213,7 @@ tables: { t1: 11, repl_t: 12 }
 `;
 
 describeKernel("failover by Pacemaker's OCF agents, for real", () => {
-  for (const distro of ['rhel6', 'gentoo', 'gentoo-legacy'] as const) {
+  for (const distro of ['rhel6', 'gentoo', 'gentoo-legacy', 'gentoo-legacy-openrc'] as const) {
     it(`${distro}: IPaddr2 and Route started, stopped and started again as the rendered pcs commands say`, () => {
       if (!haveOcf()) return;
       const plan = planOf(PM_MODEL, 'pm.yaml');
