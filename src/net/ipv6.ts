@@ -14,9 +14,12 @@
 //   quads for IPv4; the link-local test decides "a link-local gateway needs its interface".
 // - plan: `splitHalves6` is the VIP-egress recipe's /n+1 split; `formatCidr6` spells the
 //   network of a route; `ip.ts` lets the recipe be written once for both families.
-// - simulator: `contains6`/`networkOf6` for longest-prefix match; `scopeOf6`,
-//   `commonPrefixLength6` and the classifiers (link-local, multicast, loopback, mapped) are the
-//   pure parts of RFC 6724 source selection and of the kernel's own routes (fe80::/64, ff00::/8).
+// - simulator: `contains6`/`networkOf6` for longest-prefix match; `scopeOf6` (rule 2),
+//   `labelOf6` (rule 6, Linux's default label table, which is not RFC 6724's),
+//   `commonPrefixLength6` (rule 8) and the classifiers (link-local, multicast, loopback,
+//   mapped) are the pure parts of source selection and of the kernel's own routes (fe80::/64,
+//   ff00::/8). The rules that need state (deprecated, outgoing interface, the route's `src`)
+//   belong to the simulator, not here.
 // - kernel cross-check: `formatIPv6LikeIp` prints what `ip -6` (iproute2 over glibc's
 //   inet_ntop) prints, which differs from RFC 5952 only for the deprecated IPv4-compatible
 //   range ::/96 (measured: test/kernel/ipv6-format.test.ts).
@@ -304,4 +307,31 @@ export function commonPrefixLength6(a: bigint, b: bigint, limit = 128): number {
   const diff = a ^ b;
   const common = diff === 0n ? 128 : 128 - diff.toString(2).length;
   return Math.min(common, limit);
+}
+
+/**
+ * Linux's default address-label table (`ip addrlabel`, unchanged by netgen): RFC 3484's with
+ * unique-local and ORCHID added, not RFC 6724's (whose unique-local label is 13, Teredo 5).
+ * The kernel prefers a source whose label equals the destination's (RFC 6724 rule 6).
+ */
+export const LINUX_ADDRLABELS: readonly { prefix: string; label: number }[] = [
+  { prefix: '::1/128', label: 0 },
+  { prefix: '::/96', label: 3 },
+  { prefix: '::ffff:0.0.0.0/96', label: 4 },
+  { prefix: '2001::/32', label: 6 },
+  { prefix: '2001:10::/28', label: 7 },
+  { prefix: '3ffe::/16', label: 12 },
+  { prefix: '2002::/16', label: 2 },
+  { prefix: 'fec0::/10', label: 11 },
+  { prefix: 'fc00::/7', label: 5 },
+  { prefix: '::/0', label: 1 },
+];
+
+const LABEL_TABLE = LINUX_ADDRLABELS.map((e) => ({ ...parseCidr6(e.prefix)!, label: e.label })).sort((a, b) => b.prefix - a.prefix);
+
+/** The label of an address under Linux's default address-label table (longest prefix wins). */
+export function labelOf6(a: bigint): number {
+  for (const e of LABEL_TABLE) if (contains6(e.address, e.prefix, a)) return e.label;
+  // ::/0 is in the table, so every address has matched above.
+  throw new Error('unreachable: ::/0 matches every address');
 }

@@ -1,11 +1,12 @@
 // The text netgen prints for IPv6 must be the text `ip -6` prints, or the simulator and the
 // kernel disagree on paper while agreeing in fact. Routes to many addresses (the zero-heavy ones
 // where the forms differ) go into a table of a throw-away namespace; `ip` reads them back.
+// The source-selection labels netgen assumes are checked against the kernel's table the same way.
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { runProgram } from '../../src/kernel/exec.js';
 import { createNamespace, deleteNamespace } from '../../src/kernel/namespace.js';
-import { IPV6_MAX, formatIPv6, formatIPv6LikeIp, parseIPv6 } from '../../src/net/ipv6.js';
+import { IPV6_MAX, LINUX_ADDRLABELS, formatIPv6, formatIPv6LikeIp, parseIPv6 } from '../../src/net/ipv6.js';
 import { describeKernel } from './gate.js';
 
 const TABLE = '100';
@@ -78,6 +79,22 @@ describeKernel('IPv6 text as `ip -6` prints it', () => {
       // The ::/96 departure is real on this machine, not just in the comment.
       expect(printed).toContain('::1.2.3.4');
       expect(printed).toContain('::2');
+    } finally {
+      deleteNamespace(ns);
+    }
+  });
+
+  it("LINUX_ADDRLABELS is the kernel's default address-label table, entry for entry", () => {
+    const ns = createNamespace();
+    try {
+      const r = runProgram(['ip', '-6', '-n', ns, 'addrlabel', 'list']);
+      expect(r.status, r.stderr).toBe(0);
+      const kernel = r.stdout
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => /^prefix (\S+) label (\d+)\s*$/.exec(l))
+        .map((m) => (m ? `${m[1]} ${m[2]}` : 'unreadable line'));
+      expect(kernel.sort()).toEqual(LINUX_ADDRLABELS.map((e) => `${e.prefix} ${e.label}`).sort());
     } finally {
       deleteNamespace(ns);
     }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseIPv4 } from '../../src/net/ipv4.js';
 import {
   IPV6_MAX,
+  LINUX_ADDRLABELS,
   Scope6,
   checkCidr6,
   checkIPv6,
@@ -20,6 +21,7 @@ import {
   isMulticast6,
   isUniqueLocal6,
   isUnspecified6,
+  labelOf6,
   lastOf6,
   mappedOf4,
   maskOf6,
@@ -381,5 +383,26 @@ describe('ipv6 classification', () => {
         return k === commonPrefixLength6(b, a) && sameTop && nextDiffers && (k === 128) === (a === b) && contains6(a, k, b);
       }),
     );
+  });
+
+  it('labels addresses as the Linux default address-label table does, longest prefix first', () => {
+    const cases: [string, number][] = [
+      ['::1', 0],
+      ['::', 3],
+      ['::1.2.3.4', 3],
+      ['::ffff:10.0.0.1', 4],
+      ['2001:db8::1', 1], // documentation space is plain global
+      ['2001:0:1::1', 6], // Teredo
+      ['2001:10::1', 7], // ORCHID, 2001:10::/28
+      ['2002:c000:201::1', 2], // 6to4
+      ['3ffe::1', 12],
+      ['fec0::1', 11],
+      ['fd00::1', 5],
+      ['fe80::1', 1],
+      ['ff02::1', 1],
+    ];
+    for (const [t, label] of cases) expect(labelOf6(p(t)), t).toBe(label);
+    // The table's own text is canonical, so it compares with `ip addrlabel` as text.
+    for (const e of LINUX_ADDRLABELS) expect(formatCidr6(parseCidr6(e.prefix)!.address, parseCidr6(e.prefix)!.prefix)).toBe(e.prefix);
   });
 });
