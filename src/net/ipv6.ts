@@ -1,6 +1,6 @@
 // IPv6 address maths on unsigned 128-bit bigints: the IPv6 half of the lowest room of the code.
 // Like ipv4.ts it is pure and imports nothing of ours except its IPv4 sibling (for the embedded
-// dotted quad and for the scope of IPv4-mapped addresses).
+// dotted quad).
 //
 // Why bigint: an address is one value, so equality, ordering (sorting for byte-deterministic
 // output), masking and "is inside" are single operators, exactly as with ipv4.ts's 32-bit
@@ -23,7 +23,7 @@
 // - kernel cross-check: `formatIPv6LikeIp` prints what `ip -6` (iproute2 over glibc's
 //   inet_ntop) prints, which differs from RFC 5952 only for the deprecated IPv4-compatible
 //   range ::/96 (measured: test/kernel/ipv6-format.test.ts).
-import { contains, formatIPv4, parseIPv4 } from './ipv4.js';
+import { formatIPv4, parseIPv4 } from './ipv4.js';
 
 /** The largest IPv6 address, ffff:...:ffff. */
 export const IPV6_MAX = (1n << 128n) - 1n;
@@ -278,23 +278,19 @@ export const Scope6 = {
 } as const;
 
 /**
- * The scope of an address as RFC 6724 section 3.1 defines it: a multicast address carries its
- * own (the low four bits of its second byte); unicast link-local and the loopback are
- * link-local; deprecated site-local fec0::/10 is site-local; an IPv4-mapped address has the
- * scope of its IPv4 address (127/8 and 169.254/16 link-local, the rest global); all else,
- * unique-local fc00::/7 included, is global. The unspecified address has no scope: 0.
+ * The scope of an address as Linux's source selection sees it, which is RFC 6724 section 3.1: a
+ * multicast address carries its own (the low four bits of its second byte); unicast link-local
+ * and the loopback are link-local; deprecated site-local fec0::/10 is site-local; everything
+ * else, unique-local fc00::/7 and the ::/96 and IPv4-mapped ranges included, is global. The
+ * unspecified address has no scope: 0. One departure from the RFC, on purpose: section 3.2 gives
+ * an IPv4-mapped address its IPv4 address's scope, but Linux's address classification calls
+ * them all global (IPv4 traffic never reaches IPv6 source selection there).
  */
 export function scopeOf6(a: bigint): number {
   if (isMulticast6(a)) return Number((a >> 112n) & 0xfn);
   if (isUnspecified6(a)) return 0;
   if (isLoopback6(a) || isLinkLocal6(a)) return Scope6.linkLocal;
   if (contains6(SITE_LOCAL, 10, a)) return Scope6.siteLocal;
-  const v4 = ipv4OfMapped6(a);
-  if (v4 !== undefined) {
-    const loopback4 = 0x7f000000;
-    const linkLocal4 = 0xa9fe0000;
-    return contains(loopback4, 8, v4) || contains(linkLocal4, 16, v4) ? Scope6.linkLocal : Scope6.global;
-  }
   return Scope6.global;
 }
 

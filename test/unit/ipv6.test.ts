@@ -347,7 +347,7 @@ describe('ipv6 classification', () => {
     );
   });
 
-  it('gives each address its RFC 6724 scope', () => {
+  it('gives each address its RFC 6724 scope, as Linux classifies it', () => {
     const cases: [string, number][] = [
       ['fe80::1', Scope6.linkLocal],
       ['::1', Scope6.linkLocal],
@@ -360,9 +360,10 @@ describe('ipv6 classification', () => {
       ['ff05::1:3', Scope6.siteLocal],
       ['ff08::1', Scope6.organizationLocal],
       ['ff0e::1', Scope6.global],
-      ['::ffff:127.0.0.1', Scope6.linkLocal],
-      ['::ffff:169.254.1.1', Scope6.linkLocal],
-      ['::ffff:10.0.0.1', Scope6.global],
+      // Linux calls every IPv4-mapped address global (RFC 6724 3.2 would make these two link-local).
+      ['::ffff:127.0.0.1', Scope6.global],
+      ['::ffff:169.254.1.1', Scope6.global],
+      ['::1.2.3.4', Scope6.global],
       ['::', 0],
     ];
     for (const [t, scope] of cases) expect(scopeOf6(p(t)), t).toBe(scope);
