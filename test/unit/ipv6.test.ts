@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseIPv4 } from '../../src/net/ipv4.js';
+import { formatIPv4, parseIPv4 } from '../../src/net/ipv4.js';
 import {
   IPV6_MAX,
   LINUX_ADDRLABELS,
@@ -137,6 +137,22 @@ describe('ipv6 parsing', () => {
 
   it('reads every legal spelling of an address as that address', () => {
     fc.assert(fc.property(addr.chain((a) => fc.tuple(fc.constant(a), spelling(a))), ([a, text]) => parseIPv6(text) === a));
+  });
+});
+
+describe('ipv6 embedded dotted quads', () => {
+  it('reads the last 32 bits as a dotted quad, with or without "::" before it', () => {
+    fc.assert(
+      fc.property(addr, fc.integer({ min: 0, max: 6 }), (a, cut) => {
+        const ws = wordsOf(a);
+        const quad = formatIPv4(Number(a & 0xffffffffn));
+        const full = `${ws.slice(0, 6).map((w) => w.toString(16)).join(':')}:${quad}`;
+        // "::" over groups cut..5 when they are zero (at least one group).
+        const zeroTail = ws.slice(cut, 6).every((w) => w === 0) && cut < 6;
+        const compressed = `${ws.slice(0, cut).map((w) => w.toString(16)).join(':')}::${quad}`;
+        return parseIPv6(full) === a && (!zeroTail || parseIPv6(compressed) === a);
+      }),
+    );
   });
 });
 
