@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import jsyaml from 'js-yaml';
 import type { Document, LineCounter, Node } from 'yaml';
 import type { ModelProblem, SourceRef } from '../errors.js';
+import { jsonSyntaxProblem } from './json-syntax.js';
 
 const require = createRequire(import.meta.url);
 type YamlModule = typeof import('yaml');
@@ -36,6 +37,11 @@ export function parseModelText(text: string, file: string): LoadedText {
     const d = doc();
     return locateIn(d.doc, path, at, d.refAt);
   };
+  // A .json model is JSON: what only YAML allows (a trailing comma, 'quotes') is an error.
+  if (/\.json$/i.test(file)) {
+    const bad = jsonSyntaxProblem(text);
+    if (bad !== undefined) return { file, data: undefined, problems: [{ ref: offsetRef(text, file, bad.offset), path: '', message: `JSON syntax: ${bad.message}` }], locate };
+  }
   // Anchors and aliases go to the parser that limits their expansion.
   if (!/[&*][^\s,\]}]/.test(text)) {
     try {
@@ -53,6 +59,12 @@ export function parseModelText(text: string, file: string): LoadedText {
   const d = doc();
   if (d.problems.length > 0) return { file, data: undefined, problems: d.problems, locate };
   return { file, data: d.doc.toJS({ maxAliasCount: 100 }) as unknown, problems: [], locate };
+}
+
+function offsetRef(text: string, file: string, offset: number): SourceRef {
+  const before = text.slice(0, offset);
+  const nl = before.lastIndexOf('\n');
+  return { file, line: before.split('\n').length, col: offset - nl };
 }
 
 interface Positioned {

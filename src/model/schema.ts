@@ -13,8 +13,11 @@ export const ALIAS_LABEL = /^([A-Za-z0-9_][A-Za-z0-9_.-]*):([A-Za-z0-9_]+)$/;
 export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 /** Host names (RFC 1123 labels, dot separated). */
 export const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-/** Route protocol names `ip` knows, or a number. */
-export const PROTO = /^(kernel|boot|static|dhcp|ra|redirect|[0-9]{1,3})$/;
+/**
+ * Route protocol names `ip` knows, or a number 0-255 in decimal: `ip` refuses 256 and up
+ * (`"protocol" value is invalid`), reads a leading 0 as octal (`010` is 8) and refuses `09`.
+ */
+export const PROTO = /^(kernel|boot|static|dhcp|ra|redirect|0|[1-9][0-9]?|1[0-9]{2}|2[0-4][0-9]|25[0-5])$/;
 
 const U32 = 4294967295;
 
@@ -55,7 +58,7 @@ const routeFields = {
   metric: metric.optional(),
   table: tableRef.optional(),
   scope: z.enum(['link', 'host', 'global']).optional(),
-  proto: z.string().regex(PROTO, { message: 'is not a route protocol (kernel, boot, static, dhcp, ra, redirect or a number)' }).optional(),
+  proto: z.string().regex(PROTO, { message: 'is not a route protocol (kernel, boot, static, dhcp, ra, redirect or a number 0-255 without leading zeros)' }).optional(),
   'on-link': z.boolean().optional().meta({ description: 'the gateway is on the link even outside its subnets' }),
 };
 

@@ -161,6 +161,7 @@ function knownKeysAt(path: readonly PathSegment[]): string[] {
 // Semantic rules
 
 function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Model {
+  checkConsumerWords(raw, report);
   const tables = collectTables(raw, report);
   const tableNames = new Map(tables.map((t) => [t.name, t]));
   const { links, rawOf } = collectLinks(raw, report);
@@ -322,6 +323,29 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
   });
 
   return { host: raw.host, source: loaded.file, links, routes, tables, expect, locate: (p) => loaded.locate(p) };
+}
+
+/**
+ * Table names `ip` reads as a word of its own: `ip route show|flush table all` means every
+ * table and `table cache` the route cache (iproute2 looks these words up only when
+ * rt_tables does not map them, so a table of that name changes what those commands do).
+ */
+export const IP_TABLE_WORDS: ReadonlySet<string> = new Set(['all', 'cache', 'help']);
+
+/** What the model says that a consumer would read differently or refuse: checked before the rest. */
+function checkConsumerWords(raw: RawModel, report: Report): void {
+  if (Object.keys(raw.interfaces).length === 0) {
+    report(['interfaces'], 'the model has no interfaces: a host needs at least one, e.g. `eth0: { addresses: [192.0.2.10/24] }`');
+  }
+  for (const name of Object.keys(raw.tables ?? {})) {
+    if (IP_TABLE_WORDS.has(name)) {
+      report(
+        ['tables', name],
+        `\`${name}\` is a word \`ip\` reads as something else (\`ip route show table ${name}\` means ${name === 'all' ? 'every table' : name === 'cache' ? 'the route cache' : 'its usage text'}); name the table otherwise`,
+        'key',
+      );
+    }
+  }
 }
 
 function suggestText(word: string, candidates: string[]): string {
