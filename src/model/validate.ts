@@ -719,21 +719,24 @@ function checkRouteCollisions(links: ModelLink[], topRoutes: ModelRoute[], repor
 }
 
 function checkPriorities(links: ModelLink[], report: Report): void {
-  const seen = new Map<number, Path>();
-  const claim = (p: number, path: Path): void => {
+  const seen = new Map<number, string>();
+  /** `shown`: where the priority comes from, as the other claimant's message names it. */
+  const claim = (p: number, path: Path, shown = formatPath(path)): void => {
     if (RESERVED_PRIORITIES.has(p)) {
       report(path, `priority ${p} is the kernel's own (0 local, 32766 main, 32767 default)`);
       return;
     }
     const prev = seen.get(p);
-    if (prev) report(path, `priority ${p} is used twice (also at ${formatPath(prev)}); rules need distinct priorities to have an order`);
-    else seen.set(p, path);
+    if (prev) report(path, `priority ${p} is used twice (also at ${prev}); rules need distinct priorities to have an order`);
+    else seen.set(p, shown);
   };
   for (const link of links) {
     for (const r of link.rules) if (r.priority !== undefined) claim(r.priority, [...r.path, 'priority']);
     const sr = link.sourceRouting;
     if (sr?.priority !== undefined) {
-      link.addresses.forEach((_, i) => claim(sr.priority! + i, [...sr.path, 'priority']));
+      // One rule per address, counting up: every one of them must be free, not just the first.
+      const at = [...sr.path, 'priority'];
+      link.addresses.forEach((a, i) => claim(sr.priority! + i, at, i === 0 ? formatPath(at) : `${formatPath(at)} + ${i}, the rule of ${formatIPv4(a.address)}`));
     }
   }
 }

@@ -164,6 +164,23 @@ interfaces:
     expect(plan(two)).toEqual(plan(two));
   });
 
+  it('never allocates a priority the model gives explicitly, wherever it comes in model order', () => {
+    // Issue 11: without the allocator's skip, the explicit 1000 of eth1's rule and the
+    // allocated first per-source rule of eth0 (model order: before it) both got 1000.
+    const p = plan(
+      two.replace(
+        "source-routing: { table: t1, gateway: 1.2.3.3, routes: [ { to: 10.0.0.0/8, via: 1.2.3.9, metric: 10 } ] }",
+        'routing-policy: [ { to: 10.9.0.0/16, table: main, priority: 1000 }, { to: 10.8.0.0/16, table: main, priority: 1002 } ]',
+      ),
+    );
+    expect(p.rules.map((r) => `${r.priority} ${r.from ?? 'all'} ${r.to ?? 'all'} ${r.table}`)).toEqual([
+      '1000 all 10.9.0.0/16 main',
+      '1001 1.2.3.16 all t0',
+      '1002 all 10.8.0.0/16 main',
+      '1003 1.2.3.20 all t0',
+    ]);
+  });
+
   it('renders the dual-switch seed host as scenario B describes', () => {
     const p = compilePlan(parseModel(readFileSync('examples/gentoo-dual-switch/netgen.yaml', 'utf8'), 'x.yaml'));
     const byTable = (t: string) => p.routes.filter((r) => r.table === t).map(line);
