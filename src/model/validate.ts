@@ -229,6 +229,7 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
     if (via !== undefined && link && !r['on-link'] && !link.addresses.some((a) => a.prefix < 32 && contains(a.address, a.prefix, via))) {
       report([...path, 'via'], `gateway ${r.via} is not inside a subnet of ${dev}; add it there or set \`on-link: true\``);
     }
+    checkRouteScope(r, via !== undefined, path, report);
     const route: ModelRoute = {
       to,
       dev,
@@ -345,6 +346,21 @@ function checkConsumerWords(raw: RawModel, report: Report): void {
         'key',
       );
     }
+  }
+}
+
+/**
+ * A gateway route is at most `scope global`'s narrower kin: the kernel looks the gateway up
+ * with a scope narrower than the route's, so `scope: link` leaves nothing to find it in
+ * (Nexthop has invalid gateway; with `on-link`, Nexthop has invalid scope), and `scope:
+ * host` takes no gateway at all. Measured with iproute2 6.1 on Linux 6.x.
+ */
+function checkRouteScope(r: { scope?: string | undefined }, hasVia: boolean, path: Path, report: Report): void {
+  if (!hasVia || r.scope === undefined || r.scope === 'global') return;
+  if (r.scope === 'host') {
+    report([...path, 'scope'], 'a route with `scope: host` cannot have a gateway (the kernel refuses it: Route with host scope can not have a gateway)');
+  } else {
+    report([...path, 'scope'], 'a route via a gateway cannot be `scope: link` (the kernel refuses it: Nexthop has invalid gateway, or invalid scope with `on-link`); drop `scope`');
   }
 }
 

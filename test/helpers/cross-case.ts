@@ -9,7 +9,8 @@ import { compilePlan } from '../../src/plan/compile.js';
 import { parseCidr } from '../../src/net/ipv4.js';
 import type { Plan } from '../../src/plan/types.js';
 import type { StateOptions } from '../../src/simulate/index.js';
-import { connectedSubnets, crossCheck, disagreementTable, kernelState, renderVariant, VARIANTS, type Disagreement, type Variant } from './probes.js';
+import { connectedSubnets, crossCheck, disagreementTable, kernelState, renderVariant, showKernel, showProbe, VARIANTS, type Disagreement, type Variant } from './probes.js';
+import { INTENT_KINDS, intentChecks, intentMismatch, modelWords, showExpectation, type IntentKind } from './intents.js';
 import { buildModel, modelSpec, probeSpec, resolveProbe, type BuildOptions, type ModelSpec, type ProbeSpec, type ProbeTargets } from './random-model.js';
 
 export interface Case {
@@ -36,10 +37,27 @@ export interface CaseStats {
   validatorRefused: string[];
   backendRefused: Map<string, number>;
   byVariant: Map<string, number>;
+  /** Intent invariants (test/helpers/intents.ts): checked against the kernel, and stood aside, by kind. */
+  intentChecked: Map<IntentKind, number>;
+  intentSkipped: Map<IntentKind, number>;
+  /** Commands a consumer ran at boot that failed, with the variant (a model the consumers refuse). */
+  bootFailed: string[];
 }
 
 export function newStats(): CaseStats {
-  return { models: 0, probes: 0, skipped: 0, withAlias: 0, bootProblems: [], validatorRefused: [], backendRefused: new Map(), byVariant: new Map() };
+  return {
+    models: 0,
+    probes: 0,
+    skipped: 0,
+    withAlias: 0,
+    bootProblems: [],
+    validatorRefused: [],
+    backendRefused: new Map(),
+    byVariant: new Map(),
+    intentChecked: new Map(),
+    intentSkipped: new Map(),
+    bootFailed: [],
+  };
 }
 
 export function summary(stats: CaseStats): string {
@@ -47,8 +65,25 @@ export function summary(stats: CaseStats): string {
   return (
     `${stats.models} models in the kernel (${[...stats.byVariant].map(([k, n]) => `${k} ${n}`).join(', ')}), ` +
     `${stats.probes} probes compared (${stats.skipped} unsupported skipped), ${stats.withAlias} with an alias down/up; ` +
-    `refused: validator ${stats.validatorRefused.length}, back-ends ${refused}; boot problems ${stats.bootProblems.length}`
+    `refused: validator ${stats.validatorRefused.length}, back-ends ${refused}; boot problems ${stats.bootProblems.length}; ` +
+    `intents checked ${INTENT_KINDS.map((k) => `${k} ${stats.intentChecked.get(k) ?? 0}/${(stats.intentChecked.get(k) ?? 0) + (stats.intentSkipped.get(k) ?? 0)}`).join(', ')}`
   );
+}
+
+interface IntentBreach {
+  state: string;
+  intent: string;
+  probe: string;
+  expected: string;
+  kernel: string;
+}
+
+function breachTable(rows: readonly IntentBreach[]): string {
+  const head: IntentBreach = { state: 'state', intent: 'intent (model words)', probe: 'probe', expected: 'promised', kernel: 'kernel' };
+  const cols = ['state', 'intent', 'probe', 'expected', 'kernel'] as const;
+  const width = cols.map((c) => Math.max(...[head, ...rows].map((r) => r[c].length)));
+  const line = (r: IntentBreach): string => cols.map((c, i) => r[c].padEnd(width[i]!)).join(' | ').trimEnd();
+  return [line(head), width.map((w) => '-'.repeat(w)).join('-+-'), ...rows.map(line)].join('\n');
 }
 
 export interface CaseContext {
@@ -110,6 +145,11 @@ export function checkCase(c: Case, stats: CaseStats, ctx: CaseContext): void {
   const probes = c.probes.map((p) => resolveProbe(p, targets));
   const later = plan.addresses.filter((a) => !a.onParent).map((a) => a.address);
   const bad: Disagreement[] = [];
+  const breaches: IntentBreach[] = [];
+  const words = modelWords(built.doc);
+  const bootLinks = new Set(words.links.filter((l) => l.onBoot).map((l) => l.name));
+  const atBoot = new Set(words.links.filter((l) => bootLinks.has(l.name)).flatMap((l) => l.addresses.filter((a) => a.onParent).map((a) => a.address)));
+  const ipOf = (text: string): number => parseCidr(text, true)!.address;
   let boot: ApplyReport | undefined;
   let state = '';
   try {
@@ -117,31 +157,53 @@ export function checkCase(c: Case, stats: CaseStats, ctx: CaseContext): void {
       ctx.opened?.(s.namespace);
       boot = s.apply(v.consumer, tree);
       stats.bootProblems.push(...boot.problems.map((p) => `${v.name}: ${p}`));
-      const run = (sim: StateOptions, label: string): void => {
+      stats.bootFailed.push(...boot.failed.map((f) => `${v.name}: ${f.origin}: ${f.argv.join(' ')} -> ${f.stderr.trim()}\n${built.text}`));
+      const intents = (label: string, present: Set<number>, lost: Set<number>): void => {
+        const { checks, skipped } = intentChecks(words, { present, lost });
+        for (const [k, n] of skipped) stats.intentSkipped.set(k, (stats.intentSkipped.get(k) ?? 0) + n);
+        for (const c of checks) {
+          const p = c.from === undefined ? { to: c.to } : { to: c.to, from: c.from };
+          const k = s.probe(p);
+          stats.intentChecked.set(c.kind, (stats.intentChecked.get(c.kind) ?? 0) + 1);
+          const wrong = intentMismatch(c, k);
+          if (wrong !== undefined) {
+            breaches.push({ state: label, intent: `${c.kind}: ${c.why}`, probe: showProbe(p), expected: showExpectation(c), kernel: `${showKernel(k)} (${wrong})` });
+          }
+        }
+      };
+      const run = (sim: StateOptions, label: string, present: Set<number>, lost: Set<number> = new Set()): void => {
         const r = crossCheck(s, plan, { apply: v.apply, promoteSecondaries: ctx.promote, ...sim }, probes, label);
         stats.probes += r.compared;
         stats.skipped += r.skipped;
         bad.push(...r.disagreements);
+        intents(label, present, lost);
       };
-      run(later.length > 0 ? { down: later } : {}, 'boot');
+      run(later.length > 0 ? { down: later } : {}, 'boot', atBoot);
       const aliases = plan.addresses.filter((a) => a.label !== undefined);
       const a = aliases[c.alias % Math.max(1, aliases.length)];
       if (a !== undefined) {
         stats.withAlias++;
+        const n = ipOf(a.address);
         if (a.onParent) {
           s.down(a.address);
-          run({ down: [...later, a.address] }, `${a.label} down`);
+          run({ down: [...later, a.address] }, `${a.label} down`, new Set([...atBoot].filter((x) => x !== n)), new Set([n]));
           s.up(a.address);
-          run({ down: [...later, a.address], up: [a.address], reapply: true }, `${a.label} back`);
+          run({ down: [...later, a.address], up: [a.address], reapply: true }, `${a.label} back`, atBoot, new Set([n]));
         } else {
           s.up(a.address);
-          run({ down: later, up: [a.address], reapply: true }, `${a.label} up`);
+          run({ down: later, up: [a.address], reapply: true }, `${a.label} up`, new Set([...atBoot, ...(bootLinks.has(a.device) ? [n] : [])]));
         }
       }
-      if (bad.length > 0) state = kernelState(s);
+      if (bad.length > 0 || breaches.length > 0) state = kernelState(s);
     });
   } catch (err) {
     throw new Error(`${describeCase(built.text, v, ctx)}\nthe kernel session failed: ${(err as Error).message}`, { cause: err });
+  }
+  if (breaches.length > 0) {
+    throw new Error(
+      `${describeCase(built.text, v, ctx)}\nthe kernel breaks what the model says (intent invariants, test/helpers/intents.ts):\n${breachTable(breaches)}\n\n` +
+        `kernel at the end:\n${state}\n`,
+    );
   }
   if (bad.length > 0) {
     const reported = boot === undefined ? [] : [...boot.problems.map((p) => `problem: ${p}`), ...boot.failed.map((f) => `${f.origin}: ${f.argv.join(' ')} -> ${f.stderr.trim()}`)];

@@ -316,7 +316,8 @@ export function buildModel(spec: ModelSpec, options: BuildOptions = {}): BuiltMo
       }
       if (r.metric !== 0) route['metric'] = r.metric;
       if (table !== 'main') route['table'] = table;
-      if (r.extra === 'scope-link') route['scope'] = 'link';
+      // A gateway route cannot be scope link (the kernel refuses it): only a device route is.
+      if (r.extra === 'scope-link' && route['via'] === undefined) route['scope'] = 'link';
       if (r.extra === 'proto-static') route['proto'] = 'static';
       if (r.src && orderSafe && p.own[0] !== undefined) route['from'] = formatIPv4(p.own[0].address);
       else if (r.src && !orderSafe) {
