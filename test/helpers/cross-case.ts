@@ -65,7 +65,7 @@ export function summary(stats: CaseStats): string {
   return (
     `${stats.models} models in the kernel (${[...stats.byVariant].map(([k, n]) => `${k} ${n}`).join(', ')}), ` +
     `${stats.probes} probes compared (${stats.skipped} unsupported skipped), ${stats.withAlias} with an alias down/up; ` +
-    `refused: validator ${stats.validatorRefused.length}, back-ends ${refused}; boot problems ${stats.bootProblems.length}; ` +
+    `refused: validator ${stats.validatorRefused.length}, back-ends ${refused}; boot problems ${stats.bootProblems.length}, failed commands ${stats.bootFailed.length}; ` +
     `intents checked ${INTENT_KINDS.map((k) => `${k} ${stats.intentChecked.get(k) ?? 0}/${(stats.intentChecked.get(k) ?? 0) + (stats.intentSkipped.get(k) ?? 0)}`).join(', ')}`
   );
 }
@@ -94,6 +94,21 @@ export interface CaseContext {
   build?: BuildOptions;
   /** Told each namespace the case opens, to check afterwards that it is gone. */
   opened?: (namespace: string) => void;
+}
+
+/**
+ * The one class of failed boot command a valid model still causes, known and reported:
+ * rhel6 writes the VIP's `src` routes into route-<dev>, and with `on-parent: false` the
+ * VIP is not there at boot (consumers.md: `Invalid prefsrc address` until `ifup eth0:1`
+ * re-reads the file). The placement belongs to the failover issue's rhel6 work; every
+ * other failed command fails the test.
+ */
+export function knownBootFailure(f: string): boolean {
+  const m = /^rhel6: route-[^:]+:\d+: ip -4 route add .* src (\S+) .*-> Error: Invalid prefsrc address\.\n([\s\S]*)$/.exec(f);
+  if (!m) return false;
+  // The src is an alias the model brings up later (on-parent: false).
+  const model = m[2]!;
+  return new RegExp(`address: ${m[1]!.replace(/\./g, '\\.')}/\\d+\\n\\s+on-parent: false`).test(model);
 }
 
 /** What a probe can name in a Plan. */

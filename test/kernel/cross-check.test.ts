@@ -37,6 +37,13 @@
 //     the validator (a generator bug) and by a back-end (kind 'model') are counted; validator
 //     refusals must stay rare. About 20 s per batch on this 2-core machine; a failure is
 //     shrunk for at most 4 minutes and printed as the model's YAML with the disagreements.
+//     In every state the same kernel is also held to the intent invariants
+//     (test/helpers/intents.ts): what the model's words promise (VIP egress, per-source
+//     routing, the main default), derived from the model and not from the Plan, so that a
+//     compile bug that fools simulator and kernel alike still fails here. Checked by
+//     breaking compile.ts on purpose: swapped egress metrics, no `from` rule for aliases,
+//     no connected route in a per-source table each fail batch 0. And every command the
+//     consumer ran at boot must have succeeded.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,7 +54,8 @@ import { loadModel } from '../../src/model/index.js';
 import { compilePlan } from '../../src/plan/compile.js';
 import type { Plan } from '../../src/plan/types.js';
 import type { StateOptions } from '../../src/simulate/index.js';
-import { caseArb, checkCase, newStats, summary } from '../helpers/cross-case.js';
+import { caseArb, checkCase, knownBootFailure, newStats, summary } from '../helpers/cross-case.js';
+import { INTENT_KINDS } from '../helpers/intents.js';
 import {
   crossCheck,
   disagreementTable,
@@ -171,6 +179,10 @@ describeKernel('cross-check (b): random valid models, simulator vs kernel', () =
         expect(stats.models, 'every generated model is applied in the kernel and probed').toBe(MODELS_PER_BATCH);
         // Not a simulator matter, but a file its consumer misreads would be a back-end bug.
         expect(stats.bootProblems, 'the consumer could not read every file as meant').toEqual([]);
+        // Every command a consumer ran at boot succeeded (but the one known, reported class: see knownBootFailure).
+        expect(stats.bootFailed.filter((f) => !knownBootFailure(f)), 'a consumer refused a command of a valid model at boot').toEqual([]);
+        // The intent invariants ran, every kind of them (test/helpers/intents.ts).
+        for (const k of INTENT_KINDS) expect(stats.intentChecked.get(k) ?? 0, `intent ${k} was checked in this batch`).toBeGreaterThan(0);
       },
       BATCH_TIMEOUT_MS,
     );
