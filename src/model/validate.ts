@@ -2,7 +2,7 @@
 // problem of the file is collected and reported at once, each with its place.
 import type { z } from 'zod';
 import { ModelError, type ModelProblem } from '../errors.js';
-import { broadcastOf, contains, formatCidr, formatIPv4, networkOf, parseCidr, parseIPv4 } from '../net/ipv4.js';
+import { broadcastOf, contains, formatCidr, formatIPv4, networkOf, parseCidr, parseIPv4, splitHalves } from '../net/ipv4.js';
 import { formatPath, type LoadedText, type PathSegment } from './load.js';
 import {
   ALIAS_LABEL,
@@ -230,6 +230,7 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
       report([...path, 'via'], `gateway ${r.via} is not inside a subnet of ${dev}; add it there or set \`on-link: true\``);
     }
     checkRouteScope(r, via !== undefined, path, report);
+    if (via !== undefined && hostHas(via)) report([...path, 'via'], `gateway ${r.via} is an address of this host (the kernel refuses it: Nexthop has invalid gateway)`);
     const route: ModelRoute = {
       to,
       dev,
@@ -281,6 +282,7 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
         if (!link.addresses.some((a) => a.prefix < 32 && contains(a.address, a.prefix, gateway!))) {
           report([...p, 'gateway'], `gateway ${sr.gateway} is not inside a subnet of ${link.name} (${subnetsOf(link) || 'it has no addresses'})`);
         }
+        if (hostHas(gateway)) report([...p, 'gateway'], `gateway ${sr.gateway} is an address of this host`);
       }
       if (link.addresses.length === 0) report(p, `${link.name} has no addresses to route by source`);
       link.sourceRouting = { table, routes: srRoutes, path: p };
@@ -303,6 +305,8 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
   });
 
   checkRouteCollisions(links, routes, report);
+  checkZeroNetSubnets(links, report);
+  checkMacs(links, report);
   checkPriorities(links, report);
   checkManagers(links, linkByName, hostHas, report);
 
@@ -355,7 +359,10 @@ function checkConsumerWords(raw: RawModel, report: Report): void {
  * (Nexthop has invalid gateway; with `on-link`, Nexthop has invalid scope), and `scope:
  * host` takes no gateway at all. Measured with iproute2 6.1 on Linux 6.x.
  */
-function checkRouteScope(r: { scope?: string | undefined }, hasVia: boolean, path: Path, report: Report): void {
+function checkRouteScope(r: { scope?: string | undefined; 'on-link'?: boolean | undefined }, hasVia: boolean, path: Path, report: Report): void {
+  if (r['on-link'] === true && !hasVia) {
+    report([...path, 'on-link'], '`on-link` is about a gateway and this route has no `via` (the kernel refuses it: Invalid flags for nexthop); drop `on-link`');
+  }
   if (!hasVia || r.scope === undefined || r.scope === 'global') return;
   if (r.scope === 'host') {
     report([...path, 'scope'], 'a route with `scope: host` cannot have a gateway (the kernel refuses it: Route with host scope can not have a gateway)');
@@ -685,6 +692,40 @@ function addedMetrics(link: ModelLink | undefined, r: ModelRoute): number[] {
   return [vip?.manager?.kind === 'pacemaker' ? 0 : r.metric + eg.metric, r.metric + eg.fallbackMetric];
 }
 
+/** The two halves of the subnet the egress recipe splits, as `a.b.c.d/n`. */
+function egressHalves(link: ModelLink): string[] {
+  const subnet = link.egress ? egressSubnet(link, link.egress.prefer) : undefined;
+  if (!subnet || subnet.prefix > 30) return [];
+  return splitHalves(subnet.address, subnet.prefix).map((h) => formatCidr(h.address, h.prefix));
+}
+
+/**
+ * The kernel adds no connected route for a subnet whose network lies in 0.0.0.0/8 (for
+ * example 22.150.105.3/1, network 0.0.0.0/1): nothing is on-link there, and every gateway
+ * in it is refused at boot (Nexthop has invalid gateway). Measured on Linux 6.x.
+ */
+function checkZeroNetSubnets(links: ModelLink[], report: Report): void {
+  for (const link of links) {
+    for (const a of link.addresses) {
+      if (a.prefix === 0 || a.prefix >= 32) continue;
+      const net = networkOf(a.address, a.prefix);
+      if (net >>> 24 === 0) {
+        report(a.path, `the subnet of ${formatIPv4(a.address)}/${a.prefix} is ${formatCidr(net, a.prefix)}, and the kernel adds no connected route for a subnet that starts in 0.0.0.0/8 (its gateways would be refused at boot); use a longer prefix`);
+      }
+    }
+  }
+}
+
+/** The kernel gives a device no all-zero or multicast (group bit set) MAC address (Cannot assign requested address). */
+function checkMacs(links: ModelLink[], report: Report): void {
+  for (const link of links) {
+    if (link.mac === undefined) continue;
+    const first = parseInt(link.mac.slice(0, 2), 16);
+    if (/^(00:){5}00$/.test(link.mac)) report([...link.path, 'mac'], `${link.mac} is the all-zero MAC address, which no device can have (the kernel refuses it)`);
+    else if ((first & 1) === 1) report([...link.path, 'mac'], `${link.mac} is a multicast MAC address (the first octet is odd), which no device can have (the kernel refuses it)`);
+  }
+}
+
 /** The kernel refuses a second route with the same table, destination and metric (File exists). */
 function checkRouteCollisions(links: ModelLink[], topRoutes: ModelRoute[], report: Report): void {
   const seen = new Map<string, Path>();
@@ -707,6 +748,9 @@ function checkRouteCollisions(links: ModelLink[], topRoutes: ModelRoute[], repor
       const vip = link.addresses.find((a) => a.address === link.egress!.prefer);
       claim('main', 'default', vip?.manager?.kind === 'pacemaker' ? 0 : link.egress.metric, [...link.path, 'egress']);
     }
+    // The recipe's two halves of the VIP's subnet: a second egress into the same subnet
+    // (another link, the same metric) is refused by `ip route add` (File exists).
+    if (link.egress) for (const half of egressHalves(link)) claim('main', half, link.egress.metric, [...link.path, 'egress']);
     for (const r of [...link.routes, ...(link.sourceRouting?.routes ?? [])]) claimRoute(r);
     if (link.sourceRouting?.gateway !== undefined) claim(link.sourceRouting.table, 'default', 0, [...link.sourceRouting.path, 'gateway']);
   }
