@@ -24,6 +24,61 @@ function messageFor(model: string): string {
   return '(no error)';
 }
 
+// Every refusal the corpus shows, by the words of its message: each must be shown by at
+// least two cases (the plain one and an edge: a VLAN, an alias, a second interface, JSON),
+// and every problem line of every case must be one of them, so a new message needs its
+// entry here (and its two cases).
+const REFUSALS: [string, RegExp][] = [
+  ['YAML syntax', /: YAML syntax: /],
+  ['JSON syntax', /: JSON syntax: /],
+  ['not UTF-8', /is not UTF-8 text/],
+  ['empty model', /the model is empty/],
+  ['not a directory', /is a directory; give a \.yaml or \.json file/],
+  ['unknown key', /unknown key `/],
+  ['required key', /` is required \(/],
+  ['wrong type', /: expected (a|an) [a-z ():,]+, got /],
+  ['too small', /is too small: at least/],
+  ['too large', /is too large: at most/],
+  ['not one of', /is not one of /],
+  ['not an address', /is not an IPv4 address/],
+  ['bad host name', /is not a host name/],
+  ['bad MAC', /is not a MAC address/],
+  ['bad proto', /is not a route protocol/],
+  ['no interfaces', /the model has no interfaces/],
+  ['interface name', /is not an interface name|Linux allows at most 15/],
+  ['VLAN id', /VLAN id .* is not a whole number from 1 to 4094/],
+  ['VLAN twice', /VLAN \d+ on \S+ is defined twice/],
+  ['VLAN parent', /VLAN `[^`]+` (names parent|needs its parent)/],
+  ['interface twice', /interface `[^`]+` is defined twice/],
+  ['alias label', /alias label .* is not `|its label must start with/],
+  ['table name', /is not a table name `ip` accepts|is a word `ip` reads as something else/],
+  ['table reserved', /is a reserved table|table number \d+ is reserved/],
+  ['table number taken', /table number \d+ is taken by/],
+  ['table undeclared', /is not declared under `tables:`/],
+  ['address twice', /is configured twice/],
+  ['network/broadcast address', /is the (network|broadcast) address of/],
+  ['subnet in 0.0.0.0/8', /adds no connected route for a subnet that starts in 0\.0\.0\.0\/8/],
+  ['MAC the kernel refuses', /MAC address.*, which no device can have/],
+  ['gateway outside subnets', /gateway \S+ is not inside a subnet of/],
+  ['gateway is a host address', /gateway \S+ is an address of this host/],
+  ['host bits', /has host bits set/],
+  ['from and src', /give the source once/],
+  ['src not on host', /is not an address configured on this host/],
+  ['src comes up later', /which comes up after/],
+  ['scope with a gateway', /cannot be `scope: link`|cannot have a gateway/],
+  ['on-link without via', /`on-link` is about a gateway/],
+  ['device not in model', /device `[^`]+` is not an interface of this model/],
+  ['connected route metric 0', /is the kernel's own connected route/],
+  ['route collision', /is there already .*File exists/],
+  ['priority reserved', /is the kernel's own \(0 local/],
+  ['priority twice', /priority \d+ is used twice/],
+  ['egress prefer not on link', /is not an address of \S+: add it under/],
+  ['egress prefer primary', /is already \S+'s primary address/],
+  ['egress split /31', /the egress split needs \/30 or shorter/],
+  ['egress metric order', /the preferred metric .* must be lower than the fallback metric/],
+  ['expect down not on host', /so it cannot be taken away/],
+];
+
 describe('bad models', () => {
   it('has a corpus of at least 40 cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(40);
@@ -41,6 +96,17 @@ describe('bad models', () => {
       expect(got + '\n').toBe(readFileSync(expectedFile, 'utf8'));
     });
   }
+
+  it('shows every refusal with at least two cases, and every message is a known refusal', () => {
+    const lines = cases.flatMap((name) => {
+      const f = join(base, name, 'expected.txt');
+      return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter((l) => l !== '' && !/^\d+ problems? in the model:$/.test(l)).map((l) => ({ name, l })) : [];
+    });
+    const unknown = lines.filter(({ l }) => !REFUSALS.some(([, re]) => re.test(l))).map(({ name, l }) => `${name}:${l}`);
+    expect(unknown, 'messages no REFUSALS entry names').toEqual([]);
+    const thin = REFUSALS.map(([what, re]) => [what, new Set(lines.filter(({ l }) => re.test(l)).map(({ name }) => name)).size] as const).filter(([, n]) => n < 2);
+    expect(thin, 'refusals with fewer than two cases').toEqual([]);
+  });
 
   it('refuses a 50 MB model before parsing it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'netgen-big-'));

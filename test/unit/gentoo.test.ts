@@ -365,7 +365,9 @@ describe('what a Plan can ask that Gentoo must refuse or spell specially', () =>
     const net = contentOf(render(gentoo, plan), 'etc/conf.d/net');
     expect(sourced(net, 'eth0_vlan10_name')).toBe('pub0');
     expect(sourced(net, 'config_pub0')).toBe('1.2.3.16/24');
-    expect(thrown(() => gentooLegacy.planFiles(plan, {})).kind).toBe('model');
+    const e = thrown(() => gentooLegacy.planFiles(plan, {}));
+    expect(e.kind).toBe('model');
+    expect(e.message).toBe('gentoo-legacy: VLAN 10 on eth0 is named pub0; baselayout-1 names it eth0.10, so use that name');
   });
 
   it('gives a device with no address null, so netifrc does not fall back to DHCP', () => {

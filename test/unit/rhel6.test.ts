@@ -495,6 +495,8 @@ describe('rhel6: what it refuses', () => {
   it('an alias tag ifup-aliases refuses', () => {
     const base = planOf(VIP);
     const bad = { ...base, addresses: base.addresses.map((a) => (a.label ? { ...a, label: 'eth0:v-1' } : a)) };
-    expect(thrown(() => rhel6.planFiles(bad, {})).kind).toBe('model');
+    const err = thrown(() => rhel6.planFiles(bad, {}));
+    expect(err.kind).toBe('model');
+    expect(err.message).toBe('rhel6: alias eth0:v-1 on eth0 must be named eth0:N with N made of letters, digits and _ (ifup-aliases refuses other names)');
   });
 });
