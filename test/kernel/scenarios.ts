@@ -32,6 +32,8 @@ export interface KernelCase {
   links: KernelLink[];
   hints: KernelAddressHint[];
   tree: () => TreeFile[];
+  /** Scenario A: the model (or the fixture's files) says the VIP comes up at boot (on-parent). */
+  vipAtBoot?: boolean;
 }
 
 // ---- Scenario A: the VIP is the egress source ----
@@ -71,14 +73,17 @@ export const B_LINKS: KernelLink[] = [
   { name: 'eth1.11', kind: 'vlan', parent: 'eth1', vlanId: 11 },
 ];
 
-function fixture(name: string, consumer: Consumer, links: KernelLink[]): KernelCase {
-  return { name: `seed fixture ${name}`, consumer, links, hints: [], tree: () => readTreeFromDir(join(FIXTURES, name)) };
+function fixture(name: string, consumer: Consumer, links: KernelLink[], vipAtBoot?: boolean): KernelCase {
+  const c: KernelCase = { name: `seed fixture ${name}`, consumer, links, hints: [], tree: () => readTreeFromDir(join(FIXTURES, name)) };
+  if (vipAtBoot !== undefined) c.vipAtBoot = vipAtBoot;
+  return c;
 }
 
 export const A_FIXTURES: KernelCase[] = [
-  fixture('scenario-a-rhel6', 'rhel6', A_LINKS),
-  fixture('scenario-a-rhel6-onparent-no', 'rhel6', A_LINKS),
-  fixture('scenario-a-gentoo', 'gentoo', A_LINKS),
+  // As their files say: ONPARENT=yes, ONPARENT=no, the VIP in config_eth0.
+  fixture('scenario-a-rhel6', 'rhel6', A_LINKS, true),
+  fixture('scenario-a-rhel6-onparent-no', 'rhel6', A_LINKS, false),
+  fixture('scenario-a-gentoo', 'gentoo', A_LINKS, true),
 ];
 export const B_FIXTURES: KernelCase[] = [
   fixture('scenario-b-gentoo-legacy', 'gentoo-legacy', B_LINKS),
@@ -97,13 +102,17 @@ export function renderedCases(example: string): KernelCase[] {
       for (const consumer of consumersOf(backend.name)) {
         const plan = compilePlan(loadModel(modelPath, shown));
         const generation = generationOf(consumer);
-        out.push({
+        const c: KernelCase = {
           name: `${example} rendered for ${backend.name}${suffix}${generation === undefined ? '' : ` on ${generation}`}`,
           consumer,
           links: plan.links,
           hints: plan.addresses,
           tree: () => materialiseTree(renderFiles(backend.planFiles(plan, options)), plan.source),
-        });
+        };
+        // The model's words: an alias with on-parent comes up at boot.
+        const vip = plan.addresses.find((a) => a.address === VIP);
+        if (vip !== undefined) c.vipAtBoot = vip.onParent;
+        out.push(c);
       }
     }
   }
