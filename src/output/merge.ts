@@ -61,11 +61,14 @@ export function mergeContent(file: RenderedFile, existing: string | undefined, s
 function removeKeys(text: string, keys: readonly string[]): string {
   if (keys.length === 0) return text;
   const present = parseIni(text) as Record<string, unknown>;
-  const drop = new Set(keys.filter((k) => k in present || text.includes(`export ${k}=`)));
+  const assignment = (line: string): string | undefined => /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1];
+  // `export KEY=` (with any spacing) sets KEY for the scripts that source the file too.
+  const assigned = new Set(text.split('\n').map(assignment));
+  const drop = new Set(keys.filter((k) => k in present || assigned.has(k)));
   if (drop.size === 0) return text;
   const out = text.split('\n').filter((line) => {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line);
-    return !(m && drop.has(m[1]!));
+    const k = assignment(line);
+    return !(k !== undefined && drop.has(k));
   });
   return out.join('\n');
 }

@@ -16,6 +16,9 @@ describe('merging files other people write', () => {
   it('removes only GATEWAY and GATEWAYDEV from sysconfig/network, every other line kept in order', () => {
     const before = '# hand-made\nNETWORKING=yes\nHOSTNAME=db1\nGATEWAY=172.16.3.1\nNOZEROCONF=yes\nGATEWAYDEV="eth0"\nexport FOO=1\n';
     expect(mergeContent(keys(['GATEWAY', 'GATEWAYDEV']), before, 'm.yaml')).toBe('# hand-made\nNETWORKING=yes\nHOSTNAME=db1\nNOZEROCONF=yes\nexport FOO=1\n');
+    // `export GATEWAY=` is as much a GATEWAY to the scripts that source the file.
+    const exported = 'NETWORKING=yes\nexport GATEWAY=172.16.3.1\n  export  GATEWAYDEV=eth0\nexport FOO=1\n';
+    expect(mergeContent(keys(['GATEWAY', 'GATEWAYDEV']), exported, 'm.yaml')).toBe('NETWORKING=yes\nexport FOO=1\n');
     expect(mergeContent(keys([]), before, 'm.yaml')).toBe(before);
     expect(mergeContent(keys(['GATEWAY']), undefined, 'm.yaml')).toBe('NETWORKING=yes\n');
   });
