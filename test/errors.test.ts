@@ -61,6 +61,7 @@ const REFUSALS: [string, RegExp][] = [
   ['MAC the kernel refuses', /MAC address.*, which no device can have/],
   ['gateway outside subnets', /gateway \S+ is not inside a subnet of/],
   ['gateway is a host address', /gateway \S+ is an address of this host/],
+  ['gateway only through a later alias', /which has `on-parent: false`: it is not up at boot/],
   ['host bits', /has host bits set/],
   ['from and src', /give the source once/],
   ['src not on host', /is not an address configured on this host/],

@@ -306,6 +306,7 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
 
   checkRouteCollisions(links, routes, report);
   checkZeroNetSubnets(links, report);
+  checkGatewaysAtBoot(links, routes, report);
   checkMacs(links, report);
   checkPriorities(links, report);
   checkManagers(links, linkByName, hostHas, report);
@@ -713,6 +714,35 @@ function checkZeroNetSubnets(links: ModelLink[], report: Report): void {
         report(a.path, `the subnet of ${formatIPv4(a.address)}/${a.prefix} is ${formatCidr(net, a.prefix)}, and the kernel adds no connected route for a subnet that starts in 0.0.0.0/8 (its gateways would be refused at boot); use a longer prefix`);
       }
     }
+  }
+}
+
+/**
+ * A gateway reached only through the subnet of an alias with `on-parent: false` is not
+ * reachable at boot, when the consumers add the routes: the kernel refuses them (Nexthop
+ * has invalid gateway), and nothing adds them again. `on-link` routes skip the lookup.
+ */
+function checkGatewaysAtBoot(links: ModelLink[], topRoutes: ModelRoute[], report: Report): void {
+  const check = (link: ModelLink, via: number, path: Path): void => {
+    const holders = link.addresses.filter((a) => a.prefix < 32 && contains(a.address, a.prefix, via));
+    if (holders.length === 0 || holders.some((a) => a.onParent)) return; // outside every subnet: reported elsewhere
+    const a = holders[0]!;
+    report(
+      path,
+      `gateway ${formatIPv4(via)} is inside ${formatCidr(a.address, a.prefix)} only through ${a.label ?? link.name}, which has \`on-parent: false\`: ` +
+        `it is not up at boot, when the routes are added, so the kernel refuses them (Nexthop has invalid gateway); put the gateway in a subnet ${link.name} has at boot`,
+    );
+  };
+  const byName = new Map(links.map((l) => [l.name, l]));
+  for (const link of links) {
+    if (link.gateway !== undefined) check(link, link.gateway, [...link.path, 'gateway']);
+    const sr = link.sourceRouting;
+    if (sr?.gateway !== undefined) check(link, sr.gateway, [...sr.path, 'gateway']);
+    for (const r of [...link.routes, ...(sr?.routes ?? [])]) if (r.via !== undefined && !r.onlink) check(link, r.via, [...r.path, 'via']);
+  }
+  for (const r of topRoutes) {
+    const link = byName.get(r.dev);
+    if (link && r.via !== undefined && !r.onlink) check(link, r.via, [...r.path, 'via']);
   }
 }
 
