@@ -11,7 +11,7 @@ import type { Plan } from '../../src/plan/types.js';
 import type { StateOptions } from '../../src/simulate/index.js';
 import { connectedSubnets, crossCheck, disagreementTable, kernelState, renderVariant, showKernel, showProbe, VARIANTS, type Disagreement, type Variant } from './probes.js';
 import { INTENT_KINDS, intentChecks, intentMismatch, modelWords, showExpectation, type IntentKind } from './intents.js';
-import { buildModel, modelSpec, probeSpec, resolveProbe, type BuildOptions, type ModelSpec, type ProbeSpec, type ProbeTargets } from './random-model.js';
+import { buildModel, modelFeatures, modelSpec, probeSpec, resolveProbe, type BuildOptions, type ModelSpec, type ProbeSpec, type ProbeTargets } from './random-model.js';
 
 export interface Case {
   model: ModelSpec;
@@ -42,6 +42,8 @@ export interface CaseStats {
   intentSkipped: Map<IntentKind, number>;
   /** Commands a consumer ran at boot that failed, with the variant (a model the consumers refuse). */
   bootFailed: string[];
+  /** How many models had each feature (random-model.ts FEATURES). */
+  features: Map<string, number>;
 }
 
 export function newStats(): CaseStats {
@@ -57,6 +59,7 @@ export function newStats(): CaseStats {
     intentChecked: new Map(),
     intentSkipped: new Map(),
     bootFailed: [],
+    features: new Map(),
   };
 }
 
@@ -155,6 +158,7 @@ export function checkCase(c: Case, stats: CaseStats, ctx: CaseContext): void {
   }
   if (tree === undefined) throw new Error(`every back-end refused this valid model:\n${built.text}`);
   stats.models++;
+  for (const f of modelFeatures(built.doc)) stats.features.set(f, (stats.features.get(f) ?? 0) + 1);
   stats.byVariant.set(v.name, (stats.byVariant.get(v.name) ?? 0) + 1);
   const targets = targetsOf(plan);
   const probes = c.probes.map((p) => resolveProbe(p, targets));

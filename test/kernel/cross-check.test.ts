@@ -56,6 +56,7 @@ import type { Plan } from '../../src/plan/types.js';
 import type { StateOptions } from '../../src/simulate/index.js';
 import { caseArb, checkCase, knownBootFailure, newStats, summary } from '../helpers/cross-case.js';
 import { INTENT_KINDS } from '../helpers/intents.js';
+import { featureTable } from '../helpers/random-model.js';
 import {
   crossCheck,
   disagreementTable,
@@ -169,7 +170,7 @@ describeKernel('cross-check (b): random valid models, simulator vs kernel', () =
             { seed, numRuns: MODELS_PER_BATCH, interruptAfterTimeLimit: SHRINK_LIMIT_MS, markInterruptAsFailure: true },
           ),
         );
-        console.log(`[cross-check] seed ${seed}: ${summary(stats)}; ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        console.log(`[cross-check] seed ${seed}: ${summary(stats)}; ${((Date.now() - started) / 1000).toFixed(1)} s\n${featureTable(stats.features, stats.models)}`);
         // The generator aims at valid models only: a refusal by the validator is a generator bug.
         expect(stats.validatorRefused.length, `the validator refused generated models:\n${stats.validatorRefused.slice(0, 3).join('\n---\n')}`).toBeLessThanOrEqual(
           MODELS_PER_BATCH / 25,
