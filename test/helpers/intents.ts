@@ -239,13 +239,14 @@ function mainTable(w: ModelWords, present: ReadonlySet<number>, lost: ReadonlySe
       const net = egressNet(l, eg.prefer);
       // Brought back, the VIP's routes are the consumer's (or its manager's) to put back: promised.
       const doubtful = false;
-      if (vipHere && net !== undefined && net.prefix < 32) {
+      if (vipHere && net !== undefined && net.prefix < 31) {
         const half = 2 ** (31 - net.prefix);
         for (const lo of [net.net, (net.net + half) >>> 0]) {
           out.push({ to: { net: lo, prefix: net.prefix + 1 }, metric: eg.metric, dev: l.name, src: eg.prefer, doubtful, what: `egress split of ${l.name}` });
         }
-        if (l.gateway !== undefined) out.push({ to: { net: 0, prefix: 0 }, metric: eg.metric, dev: l.name, via: l.gateway, src: eg.prefer, doubtful, what: `egress default of ${l.name}` });
       }
+      // The default from the VIP, wherever the VIP's address lies (a /32 from another network too).
+      if (vipHere && l.gateway !== undefined) out.push({ to: { net: 0, prefix: 0 }, metric: eg.metric, dev: l.name, via: l.gateway, src: eg.prefer, doubtful, what: `egress default of ${l.name}` });
       const primary = primaryOf(l);
       if (l.gateway !== undefined && primary !== undefined && present.has(primary)) {
         out.push({ to: { net: 0, prefix: 0 }, metric: eg.fallback, dev: l.name, via: l.gateway, src: primary, doubtful: !reaches(l.name, l.gateway, false), what: `egress fallback of ${l.name}` });
