@@ -695,9 +695,8 @@ function addedMetrics(link: ModelLink | undefined, r: ModelRoute): number[] {
 
 /** The two halves of the subnet the egress recipe splits, as `a.b.c.d/n`. */
 function egressHalves(link: ModelLink): string[] {
-  const subnet = link.egress ? egressSubnet(link, link.egress.prefer) : undefined;
-  if (!subnet || subnet.prefix > 30) return [];
-  return splitHalves(subnet.address, subnet.prefix).map((h) => formatCidr(h.address, h.prefix));
+  const subnets = link.egress ? egressSubnets(link, link.egress.prefer) : [];
+  return subnets.filter((n) => n.prefix <= 30).flatMap((n) => splitHalves(n.address, n.prefix).map((h) => formatCidr(h.address, h.prefix)));
 }
 
 /**
@@ -780,7 +779,11 @@ function checkRouteCollisions(links: ModelLink[], topRoutes: ModelRoute[], repor
     }
     // The recipe's two halves of the VIP's subnet: a second egress into the same subnet
     // (another link, the same metric) is refused by `ip route add` (File exists).
-    if (link.egress) for (const half of egressHalves(link)) claim('main', half, link.egress.metric, [...link.path, 'egress']);
+    if (link.egress) {
+      const vip = link.addresses.find((a) => a.address === link.egress!.prefer);
+      const metric = vip?.manager?.kind === 'pacemaker' ? 0 : link.egress.metric;
+      for (const half of egressHalves(link)) claim('main', half, metric, [...link.path, 'egress']);
+    }
     for (const r of [...link.routes, ...(link.sourceRouting?.routes ?? [])]) claimRoute(r);
     if (link.sourceRouting?.gateway !== undefined) claim(link.sourceRouting.table, 'default', 0, [...link.sourceRouting.path, 'gateway']);
   }
