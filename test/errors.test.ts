@@ -78,6 +78,20 @@ const REFUSALS: [string, RegExp][] = [
   ['egress split /31', /the egress split needs \/30 or shorter/],
   ['egress metric order', /the preferred metric .* must be lower than the fallback metric/],
   ['expect down not on host', /so it cannot be taken away/],
+  ['expect up not on host', /so it cannot be brought back/],
+  ['expect step up while present', /is present at this point .*take it `down` first/],
+  ['expect step two events', /a step is one event: give only one of/],
+  ['expect step down twice', /is already down at this point/],
+  ['expect step empty', /a step needs one of `down`, `up` or `add`/],
+  ['egress metric overflow', /with the egress intent of \S+ this route is also added at metric .* above 4294967295/],
+  ['managed: instance settings differ', /the aliases of one instance share its settings/],
+  ['managed: keepalived without vrrp', /is managed by keepalived: give its `vrrp:`/],
+  ['managed: on-parent true', /which brings it up only on the node that holds it; `on-parent: true`/],
+  ['managed: router-id taken', /router-id \d+ on \S+ is taken by instance/],
+  ['managed: vrrp interface unknown', /vrrp\.interface: `[^`]+` is not an interface of this model/],
+  ['managed: unicast peer is this host', /unicast peers are the other nodes/],
+  ['managed: instance name', /is not a name \(a letter, then letters/],
+  ['managed: settings without managed-by', /configures (keepalived|Pacemaker): add `managed-by: /],
 ];
 
 describe('bad models', () => {

@@ -99,21 +99,6 @@ export interface CaseContext {
   opened?: (namespace: string) => void;
 }
 
-/**
- * The one class of failed boot command a valid model still causes, known and reported:
- * rhel6 writes the VIP's `src` routes into route-<dev>, and with `on-parent: false` the
- * VIP is not there at boot (consumers.md: `Invalid prefsrc address` until `ifup eth0:1`
- * re-reads the file). The placement belongs to the failover issue's rhel6 work; every
- * other failed command fails the test.
- */
-export function knownBootFailure(f: string): boolean {
-  const m = /^rhel6: route-[^:]+:\d+: ip -4 route add .* src (\S+) .*-> Error: Invalid prefsrc address\.\n([\s\S]*)$/.exec(f);
-  if (!m) return false;
-  // The src is an alias the model brings up later (on-parent: false).
-  const model = m[2]!;
-  return new RegExp(`address: ${m[1]!.replace(/\./g, '\\.')}/\\d+\\n\\s+on-parent: false`).test(model);
-}
-
 /** What a probe can name in a Plan. */
 export function targetsOf(plan: Plan): ProbeTargets {
   return {

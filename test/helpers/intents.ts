@@ -8,6 +8,8 @@
 //                 destination outside every subnet leaves from VIP through that gateway;
 //                 while VIP is gone, from the interface's primary address (the first of its
 //                 `addresses` in the gateway's subnet).
+//                 The interface's own main-table routes without a source follow the VIP too
+//                 (issue 10: at their metric + the preferred one, else + the fallback one).
 //   vip-split     the same egress: traffic to an address of either half of the VIP's subnet
 //                 leaves from VIP, on-link; while VIP is gone, the kernel's connected route.
 //   source-out    `source-routing` with a `gateway`: traffic from each address of the
@@ -260,10 +262,20 @@ function mainTable(w: ModelWords, present: ReadonlySet<number>, lost: ReadonlySe
     if (r.table !== 'main' || !byName.get(r.dev)?.onBoot) continue;
     if (r.src !== undefined && !present.has(r.src)) continue;
     const doubtful = (r.src !== undefined && lost.has(r.src)) || !reaches(r.dev, r.via, r.onlink) || lost.size > 0;
-    const c: Candidate = { to: r.to, metric: r.metric, dev: r.dev, doubtful, what: `route to ${show(r.to)} on ${r.dev}` };
-    if (r.via !== undefined) c.via = r.via;
-    if (r.src !== undefined) c.src = r.src;
-    out.push(c);
+    // The egress intent covers the interface's own routes without a source: each is added from
+    // the VIP at its metric + the preferred metric, and from the primary at + the fallback metric.
+    const eg = byName.get(r.dev)?.egress;
+    const primary = eg ? primaryOf(byName.get(r.dev)!) : undefined;
+    const versions: { metric: number; src?: number }[] =
+      eg && r.src === undefined
+        ? [...(present.has(eg.prefer) ? [{ metric: r.metric + eg.metric, src: eg.prefer }] : []), ...(primary !== undefined && present.has(primary) ? [{ metric: r.metric + eg.fallback, src: primary }] : [])]
+        : [{ metric: r.metric, ...(r.src === undefined ? {} : { src: r.src }) }];
+    for (const v of versions) {
+      const c: Candidate = { to: r.to, metric: v.metric, dev: r.dev, doubtful, what: `route to ${show(r.to)} on ${r.dev}` };
+      if (r.via !== undefined) c.via = r.via;
+      if (v.src !== undefined) c.src = v.src;
+      out.push(c);
+    }
   }
   return out;
 }

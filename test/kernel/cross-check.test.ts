@@ -54,7 +54,7 @@ import { loadModel } from '../../src/model/index.js';
 import { compilePlan } from '../../src/plan/compile.js';
 import type { Plan } from '../../src/plan/types.js';
 import type { StateOptions } from '../../src/simulate/index.js';
-import { caseArb, checkCase, knownBootFailure, newStats, summary } from '../helpers/cross-case.js';
+import { caseArb, checkCase, newStats, summary } from '../helpers/cross-case.js';
 import { INTENT_KINDS } from '../helpers/intents.js';
 import { featureTable } from '../helpers/random-model.js';
 import {
@@ -180,8 +180,8 @@ describeKernel('cross-check (b): random valid models, simulator vs kernel', () =
         expect(stats.models, 'every generated model is applied in the kernel and probed').toBe(MODELS_PER_BATCH);
         // Not a simulator matter, but a file its consumer misreads would be a back-end bug.
         expect(stats.bootProblems, 'the consumer could not read every file as meant').toEqual([]);
-        // Every command a consumer ran at boot succeeded (but the one known, reported class: see knownBootFailure).
-        expect(stats.bootFailed.filter((f) => !knownBootFailure(f)), 'a consumer refused a command of a valid model at boot').toEqual([]);
+        // Every command a consumer ran at boot succeeded.
+        expect(stats.bootFailed, 'a consumer refused a command of a valid model at boot').toEqual([]);
         // The intent invariants ran, every kind of them (test/helpers/intents.ts).
         for (const k of INTENT_KINDS) expect(stats.intentChecked.get(k) ?? 0, `intent ${k} was checked in this batch`).toBeGreaterThan(0);
       },
