@@ -15,7 +15,7 @@ import { describeKernel } from './gate.js';
 
 const SEED = propertySeed();
 /** Drawn per run; those whose model has no site for their mutation do not count. */
-const RUNS = 280;
+const RUNS = 300;
 const MIN_MUTATIONS = 200;
 const TIMEOUT_MS = 420_000;
 /** fast-check stops (and fails) after this; a passing run takes far less. */
