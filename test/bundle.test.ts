@@ -1,0 +1,39 @@
+// The bundled CLI (dist/netgen.cjs, what `npx netgen` runs) carries its templates precompiled
+// at build time and other stand-ins (scripts/bundle.mjs); the other tests run the sources.
+// This proves the bundle writes every golden tree byte for byte, as the sources do.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { goldenCases, readTree, REPO } from './helpers/golden.js';
+
+const BIN = join(REPO, 'bin/netgen.cjs');
+const work = mkdtempSync(join(tmpdir(), 'netgen-bundle-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('the bundled CLI', () => {
+  if (!existsSync(join(REPO, 'dist/netgen.cjs'))) spawnSync('npm', ['run', 'build'], { cwd: REPO });
+  let n = 0;
+  for (const c of goldenCases()) {
+    for (const distro of c.backends) {
+      it(`writes ${c.name} on ${distro} as its golden tree`, () => {
+        const expected = readTree(join(c.dir, 'expected', distro));
+        const root = join(work, String(n++));
+        const args = ['render', '--distro', distro, '-m', relative(REPO, c.model), '--root', root];
+        if (c.options.gentooRules) args.push('--gentoo-rules', c.options.gentooRules);
+        const r = spawnSync(process.execPath, [BIN, ...args], { cwd: REPO, encoding: 'utf8' });
+        const error = expected.get('ERROR');
+        if (error) {
+          expect(r.status, r.stderr).toBe(2);
+          expect(r.stderr).toContain(error.content.trim());
+          return;
+        }
+        expect(r.status, r.stderr).toBe(0);
+        const got = readTree(root);
+        expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
+        for (const [path, want] of expected) expect(got.get(path), path).toEqual(want);
+      });
+    }
+  }
+});
