@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// netgen's command: runs the bundled CLI (dist/netgen.cjs, made by `npm run build`) with a
+// netgen's command: runs the bundled CLI (dist/netgen.cjs, made by `npm run build`) from a
 // V8 code cache, so a single render does not spend its time compiling JavaScript.
+//
+// V8 accepts a code cache only from the same Node and the same V8 flags: `npm run build`
+// makes one for the environment it runs in (dist/netgen.cjs.<key>.cache); any other
+// (another Node, NODE_OPTIONS=--max-old-space-size=..., node --flag bin/netgen.cjs) gets its
+// own, made on its first run in the user's cache directory ($XDG_CACHE_HOME/netgen or
+// ~/.cache/netgen). A cache that V8 rejects all the same is made again. All of this is
+// an optimisation only: when no cache can be read or written, netgen runs without one.
+// NETGEN_CODE_CACHE_REPORT=1 prints what happened on stderr (bench/run.ts counts hits).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -8,25 +16,112 @@ const vm = require('node:vm');
 const Module = require('node:module');
 
 const file = path.join(__dirname, '..', 'dist', 'netgen.cjs');
-const cacheFile = file + '.cache';
 let source;
+let stat;
 try {
-  source = fs.readFileSync(file, 'utf8');
+  // The build makes the bundle ASCII; latin1 is the cheapest way to read it.
+  source = fs.readFileSync(file, 'latin1');
+  stat = fs.statSync(file);
 } catch {
   process.stderr.write(`netgen: ${file} is missing; run "npm run build" (npm ci does it)\n`);
   process.exit(3);
 }
+
+/** FNV-1a, as 8 hex digits: names cache files, nothing secret. */
+function hash(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+// Everything V8 checks a cache against that can differ between runs of the same bundle.
+const envKey = hash([process.version, process.arch, process.execArgv.join(' '), process.env.NODE_OPTIONS ?? ''].join('\0'));
+const distCache = `${file}.${envKey}.cache`;
+const building = process.env.NETGEN_WRITE_CODE_CACHE === '1';
+
+/** $XDG_CACHE_HOME/netgen, or ~/.cache/netgen (the XDG base directory rules: relative paths are ignored). */
+function userCacheDir() {
+  const xdg = process.env.XDG_CACHE_HOME;
+  const home = process.env.HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : home && path.isAbsolute(home) ? path.join(home, '.cache') : undefined;
+  return base && path.join(base, 'netgen');
+}
+const userDir = userCacheDir();
+// One installation (its bundle's path) and one build of it (size and time).
+const install = hash(file);
+const userCache = userDir && path.join(userDir, `netgen-${install}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${envKey}.cache`);
+
 let cachedData;
-try {
-  cachedData = fs.readFileSync(cacheFile);
-} catch {
-  // no cache: compile as usual
+let from = 'none';
+if (!building) {
+  for (const [where, f] of [['user', userCache], ['dist', distCache]]) {
+    if (!f) continue;
+    try {
+      cachedData = fs.readFileSync(f);
+      from = where;
+      break;
+    } catch {
+      // not made yet for this environment
+    }
+  }
 }
 const script = new vm.Script(Module.wrap(source), { filename: file, cachedData, importModuleDynamically: undefined });
+const rejected = cachedData !== undefined && script.cachedDataRejected === true;
+
+/** mkdir DIR and, if missing, its parent (~/.cache); not mkdirSync's recursive mode, which never returns below /proc. */
+function mkdirUpTo2(dir) {
+  for (const d of [path.dirname(dir), dir]) {
+    try {
+      fs.mkdirSync(d);
+    } catch (err) {
+      if (err.code !== 'EEXIST' && d === dir) throw err;
+    }
+  }
+}
+
+/** Write data to f through a temporary name, so that a concurrent run never reads half a file. */
+function writeAtomically(f, data) {
+  const tmp = `${f}.${process.pid}.tmp`;
+  try {
+    mkdirUpTo2(path.dirname(f));
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, f);
+    return true;
+  } catch {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // nothing to clean
+    }
+    return false;
+  }
+}
+
+process.on('exit', () => {
+  let wrote = '';
+  if (building) {
+    wrote = writeAtomically(distCache, script.createCachedData()) ? distCache : '';
+  } else if ((from === 'none' || rejected) && userCache) {
+    // After the run, so the cache holds the functions this command compiled.
+    if (writeAtomically(userCache, script.createCachedData())) {
+      wrote = userCache;
+      // Caches of this installation's earlier builds are dead: remove them.
+      try {
+        const mine = `netgen-${install}-`;
+        const keep = `netgen-${install}-${stat.size}-${Math.trunc(stat.mtimeMs)}-`;
+        for (const f of fs.readdirSync(userDir)) if (f.startsWith(mine) && !f.startsWith(keep)) fs.rmSync(path.join(userDir, f), { force: true });
+      } catch {
+        // best effort
+      }
+    }
+  }
+  if (process.env.NETGEN_CODE_CACHE_REPORT === '1') {
+    const state = from === 'none' ? 'miss' : rejected ? 'rejected' : 'hit';
+    process.stderr.write(`netgen-code-cache=${state} from=${from}${wrote ? ` wrote=${wrote}` : ''}\n`);
+  }
+});
+
 const mod = { exports: {}, filename: file, id: file, loaded: false };
 const localRequire = Module.createRequire(file);
 script.runInThisContext().call(mod.exports, mod.exports, localRequire, mod, file, path.dirname(file));
-if (process.env.NETGEN_WRITE_CODE_CACHE === '1') {
-  process.on('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));
-}
 mod.exports.main(process.argv.slice(2));

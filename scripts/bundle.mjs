@@ -1,11 +1,12 @@
 // `npm run build`, after tsc: bundle the CLI into one file (dist/netgen.cjs) and warm a
-// V8 code cache for it (dist/netgen.cjs.cache). Loading one pre-compiled file instead of
-// hundreds of modules is most of a single render's startup (see bench/RESULTS.md). The
-// cache is an optimisation only: bin/netgen.cjs runs the bundle without it when V8
-// rejects it (another Node version) or it is missing.
+// V8 code cache for it (dist/netgen.cjs.<key>.cache, the key naming this Node and its V8
+// flags). Loading one pre-compiled file instead of hundreds of modules is most of a single
+// render's startup (see bench/RESULTS.md). The cache is an optimisation only: bin/netgen.cjs
+// makes one in the user's cache directory for other Nodes and flags, and runs without one
+// when it cannot.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'dist/netgen.cjs');
-rmSync(out + '.cache', { force: true });
+// Code caches of earlier builds (bin/netgen.cjs names them by Node version and V8 flags).
+for (const f of (existsSync(join(root, 'dist')) ? readdirSync(join(root, 'dist')) : []).filter((f) => /^netgen\.cjs\..*cache$/.test(f))) rmSync(join(root, 'dist', f));
 
 /** Every copy of string-width (yargs', cliui's, wrap-ansi's) becomes scripts/plain-width.mjs. */
 const plainWidth = {

@@ -1,0 +1,91 @@
+// bin/netgen.cjs and V8's code cache: V8 silently rejects a cache made under other V8 flags
+// (NODE_OPTIONS=--max-old-space-size=...), which cost every run ~47 ms. The binary notices,
+// makes a cache for the flags in use in the user's cache directory, and uses it from then on;
+// when it cannot, it runs without one and says nothing.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { REPO } from './helpers/repo.js';
+
+const BIN = join(REPO, 'bin/netgen.cjs');
+const SEED = join(REPO, 'examples/rhel-vip-egress/netgen.yaml');
+let dir: string;
+
+beforeAll(() => {
+  if (!existsSync(join(REPO, 'dist/netgen.cjs'))) spawnSync('npm', ['run', 'build'], { cwd: REPO });
+});
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'netgen-cache-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function netgen(args: string[], env: Record<string, string>) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache'), NETGEN_CODE_CACHE_REPORT: '1', NODE_OPTIONS: '', ...env },
+  });
+  const m = /^netgen-code-cache=(\S+) from=(\S+)(?: wrote=(\S+))?$/m.exec(r.stderr);
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, cache: m?.[1], from: m?.[2], wrote: m?.[3] };
+}
+
+const FLAGGED = { NODE_OPTIONS: '--max-old-space-size=4096' };
+const userCaches = () => (existsSync(join(dir, 'cache/netgen')) ? readdirSync(join(dir, 'cache/netgen')) : []);
+
+describe('the code cache of the installed binary', () => {
+  it('is the one the build made when Node runs without flags', () => {
+    const r = netgen(['--version'], {});
+    expect(r.code, r.stderr).toBe(0);
+    expect([r.cache, r.from, r.wrote]).toEqual(['hit', 'dist', undefined]);
+    expect(userCaches()).toEqual([]);
+  });
+
+  it('is made for other V8 flags on the first run and used from the second', () => {
+    const first = netgen(['render', '--distro', 'rhel6', '-m', SEED, '--root', join(dir, 'a')], FLAGGED);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.cache).toBe('miss');
+    expect(first.wrote).toMatch(/\/cache\/netgen\/netgen-.*\.cache$/);
+    const second = netgen(['render', '--distro', 'rhel6', '-m', SEED, '--root', join(dir, 'b')], FLAGGED);
+    expect([second.cache, second.from, second.wrote]).toEqual(['hit', 'user', undefined]);
+    expect(userCaches()).toHaveLength(1);
+  });
+
+  it('is made again when V8 rejects it', () => {
+    netgen(['--version'], FLAGGED);
+    const [name] = userCaches();
+    writeFileSync(join(dir, 'cache/netgen', name!), 'not a code cache');
+    const r = netgen(['--version'], FLAGGED);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect([r.cache, r.from]).toEqual(['rejected', 'user']);
+    expect(r.wrote).toBe(join(dir, 'cache/netgen', name!));
+    expect(netgen(['--version'], FLAGGED).cache).toBe('hit');
+  });
+
+  it('replaces the caches of earlier builds of the same installation', () => {
+    mkdirSync(join(dir, 'cache/netgen'), { recursive: true });
+    netgen(['--version'], FLAGGED);
+    const [name] = userCaches();
+    const stale = name!.replace(/^(netgen-[0-9a-f]+-)\d+-\d+-/, '$11-2-');
+    const otherInstall = 'netgen-00000000-1-2-deadbeef.cache';
+    writeFileSync(join(dir, 'cache/netgen', stale), 'x');
+    writeFileSync(join(dir, 'cache/netgen', otherInstall), 'x');
+    rmSync(join(dir, 'cache/netgen', name!));
+    netgen(['--version'], FLAGGED);
+    expect(userCaches().sort()).toEqual([name!, otherInstall].sort());
+  });
+
+  it('is skipped quietly when the cache directory cannot be written', () => {
+    // (The tests run as root, whom permissions do not stop: a file, no home, /proc and a relative path.)
+    writeFileSync(join(dir, 'cache-file'), '');
+    for (const env of [{ ...FLAGGED, XDG_CACHE_HOME: join(dir, 'cache-file') }, { ...FLAGGED, XDG_CACHE_HOME: 'relative/dir', HOME: 'relative' }, { ...FLAGGED, XDG_CACHE_HOME: '', HOME: '' }, { ...FLAGGED, XDG_CACHE_HOME: '/proc/netgen-none' }]) {
+      const r = netgen(['route', 'get', '192.168.1.1', '-m', SEED], env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('192.168.1.1');
+      expect(r.stderr).toBe('netgen-code-cache=miss from=none\n');
+    }
+  });
+});
