@@ -81,6 +81,25 @@ const precompiledTemplates = {
 };
 
 /**
+ * yargs formats the whole help text after every command it runs (cacheHelpMessage), for a
+ * handler that might call showHelp() later: ~5 ms of a single render (bench/profile.ts).
+ * netgen's handlers never do (test/bundle.test.ts checks), so the bundle leaves it out. The
+ * build fails if yargs changes so that the call is not found exactly once.
+ */
+const noHelpCache = {
+  name: 'no-help-cache',
+  setup(b) {
+    b.onLoad({ filter: /node_modules\/yargs\/build\/lib\/command\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const call = 'yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();';
+      const parts = text.split(call);
+      if (parts.length !== 2) throw new Error(`${args.path}: expected one "${call}", found ${parts.length - 1}; review the no-help-cache plugin`);
+      return { contents: parts.join('/* help not cached: scripts/bundle.mjs */'), loader: 'js' };
+    });
+  },
+};
+
+/**
  * Node modules that cost milliseconds to load (child_process ~2.4 ms, assert ~1.6 ms) for
  * a function a run may never call: the bundle requires them at the first call instead. A
  * name not listed here fails the build ("No matching export"), so add it.
@@ -123,7 +142,7 @@ await build({
   // The sources are ESM and find their package through import.meta.url.
   define: { 'import.meta.url': '__netgenUrl' },
   banner: { js: "var __netgenUrl=require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [plainWidth, precompiledTemplates, lazyBuiltins],
+  plugins: [plainWidth, precompiledTemplates, lazyBuiltins, noHelpCache],
 });
 
 // esbuild escapes non-ASCII text in code but keeps it in the comments it keeps: escape those

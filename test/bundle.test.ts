@@ -1,11 +1,13 @@
 // The bundled CLI (dist/netgen.cjs, what `npx netgen` runs) carries its templates precompiled
 // at build time and other stand-ins (scripts/bundle.mjs); the other tests run the sources.
-// This proves the bundle writes every golden tree byte for byte, as the sources do.
+// This proves the bundle writes every golden tree byte for byte, and prints the same help
+// and usage errors, as the sources do.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
 import { goldenCases, readTree, REPO } from './helpers/golden.js';
 
 const BIN = join(REPO, 'bin/netgen.cjs');
@@ -36,4 +38,22 @@ describe('the bundled CLI', () => {
       });
     }
   }
+});
+
+describe('the bundled CLI and the sources', () => {
+  const SEED = 'examples/rhel-vip-egress/netgen.yaml';
+  // Help is laid out by cliui with a plain width in the bundle (scripts/plain-width.mjs).
+  for (const args of [['--help'], ['render', '--help'], ['diff', '--help'], ['route', 'get', '--help'], ['verify', '--help'], [], ['render'], ['route', 'get'], ['bogus'], ['--version'], ['verify', '-m', SEED], ['route', 'get', '192.168.1.1', '--explain', '-m', SEED]]) {
+    it(`say the same for netgen ${args.join(' ')}`, () => {
+      const bundled = spawnSync(process.execPath, [BIN, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      const source = runCli(args);
+      expect({ code: bundled.status, stdout: bundled.stdout, stderr: bundled.stderr }).toEqual({ code: source.code, stdout: source.stdout, stderr: source.stderr });
+    });
+  }
+
+  it("never ask yargs for help text after a parse (the bundle leaves out yargs' help cache)", () => {
+    const files = readdirSync(join(REPO, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const callers = files.filter((f) => /\.(showHelp|getHelp)\(/.test(readFileSync(join(REPO, 'src', f), 'utf8')));
+    expect(callers).toEqual([]);
+  });
 });
