@@ -146,8 +146,7 @@ function ifcfgAddresses(own: PlanAddress[]): IfcfgAddress[] {
   }));
 }
 
-function ifcfgFile(plan: Plan, link: PlanLink, noDefroute: boolean): FileSpec {
-  const own = plan.addresses.filter((a) => a.device === link.name && a.label === undefined);
+function ifcfgFile(plan: Plan, link: PlanLink, own: PlanAddress[], noDefroute: boolean): FileSpec {
   const addresses = ifcfgAddresses(own);
   for (const a of addresses) checkWords([a.address, a.prefix, a.netmask], `address ${a.address} of ${link.name}`);
   // initscripts compares HWADDR with the device's address in upper case; anaconda writes it so too.
@@ -219,7 +218,15 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
   const noDefroute = plan.removeGlobalGateway;
   const files: FileSpec[] = [];
 
-  for (const link of plan.links) files.push(ifcfgFile(plan, link, noDefroute));
+  // Each link's own (unlabelled) addresses, in Plan order, found in one pass over the Plan.
+  const own = new Map<string, PlanAddress[]>();
+  for (const a of plan.addresses) {
+    if (a.label !== undefined) continue;
+    const list = own.get(a.device);
+    if (list) list.push(a);
+    else own.set(a.device, [a]);
+  }
+  for (const link of plan.links) files.push(ifcfgFile(plan, link, own.get(link.name) ?? [], noDefroute));
   for (const a of plan.addresses) {
     // A VIP that keepalived or Pacemaker moves has no file: initscripts must never bring it up.
     if (a.label !== undefined && (a.appliedBy === 'boot' || a.appliedBy === 'alias')) files.push(aliasFile(plan, { ...a, label: a.label }, noDefroute));

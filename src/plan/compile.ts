@@ -3,7 +3,7 @@
 //  - per-source routing: each interface's addresses route through its own table (scenario B).
 import type { Model, ModelAddress, ModelLink, ModelRoute } from '../model/types.js';
 import { RESERVED_TABLES, egressCovers, egressSubnets } from '../model/validate.js';
-import { contains, formatCidr, formatIPv4, splitHalves } from '../net/ipv4.js';
+import { contains, formatCidr, formatIPv4, networkOf, splitHalves } from '../net/ipv4.js';
 import type { Applier, Expectation, Plan, PlanAddress, PlanLink, PlanPacemakerGroup, PlanRoute, PlanRule, PlanTable, PlanVrrpInstance } from './types.js';
 import { formatPath } from '../model/load.js';
 import { egressChecks } from './checks.js';
@@ -71,8 +71,12 @@ function planLink(l: ModelLink): PlanLink {
 function planAddresses(links: ModelLink[], host: string): PlanAddress[] {
   const out: PlanAddress[] = [];
   for (const link of links) {
-    link.addresses.forEach((a, i) => {
-      const secondary = link.addresses.slice(0, i).some((b) => b.prefix === a.prefix && contains(b.address, b.prefix, a.address));
+    // The subnets (network/prefix) seen so far on this link: one lookup per address, not a scan.
+    const seen = new Set<string>();
+    link.addresses.forEach((a) => {
+      const subnet = `${networkOf(a.address, a.prefix)}/${a.prefix}`;
+      const secondary = seen.has(subnet);
+      seen.add(subnet);
       const pa: PlanAddress = { address: formatIPv4(a.address), prefix: a.prefix, device: link.name, onParent: a.onParent, secondary, appliedBy: applierOf(a), modelPath: a.path };
       if (a.label !== undefined) pa.label = a.label;
       if (a.manager?.kind === 'keepalived') pa.cluster = a.manager.vrrp.instance;
