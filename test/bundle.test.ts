@@ -57,3 +57,11 @@ describe('the bundled CLI and the sources', () => {
     expect(callers).toEqual([]);
   });
 });
+
+describe('the dependency tree', () => {
+  it('npm ls finds no invalid, missing or extraneous package (esbuild agrees with tsx and vite)', () => {
+    const r = spawnSync('npm', ['ls', '--all'], { cwd: REPO, encoding: 'utf8' });
+    expect(r.stderr.split('\n').filter((l) => /invalid|missing|extraneous|ELSPROBLEMS/.test(l)), r.stdout.slice(-2000)).toEqual([]);
+    expect(r.status).toBe(0);
+  });
+});
