@@ -55,3 +55,69 @@ export function netplanYaml(h: SyntheticHost): string {
   }
   return out.join('\n') + '\n';
 }
+
+/** What one model dimension scales: each host has N of it and little else. */
+export const DIMENSIONS = ['interfaces', 'addresses', 'aliases', 'vlans', 'routes', 'host-routes', 'rules', 'tables', 'source-routing', 'expect'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+/** The i-th distinct /24 network in 10.0.0.0/8 (i < 65536), as `10.a.b`. */
+const net24 = (i: number) => `10.${(i >> 8) & 255}.${i & 255}`;
+/** The i-th distinct address in 100.64.0.0/10 and beyond (i < 2^22). */
+const addr = (i: number) => `${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+
+/** One host with N of one dimension (bench/run.ts: linear, and under 1 s at 10,000). */
+export function scaledHost(dim: Dimension, n: number): string {
+  const l: string[] = [`host: scale-${dim}-${n}`];
+  const eth0 = (extra: string[] = []) => ['interfaces:', '  eth0:', '    addresses: [10.0.0.1/16]', '    gateway: 10.0.0.254', ...extra];
+  switch (dim) {
+    case 'interfaces':
+      l.push('interfaces:');
+      for (let i = 0; i < n; i++) l.push(`  e${i}: { addresses: [${net24(i + 1)}.1/24] }`);
+      break;
+    case 'addresses':
+      l.push('interfaces:', '  eth0:', '    addresses:');
+      for (let i = 0; i < n; i++) l.push(`      - ${net24(i + 1)}.${1 + (i % 2)}/24`);
+      break;
+    case 'aliases':
+      l.push(...eth0(['    aliases:']));
+      for (let i = 0; i < n; i++) l.push(`      eth0:${i}: { address: ${addr(i)}.1/32 }`);
+      break;
+    case 'vlans':
+      // VLAN ids are 1..4094 per parent: 4,000 VLANs on each of as many parents as needed.
+      l.push('interfaces:');
+      for (let p = 0; p * 4000 < n; p++) {
+        l.push(`  eth${p}:`, '    vlans:');
+        for (let v = 1; v <= Math.min(4000, n - p * 4000); v++) l.push(`      ${v}: { addresses: [${net24(p * 4000 + v)}.1/24] }`);
+      }
+      break;
+    case 'routes':
+      l.push(...eth0(['    routes:']));
+      for (let i = 0; i < n; i++) l.push(`      - { to: ${addr(i)}.0/24, via: 10.0.0.254, metric: ${i % 7} }`);
+      break;
+    case 'host-routes':
+      l.push(...eth0(), 'routes:');
+      for (let i = 0; i < n; i++) l.push(`  - { to: ${addr(i)}.0/24, via: 10.0.0.254, dev: eth0 }`);
+      break;
+    case 'rules':
+      l.push('tables: { t1: 100 }', ...eth0(['    routing-policy:']));
+      for (let i = 0; i < n; i++) l.push(`      - { from: ${addr(i)}.0/24, table: t1 }`);
+      break;
+    case 'tables':
+      l.push('tables:');
+      for (let i = 0; i < n; i++) l.push(`  t${i}: ${i % 2 ? 'auto' : 1000 + i}`);
+      l.push(...eth0());
+      break;
+    case 'source-routing':
+      // Every interface with its own table and per-source rule.
+      l.push('tables:');
+      for (let i = 0; i < n; i++) l.push(`  s${i}: auto`);
+      l.push('interfaces:');
+      for (let i = 0; i < n; i++) l.push(`  e${i}: { addresses: [${net24(i + 1)}.1/24], source-routing: { table: s${i}, gateway: ${net24(i + 1)}.254 } }`);
+      break;
+    case 'expect':
+      l.push(...eth0(), 'expect:');
+      for (let i = 0; i < n; i++) l.push(`  - { to: ${addr(i)}.1, via: 10.0.0.254, dev: eth0, src: 10.0.0.1 }`);
+      break;
+  }
+  return l.join('\n') + '\n';
+}
