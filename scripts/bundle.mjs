@@ -100,13 +100,35 @@ const noHelpCache = {
 };
 
 /**
- * Node modules that cost milliseconds to load (child_process ~2.4 ms, assert ~1.6 ms) for
- * a function a run may never call: the bundle requires them at the first call instead. A
- * name not listed here fails the build ("No matching export"), so add it.
+ * yargs checks two of its own invariants with node:assert on every run, and loading assert
+ * (with its error formatting) costs ~1.6 ms. The bundle gets the two functions it uses, which
+ * throw as assert's do when an invariant does not hold.
+ */
+const assertLite = {
+  name: 'assert-lite',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?assert$/ }, () => ({ path: 'assert', namespace: 'assert-lite' }));
+    b.onLoad({ filter: /.*/, namespace: 'assert-lite' }, () => ({
+      contents: [
+        'export function strictEqual(actual, expected, message) {',
+        '  if (actual !== expected) throw new Error(message ?? `internal check failed: ${String(actual)} !== ${String(expected)}`);',
+        '}',
+        'export function notStrictEqual(actual, expected, message) {',
+        '  if (actual === expected) throw new Error(message ?? `internal check failed: ${String(actual)} === ${String(expected)}`);',
+        '}',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * Node modules that cost milliseconds to load (child_process ~2.4 ms) for a function a run
+ * may never call: the bundle requires them at the first call instead. A name not listed
+ * here fails the build ("No matching export"), so add it.
  */
 const LAZY = {
   'node:child_process': ['spawnSync'],
-  assert: ['notStrictEqual', 'strictEqual'],
 };
 const lazyBuiltins = {
   name: 'lazy-builtins',
@@ -142,7 +164,7 @@ await build({
   // The sources are ESM and find their package through import.meta.url.
   define: { 'import.meta.url': '__netgenUrl' },
   banner: { js: "var __netgenUrl=require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [plainWidth, precompiledTemplates, lazyBuiltins, noHelpCache],
+  plugins: [plainWidth, precompiledTemplates, lazyBuiltins, noHelpCache, assertLite],
 });
 
 // esbuild escapes non-ASCII text in code but keeps it in the comments it keeps: escape those
