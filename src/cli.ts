@@ -112,21 +112,53 @@ export function buildCli(argv: string[]) {
           (g) =>
             singleModelOption(g)
               .positional('dest', { type: 'string', describe: 'destination address', demandOption: true })
-              .option('from', { type: 'string', describe: 'source address (ip route get DEST from SRC)', requiresArg: true })
+              .option('from', { type: 'string', describe: 'source address (ip route get DEST from SRC); with --iif the remote sender', requiresArg: true })
+              .option('iif', {
+                type: 'string',
+                describe: 'inbound: the packet arrives on this interface (ip route get DEST from REMOTE iif DEV): accepted, or refused by reverse-path filtering',
+                requiresArg: true,
+              })
               .option('down', { type: 'string', array: true, nargs: 1, describe: 'take ADDR away first (ip addr del, as failover does); repeatable', requiresArg: true })
               .option('up', { type: 'string', array: true, nargs: 1, describe: 'bring ADDR back through its manager (ifup, keepalived, Pacemaker) with what depends on it; repeatable', requiresArg: true })
               .option('add', { type: 'string', array: true, nargs: 1, describe: 'put ADDR back alone (ip addr add by a tool netgen does not know); repeatable', requiresArg: true })
+              .option('sysctl', { type: 'string', array: true, describe: 'with --iif: force KEY=VALUE (rp_filter, arp_ignore, ...) on every interface, to ask "what if"; repeatable', requiresArg: true })
               .option('json', { type: 'boolean', describe: 'print the whole answer as JSON' })
               .option('explain', { type: 'boolean', describe: 'say which rule and route decided, and which routes lost and why' })
               .example('$0 route get 192.168.1.1 -m host.yaml', 'the source the VIP egress gives')
               .example('$0 route get 192.168.1.1 --down 172.16.3.105 -m host.yaml', 'after failover took the VIP away')
-              .example('$0 route get 192.168.1.1 --down 172.16.3.105 --up 172.16.3.105 -m host.yaml', 'after failback (--down, --up, --add apply in the order given)'),
+              .example('$0 route get 192.168.1.1 --down 172.16.3.105 --up 172.16.3.105 -m host.yaml', 'after failback (--down, --up, --add apply in the order given)')
+              .example('$0 route get 1.2.3.17 --from 8.8.8.8 --iif eth0.10 -m host.yaml', 'is a packet for 1.2.3.17 arriving on eth0.10 accepted?'),
           async (a) => {
             const { runRouteGet, stepsInOrder } = await import('./commands/route.js');
             return runRouteGet({ ...(a as never as Parameters<typeof runRouteGet>[0]), steps: stepsInOrder(argv) });
           },
         )
         .demandCommand(1, 'give a route subcommand: get'),
+    )
+    .command('arp', 'ask the simulator how the host answers ARP', (y) =>
+      y
+        .command(
+          'who-has <address>',
+          'say whether an interface answers an ARP request for ADDRESS (DEV answers / DEV does not answer, and why), under the sysctl settings netgen writes',
+          (g) =>
+            singleModelOption(g)
+              .positional('address', { type: 'string', describe: 'the address asked for', demandOption: true })
+              .option('on', { type: 'string', describe: 'the interface the request arrives on', demandOption: 'give --on DEV: the interface the request arrives on', requiresArg: true })
+              .option('from', { type: 'string', describe: "the asker's address (default: the lowest free address of ADDRESS's subnet)", requiresArg: true })
+              .option('down', { type: 'string', array: true, nargs: 1, describe: 'take ADDR away first (ip addr del, as failover does); repeatable', requiresArg: true })
+              .option('up', { type: 'string', array: true, nargs: 1, describe: 'bring ADDR back through its manager with what depends on it; repeatable', requiresArg: true })
+              .option('add', { type: 'string', array: true, nargs: 1, describe: 'put ADDR back alone; repeatable', requiresArg: true })
+              .option('sysctl', { type: 'string', array: true, describe: 'force KEY=VALUE (rp_filter, arp_ignore, arp_filter, arp_announce) on every interface, to ask "what if"; repeatable', requiresArg: true })
+              .option('json', { type: 'boolean', describe: 'print the whole answer as JSON' })
+              .option('explain', { type: 'boolean', describe: 'list the settings in effect and every check the kernel makes' })
+              .example('$0 arp who-has 1.2.3.17 --on eth0.10 -m host.yaml', 'does eth0.10 answer for eth1.10\'s address?')
+              .example('$0 arp who-has 1.2.3.17 --on eth0.10 --sysctl arp_ignore=0 --sysctl rp_filter=0 -m host.yaml', 'the kernel defaults: ARP flux'),
+          async (a) => {
+            const [{ runArpWhoHas }, { stepsInOrder }] = await Promise.all([import('./commands/arp.js'), import('./commands/route.js')]);
+            return runArpWhoHas({ ...(a as never as Parameters<typeof runArpWhoHas>[0]), steps: stepsInOrder(argv) });
+          },
+        )
+        .demandCommand(1, 'give an arp subcommand: who-has'),
     )
     .command(
       'verify',

@@ -28,7 +28,7 @@ describe('fleets', () => {
     expect(readdirSync(out()).sort()).toEqual(['box', 'db-172-16-3-111']);
     expect(existsSync(join(out(), 'db-172-16-3-111/etc/sysconfig/network-scripts/route-eth0'))).toBe(true);
     expect(existsSync(join(out(), 'box/etc/iproute2/rt_tables'))).toBe(true);
-    expect(r.stdout).toMatch(/^2 hosts: 18 files created, 0 updated, 0 unchanged$/m);
+    expect(r.stdout).toMatch(/^2 hosts: 19 files created, 0 updated, 0 unchanged$/m);
   });
 
   it('takes -m several times, and checks and diffs the whole fleet', () => {
@@ -36,7 +36,7 @@ describe('fleets', () => {
     expect(runCli(['render', '--check', ...args]).code).toBe(1);
     expect(runCli(['render', ...args]).code).toBe(0);
     const check = runCli(['render', '--check', ...args]);
-    expect([check.code, check.stdout]).toEqual([0, 'up to date: 4 files of 2 hosts\n']);
+    expect([check.code, check.stdout]).toEqual([0, 'up to date: 5 files of 2 hosts\n']);
     expect(runCli(['diff', ...args]).code).toBe(0);
     writeFileSync(join(out(), 'box/etc/conf.d/net'), '# hand edit\n');
     const d = runCli(['diff', ...args]);

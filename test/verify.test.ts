@@ -164,3 +164,87 @@ describe.skipIf(!kernel.ok && process.env.NETGEN_KERNEL_TESTS !== 'required')('n
   });
 });
 if (!kernel.ok) console.warn(`[netgen] verify --kernel tests skipped: ${kernel.reason}`);
+
+describe('the inbound half from the command line', () => {
+  it('route get --from --iif answers as ip route get ... iif does, and explains the reverse path', () => {
+    expect(runCli(['route', 'get', '1.2.3.17', '--from', '8.8.8.8', '--iif', 'eth1.10', '-m', DUAL]).stdout).toBe('local 1.2.3.17 from 8.8.8.8 dev lo table local\n');
+    const wrong = runCli(['route', 'get', '1.2.3.17', '--from', '8.8.8.8', '--iif', 'eth0.10', '-m', DUAL, '--explain']);
+    expect(wrong.code).toBe(0);
+    expect(wrong.stdout.split('\n')[0]).toBe('RTNETLINK answers: Invalid argument');
+    expect(wrong.stdout).toContain('rp_filter 1 (strict) on eth0.10: the route back from 1.2.3.17 to 8.8.8.8 leaves through eth1.10');
+    // What the kernel defaults would do: loose enough to take it.
+    expect(runCli(['route', 'get', '1.2.3.17', '--from', '8.8.8.8', '--iif', 'eth0.10', '--sysctl', 'rp_filter=0', '-m', DUAL]).stdout).toBe('local 1.2.3.17 from 8.8.8.8 dev lo table local\n');
+    const j = JSON.parse(runCli(['route', 'get', '1.2.3.17', '--from', '8.8.8.8', '--iif', 'eth0.10', '--json', '-m', DUAL]).stdout) as { ok: boolean; rpFilter: number; reverse: { dev: string } };
+    expect([j.ok, j.rpFilter, j.reverse.dev]).toEqual([false, 1, 'eth1.10']);
+  });
+
+  it('arp who-has says which interface answers, and why not; the kernel defaults give ARP flux', () => {
+    expect(runCli(['arp', 'who-has', '1.2.3.17', '--on', 'eth1.10', '-m', DUAL]).stdout).toBe('eth1.10 answers\n');
+    expect(runCli(['arp', 'who-has', '1.2.3.17', '--on', 'eth0.10', '-m', DUAL]).stdout).toMatch(/^eth0\.10 does not answer: rp_filter 1 \(strict\) on eth0\.10: /);
+    const flux = runCli(['arp', 'who-has', '1.2.3.17', '--on', 'eth0.10', '--sysctl', 'rp_filter=0', '--sysctl', 'arp_ignore=0', '--explain', '-m', DUAL]);
+    expect(flux.stdout).toContain('eth0.10 answers\n');
+    expect(flux.stdout).toContain('settings on eth0.10: rp_filter 0, arp_ignore 0, arp_filter 0, arp_announce 2');
+    const j = JSON.parse(runCli(['arp', 'who-has', '1.2.3.16', '--on', 'eth0.10', '--from', '1.2.3.99', '--json', '-m', DUAL]).stdout) as { answers: boolean; sender: string };
+    expect([j.answers, j.sender]).toEqual([true, '1.2.3.99']);
+  });
+
+  it('refuses unclear questions with exit 2', () => {
+    for (const [args, msg] of [
+      [['route', 'get', '1.2.3.17', '--iif', 'eth0.10'], '--iif asks about a packet arriving from the network: give its sender with --from'],
+      [['route', 'get', '1.2.3.17', '--from', '8.8.8.8', '--iif', 'eth9'], '--iif eth9 is not an interface of box'],
+      [['arp', 'who-has', '1.2.3.17', '--on', 'eth9'], '--on eth9 is not an interface of box'],
+      [['arp', 'who-has', '1.2.3.17'], 'give --on DEV'],
+      [['arp', 'who-has', '9.9.9.9', '--on', 'eth0.10'], 'give one with --from'],
+      [['arp', 'who-has', '1.2.3.17', '--on', 'eth0.10', '--sysctl', 'rp_filtr=1'], '--sysctl rp_filtr=1: give KEY=VALUE'],
+    ] as const) {
+      const r = runCli([...args, '-m', DUAL]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(msg);
+    }
+    const h = runCli(['arp', 'who-has', '--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('--on');
+    expect(runCli(['route', 'get', '--help']).stdout).toContain('--iif');
+  });
+
+  it('verify checks expect: entries with iif: and who-has:, and the built-in inbound checks', () => {
+    const m = join(dir, 'inbound.yaml');
+    writeFileSync(
+      m,
+      readFileSync(DUAL, 'utf8') +
+        '  - { to: 1.2.3.17, from: 8.8.8.8, iif: eth1.10 }\n  - { to: 1.2.3.17, from: 8.8.8.8, iif: eth0.10, accept: false }\n' +
+        '  - { who-has: 1.2.3.17, on: eth1.10 }\n  - { who-has: 1.2.3.17, on: eth0.10 }\n',
+    );
+    const r = runCli(['verify', '-m', m]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^5\s+1\.2\.3\.17 from 8\.8\.8\.8 iif eth1\.10\s+accepted\s+local 1\.2\.3\.17 from 8\.8\.8\.8 dev lo table local\s+ok$/m);
+    expect(r.stdout).toMatch(/^8\s+arp who-has 1\.2\.3\.17 on eth0\.10\s+answers\s+does not answer \(rp_filter\)\s+FAIL$/m);
+    expect(r.stdout).toContain('1 of 8 expectations FAILED');
+    expect(r.stdout).toContain('12 of 12 inbound checks hold');
+    // With the kernel defaults forced back, the built-in checks catch the ARP flux.
+    const flux = join(dir, 'flux.yaml');
+    writeFileSync(flux, readFileSync(DUAL, 'utf8') + 'sysctl: { rp_filter: 0, arp_ignore: 0 }\n');
+    const f = runCli(['verify', '-m', flux]);
+    expect(f.code).toBe(1);
+    expect(f.stdout).toContain('4 of 12 inbound checks FAILED');
+  });
+});
+
+describe('README, "Inbound traffic"', () => {
+  it('every console example prints what the README shows', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Inbound traffic'), readme.indexOf('### Reviewing before applying'));
+    const blocks = [...section.matchAll(/```console\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    let asked = 0;
+    for (const block of blocks) {
+      const parts = block.split(/^\$ netgen /m).slice(1);
+      for (const part of parts) {
+        const [cmd, ...out] = part.split('\n');
+        const r = runCli(cmd!.split(' '));
+        expect(r.stdout, cmd).toBe(out.join('\n'));
+        asked++;
+      }
+    }
+    expect(asked).toBe(5);
+  });
+});

@@ -7,6 +7,7 @@ import { BackendModelError, NetgenError } from '../errors.js';
 import type { Plan, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
 import { KEEPALIVED_CONF_PATH, PACEMAKER_SCRIPT_PATH, planClusterFiles } from './cluster.js';
 import { planRtTables } from './rt-tables.js';
+import { SYSCTL_PATH, planSysctlFile, sysctlName } from './sysctl.js';
 import type { Backend, BackendOptions, FileSpec } from './types.js';
 
 export const NET_PATH = 'etc/conf.d/net';
@@ -257,8 +258,34 @@ function planGentooFiles(plan: Plan, options: BackendOptions): FileSpec[] {
   files.push(planRtTables(plan), ...planClusterFiles(plan));
   const start = nativeRules ? undefined : localDStartFile(plan, plan.rules.filter(withBoot));
   if (start) files.push(start);
+  const sysctl = planSysctlFile(plan, GENTOO_SYSCTL_INTRO);
+  if (sysctl) files.push(sysctl);
   return files.sort(byPath);
 }
+
+/** OpenRC's sysctl service (boot runlevel, before net.*): /etc/sysctl.d/*.conf first, /etc/sysctl.conf last. */
+const GENTOO_SYSCTL_INTRO =
+  "Read at boot by OpenRC's sysctl service, before the network starts. It reads /etc/sysctl.conf after this directory, " +
+  'so a key set there too wins over this file.';
+
+/**
+ * What local.start does with the sysctl file on baselayout-1: apply it, then give each VLAN
+ * its values (`default` reached only VLANs made after the boot's sysctl pass, which on
+ * baselayout-1 read no sysctl.d at all).
+ */
+function legacySysctl(plan: Plan): { sysctl?: { file: string; vlans: string[] } } {
+  if (plan.sysctl === undefined) return {};
+  return { sysctl: { file: `/${SYSCTL_PATH}`, vlans: plan.sysctl.vlanSettings.map((s) => `${sysctlName(s)}=${s.value}`) } };
+}
+
+/**
+ * gentoo-legacy meets both generations: current OpenRC reads /etc/sysctl.d at boot;
+ * baselayout-1 reads only /etc/sysctl.conf, so netgen's block of local.start applies the file.
+ */
+const LEGACY_SYSCTL_INTRO =
+  "On OpenRC, read at boot by its sysctl service before the network starts (it reads /etc/sysctl.conf after this directory, " +
+  'so a key set there too wins). baselayout-1 reads only /etc/sysctl.conf: netgen\'s block of /etc/conf.d/local.start applies ' +
+  'this file at the end of boot, and gives each VLAN its values there (the VLANs exist by then and no longer take `default`).';
 
 /**
  * baselayout-1's bash-array conf.d/net as in the seed, read on both generations of Gentoo
@@ -281,10 +308,12 @@ function planGentooLegacyFiles(plan: Plan, options: BackendOptions): FileSpec[] 
     mode: 0o644,
     owner: { kind: 'block', base: LOCAL_START_BASE },
     template: 'gentoo-legacy/local.start',
-    context: { rules: rules.map(formatGentooRule) },
+    context: { rules: rules.map(formatGentooRule), ...legacySysctl(plan) },
   });
   const start = localDStartFile(plan, rules);
   if (start) files.push(start);
+  const sysctl = planSysctlFile(plan, LEGACY_SYSCTL_INTRO);
+  if (sysctl) files.push(sysctl);
   return files.sort(byPath);
 }
 
@@ -292,6 +321,7 @@ export const gentoo: Backend = {
   name: 'gentoo',
   description: 'Gentoo with OpenRC and netifrc: /etc/conf.d/net; ip rules in /etc/local.d/netgen.start (or rules_<if> with the native option)',
   mainDir: 'etc/conf.d',
+  sysctlConfAfter: true,
   planFiles: planGentooFiles,
 };
 
@@ -300,5 +330,7 @@ export const gentooLegacy: Backend = {
   description:
     'Gentoo baselayout-1 syntax, also read by current OpenRC: /etc/conf.d/net in bash-array syntax; ip rules in a block of /etc/conf.d/local.start (baselayout-1) and in /etc/local.d/netgen.start (OpenRC 0.6.4 and later)',
   mainDir: 'etc/conf.d',
+  // On current OpenRC; baselayout-1 reads it before local.start applies netgen's file.
+  sysctlConfAfter: true,
   planFiles: planGentooLegacyFiles,
 };

@@ -8,6 +8,7 @@ import { formatNetmask } from '../net/ipv4.js';
 import type { Plan, PlanAddress, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
 import { planClusterFiles } from './cluster.js';
 import { planRtTables } from './rt-tables.js';
+import { planSysctlFile } from './sysctl.js';
 import type { Backend, BackendOptions, FileSpec } from './types.js';
 
 export const NETWORK_SCRIPTS_DIR = 'etc/sysconfig/network-scripts';
@@ -262,8 +263,15 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
 
   files.push(planRtTables(plan));
   files.push(...planClusterFiles(plan));
+  const sysctl = planSysctlFile(plan, RHEL6_SYSCTL_INTRO);
+  if (sysctl) files.push(sysctl);
   return files.sort(byPath);
 }
+
+/** initscripts' apply_sysctl (rc.sysinit) runs `sysctl -p /etc/sysctl.conf`, then every /etc/sysctl.d file. */
+const RHEL6_SYSCTL_INTRO =
+  'Read at boot by initscripts (apply_sysctl in rc.sysinit) after /etc/sysctl.conf, so a key set here wins over the same key there. ' +
+  'RHEL 6 ships net.ipv4.conf.default.rp_filter = 1 in /etc/sysctl.conf.';
 
 export const IFUP_LOCAL_PATH = 'sbin/ifup-local';
 export const IFDOWN_LOCAL_PATH = 'sbin/ifdown-local';

@@ -50,6 +50,8 @@ export interface Backend {
   description: string;
   /** The directory `-o DIR` names, relative to the root: `etc/sysconfig/network-scripts`. */
   mainDir: string;
+  /** Whether the boot reads /etc/sysctl.conf after netgen's /etc/sysctl.d file (then a key there wins). */
+  sysctlConfAfter?: boolean;
   /** Decide which files spell the Plan on this distro, and what each template sees. */
   planFiles(plan: Plan, options: BackendOptions): FileSpec[];
 }

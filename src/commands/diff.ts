@@ -11,6 +11,7 @@ export function runDiff(a: RenderArgs & { color?: boolean }, out: (text: string)
   const changes = hosts.flatMap((h) => h.changes);
   const stale = hosts.flatMap((h) => findStale(h.changes));
   const color = a.color ?? useColor();
+  for (const w of hosts.flatMap((h) => h.warnings)) process.stderr.write(`netgen: ${w}\n`);
   let changed = false;
   for (const c of changes) {
     if (c.action === 'unchanged' && !c.modeChanged) continue;

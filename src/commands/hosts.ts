@@ -4,7 +4,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelError, NetgenError, type ModelProblem } from '../errors.js';
-import { placeFiles, prepareChanges, type Change, type Placement } from '../output/write.js';
+import { placeFiles, prepareChanges, readTargetText, shownPath, type Change, type Placement } from '../output/write.js';
+import { SYSCTL_PATH } from '../backends/sysctl.js';
+import { sysctlConflicts } from '../plan/sysctl.js';
 import { renderModelFile, shownModelPath, type Rendered } from '../pipeline.js';
 import type { BackendOptions } from '../backends/types.js';
 import { getBackend } from '../backends/index.js';
@@ -23,6 +25,8 @@ export interface HostResult {
   rendered: Rendered;
   placement: Placement;
   changes: Change[];
+  /** Things in the target that undo part of what is rendered (a foreign sysctl.conf line). */
+  warnings: string[];
 }
 
 export interface Failure {
@@ -95,10 +99,21 @@ export function renderHosts(a: HostArgs, options: BackendOptions, progress: Prog
     .map(({ shown, r }): HostResult => {
       const target = fleet ? { root: join(a.root!, r.plan.host) } : a.root !== undefined ? { root: a.root } : a.output !== undefined ? { outDir: a.output } : {};
       const placement = placeFiles(r.files, target, r.backend.mainDir);
-      return { shown, rendered: r, placement, changes: prepareChanges(placement, r.plan.source) };
+      return { shown, rendered: r, placement, changes: prepareChanges(placement, r.plan.source), warnings: sysctlWarnings(r, placement) };
     });
   return { hosts, failures, fleet };
 }
+
+/** Lines of the target's own /etc/sysctl.conf that would override netgen's sysctl file at boot. */
+function sysctlWarnings(r: Rendered, placement: Placement): string[] {
+  if (!placement.placed.some((p) => p.file.path === SYSCTL_PATH)) return [];
+  const text = readTargetText(placement.root, SYSCTL_CONF_PATH);
+  if (text === undefined) return [];
+  const shown = shownPath(join(placement.root, ...SYSCTL_CONF_PATH.split('/')), process.cwd());
+  return sysctlConflicts(r.plan, text, r.backend.sysctlConfAfter === true).map((c) => `warning: ${shown}:${c.line}: ${c.message}`);
+}
+
+const SYSCTL_CONF_PATH = 'etc/sysctl.conf';
 
 /** One error carrying every host's problems (model problems merged, others listed). */
 export function combine(failures: Failure[]): NetgenError {

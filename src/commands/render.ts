@@ -22,6 +22,8 @@ export function runRender(a: RenderArgs, out: (line: string) => void = (l) => pr
   const changes = hosts.flatMap((h) => h.changes);
   const stale = hosts.flatMap((h) => findStale(h.changes));
   const skipped = hosts.flatMap((h) => h.placement.skipped);
+  // Said in every mode, and before anything else: the files alone will not hold at boot.
+  for (const w of hosts.flatMap((h) => h.warnings)) process.stderr.write(`netgen: ${w}\n`);
   const skippedNote = (): void => {
     for (const f of skipped) out(`not written: /${f.path} lives beside -o DIR; use --root DIR to write the whole tree`);
   };

@@ -1,15 +1,19 @@
 // `netgen route get DEST`: what the kernel would answer, computed from the model alone.
+// With --iif, the inbound question: is a packet from --from arriving on --iif accepted?
 import { NetgenError } from '../errors.js';
 import { parseIPv4 } from '../net/ipv4.js';
-import type { FailoverStep } from '../plan/types.js';
+import type { FailoverStep, Plan } from '../plan/types.js';
 import { planModelFile } from '../pipeline.js';
-import { explainRouteGet, formatRouteGet, simulateRouteGet } from '../simulate/index.js';
+import { explainInbound, explainRouteGet, formatInbound, formatRouteGet, simulateInbound, simulateRouteGet, type SysctlOverrides } from '../simulate/index.js';
+import { SYSCTL_KEYS } from '../model/schema.js';
 
 export interface RouteGetArgs {
   dest: string;
   from?: string;
+  iif?: string;
   /** --down, --up and --add in the order given on the command line. */
   steps?: FailoverStep[];
+  sysctl?: string[];
   model: string;
   json?: boolean;
   explain?: boolean;
@@ -31,14 +35,35 @@ export function stepsInOrder(argv: readonly string[]): FailoverStep[] {
   return out;
 }
 
-export function runRouteGet(a: RouteGetArgs, out: (line: string) => void = (l) => process.stdout.write(l + '\n')): void {
-  const steps = a.steps ?? [];
-  for (const [what, value] of [['destination', a.dest], ['--from', a.from], ...steps.map((s) => [`--${s.op}`, s.address] as const)] as const) {
+/** `--sysctl KEY=VALUE` (repeatable): a value forced on every interface. */
+export function parseSysctlOverrides(items: readonly string[] | undefined): SysctlOverrides {
+  const out: SysctlOverrides = {};
+  for (const item of items ?? []) {
+    const m = /^([a-z_]+)=(\d+)$/.exec(item);
+    const key = m?.[1];
+    if (m === null || key === undefined || !(key in SYSCTL_KEYS)) {
+      throw new NetgenError('usage', `--sysctl ${item}: give KEY=VALUE with KEY one of ${Object.keys(SYSCTL_KEYS).join(', ')}`);
+    }
+    out[key as keyof SysctlOverrides] = Number(m[2]);
+  }
+  return out;
+}
+
+/** A device of the Plan, or a usage error naming the known ones. */
+export function checkDevice(plan: Plan, flag: string, dev: string): void {
+  if (dev === 'lo' || plan.links.some((l) => l.name === dev)) return;
+  throw new NetgenError('usage', `${flag} ${dev} is not an interface of ${plan.host} (${plan.links.map((l) => l.name).join(', ')})`);
+}
+
+export function checkAddresses(pairs: readonly (readonly [string, string | undefined])[]): void {
+  for (const [what, value] of pairs) {
     if (value !== undefined && parseIPv4(value) === undefined) throw new NetgenError('usage', `${what} ${value} is not an IPv4 address`);
   }
-  const plan = planModelFile(a.model);
+}
+
+/** Every lookup starts with all addresses up: each step must change something. */
+export function checkSteps(plan: Plan, steps: readonly FailoverStep[]): void {
   const hostAddrs = new Set(plan.addresses.map((x) => x.address));
-  // Every lookup starts with all addresses up: each step must change something.
   const gone = new Set<string>();
   for (const s of steps) {
     if (!hostAddrs.has(s.address)) throw new NetgenError('usage', `--${s.op} ${s.address} is not an address of ${plan.host}`);
@@ -46,6 +71,27 @@ export function runRouteGet(a: RouteGetArgs, out: (line: string) => void = (l) =
     if (s.op !== 'down' && !gone.has(s.address)) throw new NetgenError('usage', `--${s.op} ${s.address}: it is up at that point (every lookup starts with all addresses up); give --down ${s.address} before it`);
     if (s.op === 'down') gone.add(s.address);
     else gone.delete(s.address);
+  }
+}
+
+export function runRouteGet(a: RouteGetArgs, out: (line: string) => void = (l) => process.stdout.write(l + '\n')): void {
+  const steps = a.steps ?? [];
+  checkAddresses([['destination', a.dest], ['--from', a.from], ...steps.map((s) => [`--${s.op}`, s.address] as const)]);
+  if (a.iif !== undefined && a.from === undefined) throw new NetgenError('usage', '--iif asks about a packet arriving from the network: give its sender with --from');
+  if (a.iif === undefined && a.sysctl !== undefined && a.sysctl.length > 0) throw new NetgenError('usage', '--sysctl changes only inbound answers: use it with --iif');
+  const overrides = parseSysctlOverrides(a.sysctl);
+  const plan = planModelFile(a.model);
+  checkSteps(plan, steps);
+  if (a.iif !== undefined) {
+    checkDevice(plan, '--iif', a.iif);
+    const answer = simulateInbound(plan, { to: a.dest, from: a.from!, iif: a.iif, steps, sysctl: overrides });
+    if (a.json) {
+      out(JSON.stringify(answer, null, 2));
+      return;
+    }
+    out(formatInbound(answer));
+    if (a.explain) for (const line of explainInbound(answer)) out(`  ${line}`);
+    return;
   }
   const query: Parameters<typeof simulateRouteGet>[1] = { to: a.dest, steps };
   if (a.from !== undefined) query.from = a.from;

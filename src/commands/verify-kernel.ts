@@ -6,6 +6,8 @@ import { NetgenError } from '../errors.js';
 import { checkExpectations, consumersOf, generationOf, kernelAvailable, materialiseTree, withKernelSession } from '../kernel/index.js';
 import type { RenderedFile } from '../backends/types.js';
 import type { Expectation, Plan } from '../plan/types.js';
+import type { InboundCheck } from '../simulate/index.js';
+import type { KernelSession } from '../kernel/index.js';
 
 export interface KernelRow {
   answer: string;
@@ -16,6 +18,8 @@ export interface KernelRow {
 export interface KernelColumn {
   generation?: string;
   rows: KernelRow[];
+  /** The built-in inbound checks, asked of this consumer's kernel. */
+  builtin: KernelRow[];
 }
 
 /**
@@ -23,18 +27,26 @@ export interface KernelColumn {
  * current OpenRC), one row per expectation: the kernel's answer and whether it matches.
  * Notes say what failed or could not be read while applying, prefixed by the generation.
  */
-export function verifyInKernel(plan: Plan, distro: string, files: RenderedFile[], expectations: readonly Expectation[]): { columns: KernelColumn[]; notes: string[] } {
+export function verifyInKernel(
+  plan: Plan,
+  distro: string,
+  files: RenderedFile[],
+  expectations: readonly Expectation[],
+  builtin: readonly InboundCheck[] = [],
+): { columns: KernelColumn[]; notes: string[] } {
   const avail = kernelAvailable();
   if (!avail.ok) {
     throw new NetgenError('usage', `verify --kernel needs root, ip, unshare and nsenter to build a throw-away network namespace: ${avail.reason}. Without --kernel, verify checks the same expectations with the simulator.`);
   }
   const tree = materialiseTree(files, plan.source);
+  // ARP needs a real segment: the devices' peers on a bridge with a client beside it.
+  const segment = plan.expectations.some((e) => e.kind === 'arp') || builtin.length > 0;
   const columns: KernelColumn[] = [];
   const notes: string[] = [];
   for (const consumer of consumersOf(distro)) {
     const generation = generationOf(consumer);
     const prefix = generation === undefined ? '' : `${generation}: `;
-    withKernelSession({ links: plan.links, addresses: plan.addresses }, (s) => {
+    withKernelSession({ links: plan.links, addresses: plan.addresses, segment }, (s) => {
       const report = s.apply(consumer, tree);
       const check = checkExpectations(s, expectations, plan.addresses);
       notes.push(...report.failed.map((c) => `${prefix}${c.origin}: \`${c.argv.join(' ')}\` failed: ${c.stderr.trim()}`), ...report.problems.map((p) => `${prefix}${p}`));
@@ -42,8 +54,21 @@ export function verifyInKernel(plan: Plan, distro: string, files: RenderedFile[]
         answer: r.answer.dev === '' ? r.answer.raw.trim() : r.answer.raw.trim().replace(/^\S+ /, '').replace(/\s+uid \d+.*$/s, ''),
         ok: r.mismatches.length === 0,
       }));
-      columns.push(generation === undefined ? { rows } : { generation, rows });
+      const asked = builtin.map((c) => askBuiltin(s, plan, c));
+      columns.push(generation === undefined ? { rows, builtin: asked } : { generation, rows, builtin: asked });
     });
   }
   return { columns, notes };
+}
+
+/** One built-in inbound check asked of the kernel: a real ARP request, or `ip route get ... iif`. */
+function askBuiltin(s: KernelSession, plan: Plan, c: InboundCheck): KernelRow {
+  const q = c.ask;
+  if (q.kind === 'arp') {
+    const prefix = plan.addresses.find((a) => a.address === q.target)?.prefix ?? 24;
+    const answered = s.arping(q.target, q.sender, prefix).devices.includes(q.on);
+    return { answer: answered ? 'answers' : 'does not answer', ok: answered === (c.expected === 'answers') };
+  }
+  const r = s.probeInbound(q);
+  return { answer: r.raw, ok: r.ok === (c.expected === 'accepted') };
 }

@@ -4,7 +4,7 @@
 import { EXIT, NetgenError } from '../errors.js';
 import type { Expectation, Plan } from '../plan/types.js';
 import { planModelFile, renderModelFile } from '../pipeline.js';
-import { checkExpectations, describeSteps, formatRouteGet, type ApplyMode, type ExpectationResult } from '../simulate/index.js';
+import { builtinInboundChecks, checkExpectations, describeSteps, type ApplyMode, type ExpectationResult } from '../simulate/index.js';
 import { backendOptions } from './render.js';
 import type { KernelColumn } from './verify-kernel.js';
 
@@ -26,7 +26,8 @@ export async function runVerify(a: VerifyArgs, out: (line: string) => void = (l)
   if (a.kernel && a.distro === undefined) throw new NetgenError('usage', 'verify --kernel needs --distro: the kernel is asked after applying that back-end\'s files');
   const rendered = a.kernel ? renderModelFile(a.model, a.distro!, backendOptions(a)) : undefined;
   const plan = rendered ? rendered.plan : planModelFile(a.model);
-  if (plan.expectations.length === 0 && plan.checks.length === 0) {
+  const builtin = builtinInboundChecks(plan);
+  if (plan.expectations.length === 0 && plan.checks.length === 0 && builtin.length === 0) {
     throw new NetgenError('usage', `${plan.source} has no \`expect:\` entries and no egress intent to verify; add lookups such as "- { to: 192.168.1.1, src: 172.16.3.105 }"`);
   }
   const all = [...plan.expectations, ...plan.checks];
@@ -36,7 +37,7 @@ export async function runVerify(a: VerifyArgs, out: (line: string) => void = (l)
   let notes: string[] = [];
   if (rendered) {
     const { verifyInKernel } = await import('./verify-kernel.js');
-    const k = verifyInKernel(plan, a.distro!, rendered.files, all);
+    const k = verifyInKernel(plan, a.distro!, rendered.files, all, builtin);
     columns = k.columns;
     notes = k.notes;
   }
@@ -46,19 +47,19 @@ export async function runVerify(a: VerifyArgs, out: (line: string) => void = (l)
     const ok = s.pass && columns.every((c) => c.rows[i]?.ok === true);
     const n = i < plan.expectations.length ? String(i + 1) : `b${i - plan.expectations.length + 1}`;
     return {
-      cells: [n, describeLookup(e), describeExpected(e), answerCell(s.answer), ...columns.map((c) => c.rows[i]?.answer ?? '(no answer)'), ok ? 'ok' : 'FAIL'],
+      cells: [n, describeLookup(e), describeExpected(e), s.actual, ...columns.map((c) => c.rows[i]?.answer ?? '(no answer)'), ok ? 'ok' : 'FAIL'],
       ok,
       expectation: e,
       answer: s.answer,
     };
   });
-  for (const line of table(header, rows.map((r) => r.cells))) out(line);
+  if (rows.length > 0) for (const line of table(header, rows.map((r) => r.cells))) out(line);
   for (const n of notes) out(`note: ${n}`);
   const generations = columns.map((c) => c.generation).filter((g): g is string => g !== undefined);
   const where = a.kernel ? ` in the simulator and the kernel${generations.length > 0 ? ` (${generations.join(' and ')})` : ''}` : '';
   const written = rows.slice(0, plan.expectations.length);
-  const builtin = rows.slice(plan.expectations.length);
-  for (const [list, what] of [[written, 'expectations'], [builtin, 'built-in egress checks']] as const) {
+  const egress = rows.slice(plan.expectations.length);
+  for (const [list, what] of [[written, 'expectations'], [egress, 'built-in egress checks']] as const) {
     if (list.length === 0) continue;
     const failed = list.filter((r) => !r.ok).length;
     out(failed === 0 ? `${list.length} of ${list.length} ${what} hold${where}` : `${failed} of ${list.length} ${what} FAILED`);
@@ -70,8 +71,24 @@ export async function runVerify(a: VerifyArgs, out: (line: string) => void = (l)
       out(`  ${e.ref.file}:${e.ref.line}:${e.ref.col}: ${e.path}${e.builtin !== undefined ? `: built-in check: ${e.builtin}` : ''}`);
     }
     for (const hint of hints(plan, failedRows)) out(`hint: ${hint}`);
-    process.exitCode = EXIT.changes;
   }
+  let failed = failedRows.length;
+  if (builtin.length > 0) {
+    // The inbound half, checked without being asked: each address answers ARP on its own
+    // interface only, and what arrives there for it is accepted.
+    if (rows.length > 0) out('');
+    out('inbound (interfaces sharing a subnet or routing by source):');
+    const brows = builtin.map((c, i) => {
+      const ok = c.pass && columns.every((col) => col.builtin[i]?.ok === true);
+      return { cells: [String(i + 1), c.lookup, c.expected, c.actual, ...columns.map((col) => col.builtin[i]?.answer ?? '(no answer)'), ok ? 'ok' : 'FAIL'], ok, check: c };
+    });
+    for (const line of table(header, brows.map((r) => r.cells))) out(line);
+    const bfailed = brows.filter((r) => !r.ok);
+    out(bfailed.length === 0 ? `${brows.length} of ${brows.length} inbound checks hold${where}` : `${bfailed.length} of ${brows.length} inbound checks FAILED`);
+    for (const r of bfailed) for (const w of r.check.why.slice(-1)) out(`  ${r.cells[0]}: ${w}`);
+    failed += bfailed.length;
+  }
+  if (failed > 0) process.exitCode = EXIT.changes;
 }
 
 /**
@@ -101,16 +118,14 @@ export function applyModeOf(distro: string | undefined): ApplyMode {
   return distro === 'gentoo' || distro === 'gentoo-legacy' ? 'append' : 'add';
 }
 
-/** The simulator's answer without the destination (the lookup column has it). */
-function answerCell(answer: Parameters<typeof formatRouteGet>[0]): string {
-  return formatRouteGet(answer).replace(/^\S+ /, '');
-}
-
 function describeLookup(e: Expectation): string {
-  return [e.to, e.from && `from ${e.from}`, e.steps.length ? `(${describeSteps(e.steps)})` : ''].filter(Boolean).join(' ');
+  if (e.kind === 'arp') return `arp who-has ${e.to} on ${e.on ?? ''}`;
+  return [e.to, e.from && `from ${e.from}`, e.iif && `iif ${e.iif}`, e.steps.length ? `(${describeSteps(e.steps)})` : ''].filter(Boolean).join(' ');
 }
 
 function describeExpected(e: Expectation): string {
+  if (e.kind === 'arp') return e.answers === false ? 'does not answer' : 'answers';
+  if (e.kind === 'inbound') return e.accept === false ? 'refused' : 'accepted';
   return [e.via && `via ${e.via}`, e.dev && `dev ${e.dev}`, e.src && `src ${e.src}`, e.table && `table ${e.table}`].filter(Boolean).join(' ');
 }
 

@@ -37,18 +37,24 @@ export function runProgram(argv: readonly string[], options: { cwd?: string; env
  * host's leaks in), then enter the network namespace and run the command. The bind
  * vanishes with the process; the host's /etc is never written.
  */
-const WRAPPER = 'mount --bind "$1" /etc/iproute2 || exit 125; ns=$2; shift 2; exec nsenter --net="$ns" -- "$@"';
+const WRAPPER =
+  'mount --bind "$1" /etc/iproute2 || exit 125; if [ -n "$3" ]; then mount --bind "$3" /etc/sysctl.d || exit 125; fi; ' +
+  'ns=$2; shift 3; exec nsenter --net="$ns" -- "$@"';
 
-/** The argument vector that runs `argv` in network namespace `nsName` with `etcIproute2` as /etc/iproute2. */
-export function namespaceArgv(nsName: string, etcIproute2: string, argv: readonly string[]): string[] {
-  return ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', WRAPPER, 'netgen-kernel', etcIproute2, `/run/netns/${nsName}`, ...argv];
+/** The argument vector that runs `argv` in network namespace `nsName` with `etcIproute2` as /etc/iproute2 (and `sysctlDir`, when given, as /etc/sysctl.d). */
+export function namespaceArgv(nsName: string, etcIproute2: string, argv: readonly string[], sysctlDir?: string): string[] {
+  return ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', WRAPPER, 'netgen-kernel', etcIproute2, `/run/netns/${nsName}`, sysctlDir ?? '', ...argv];
 }
 
-/** Run `argv` in network namespace `nsName` with `etcIproute2` as /etc/iproute2. */
-export function runInNamespace(nsName: string, etcIproute2: string, argv: readonly string[], cwd?: string): RunResult {
+/**
+ * Run `argv` in network namespace `nsName` with `etcIproute2` as /etc/iproute2 and, when
+ * given, the tree's `sysctlDir` as /etc/sysctl.d (a local start script applying a file there
+ * reads the tree's, never the host's). /proc/sys/net is the namespace's own.
+ */
+export function runInNamespace(nsName: string, etcIproute2: string, argv: readonly string[], cwd?: string, sysctlDir?: string): RunResult {
   const opts: { cwd?: string } = {};
   if (cwd !== undefined) opts.cwd = cwd;
-  return runProgram(namespaceArgv(nsName, etcIproute2, argv), opts);
+  return runProgram(namespaceArgv(nsName, etcIproute2, argv, sysctlDir), opts);
 }
 
 export type KernelAvailability = { ok: true } | { ok: false; reason: string };

@@ -1,6 +1,7 @@
 // A model's `expect:` entries asked of a booted session: what `netgen verify --kernel` needs.
 import type { Expectation } from '../plan/types.js';
 import { compareAnswer } from './probe.js';
+import { broadcastOf, formatIPv4, networkOf, parseIPv4 } from '../net/ipv4.js';
 import type { KernelSession } from './session.js';
 import type { ApplyReport, RouteAnswer } from './types.js';
 
@@ -25,7 +26,7 @@ export interface ExpectationCheck {
  * `ip addr add` alone), the kernel is asked, and every address a step touched is put back
  * the way it was: taken down if present, then brought up through its manager.
  */
-export function checkExpectations(session: KernelSession, expectations: readonly Expectation[], planned: readonly { address: string }[]): ExpectationCheck {
+export function checkExpectations(session: KernelSession, expectations: readonly Expectation[], planned: readonly { address: string; prefix?: number }[]): ExpectationCheck {
   const broughtUp: ExpectationCheck['broughtUp'] = [];
   const present = (): Set<string> => new Set(session.addresses().map((a) => a.address));
   const here = present();
@@ -38,6 +39,12 @@ export function checkExpectations(session: KernelSession, expectations: readonly
       if (st.op === 'down') session.down(st.address);
       else if (st.op === 'up') session.up(st.address);
       else session.add(st.address);
+    }
+    if (e.kind !== 'route') {
+      const { answer, mismatches } = e.kind === 'inbound' ? askInbound(session, e) : askArp(session, e, planned);
+      results.push({ expectation: e, answer, mismatches });
+      restore(session, [...new Set(e.steps.map((st) => st.address))]);
+      continue;
     }
     const answer = session.probe(e.from !== undefined ? { to: e.to, from: e.from } : { to: e.to });
     const want: { dev?: string; via?: string; src?: string; table?: string } = {};
@@ -59,4 +66,35 @@ export function restore(session: KernelSession, touched: readonly string[]): voi
   for (const a of touched) if (now.has(a)) session.down(a);
   const after = new Set(session.addresses().map((a) => a.address));
   for (const a of touched) if (!after.has(a)) session.up(a);
+}
+
+/** `ip route get TO from FROM iif IIF`: accepted or refused, as expected? */
+function askInbound(session: KernelSession, e: Expectation): { answer: RouteAnswer; mismatches: string[] } {
+  const r = session.probeInbound({ to: e.to, from: e.from ?? '0.0.0.0', iif: e.iif ?? 'lo' });
+  const want = e.accept ?? true;
+  return { answer: { dest: e.to, dev: '', raw: r.raw }, mismatches: r.ok === want ? [] : [`${want ? 'refused' : 'accepted'}: ${r.raw}`] };
+}
+
+/** A real ARP request for TO from the client: did the device `on` answer, as expected? */
+function askArp(session: KernelSession, e: Expectation, planned: readonly { address: string; prefix?: number }[]): { answer: RouteAnswer; mismatches: string[] } {
+  const own = planned.find((p) => p.address === e.to);
+  const prefix = own?.prefix ?? 24;
+  const sender = arpSender(e.to, prefix, planned.map((p) => p.address));
+  const r = session.arping(e.to, sender, prefix);
+  const answered = r.devices.includes(e.on ?? '');
+  const want = e.answers ?? true;
+  const text = answered ? 'answers' : 'does not answer';
+  return { answer: { dest: e.to, dev: '', raw: `${text} (replies from ${r.devices.join(', ') || 'none'})` }, mismatches: answered === want ? [] : [`${e.on ?? ''} ${text}`] };
+}
+
+/** The lowest address of the target's subnet that the host does not have (as the simulator assumes). */
+export function arpSender(target: string, prefix: number, host: readonly string[]): string {
+  const t = parseIPv4(target)!;
+  const net = networkOf(t, prefix);
+  const taken = new Set(host);
+  for (let v = net + 1; v < broadcastOf(t, prefix); v++) {
+    const s = formatIPv4(v >>> 0);
+    if (!taken.has(s)) return s;
+  }
+  return formatIPv4(net + 1);
 }

@@ -23,6 +23,49 @@ export interface SessionOptions {
    * Pacemaker's resources then start with them; without it their `ip` commands are emulated.
    */
   ocfDir?: string;
+  /**
+   * Put every device's peer on one bridge (in a namespace of its own) with a client
+   * namespace beside it, so that ARP and traffic can be exchanged with the host for real
+   * (`arping`, `exchangeTcp`). Without it the peers stay in the host's namespace.
+   */
+  segment?: boolean;
+}
+
+/** The per-interface keys the harness copies from `default` onto VLAN stand-ins. */
+const CONF_KEYS = ['rp_filter', 'arp_filter', 'arp_ignore', 'arp_announce'] as const;
+
+/** Listens on every address of its namespace, answers each connection with `ok`; exits after N of them or 10 s. */
+const TCP_SERVER =
+  "let n=+process.argv[2];const s=require('net').createServer(c=>{c.end('ok');if(--n<=0)s.close()});s.listen(+process.argv[1]);setTimeout(()=>process.exit(0),10000)";
+/**
+ * Connects in turn to each TARGET:PORT from LOCAL (`-`: the kernel picks), retrying while the
+ * listener starts; prints one 1 (read `ok`) or 0 per target.
+ */
+const TCP_CLIENT =
+  "const port=+process.argv[1];const a=process.argv.slice(2);const out=[];" +
+  "const one=(h,l,t0,k)=>{const c=require('net').connect(l==='-'?{host:h,port}:{host:h,port,localAddress:l});let d='';c.setTimeout(3000,()=>c.destroy(new Error('timeout')));" +
+  "c.on('data',x=>d+=x);c.on('end',()=>k(d==='ok'));c.on('error',e=>{if(e.code==='ECONNREFUSED'&&Date.now()-t0<4000)setTimeout(()=>one(h,l,t0,k),100);else k(false)})};" +
+  "const next=i=>{if(i>=a.length){console.log(out.join(' '));return}one(a[i],a[i+1],Date.now(),ok=>{out.push(ok?1:0);next(i+2)})};next(0)";
+
+/**
+ * TCP across the segment, both ways, with four node processes in all: a listener in each
+ * namespace, then the client connecting to every host address and the host connecting,
+ * bound to each, to the client. The SYNs, the ARP they need and the answers all cross the
+ * bridge and the host's reverse-path checks.
+ */
+function tcpExchanges(hostNs: string, clientNs: string, pairs: readonly { host: string; client: string }[]): { toHost: boolean[]; fromHost: boolean[] } {
+  const node = process.execPath;
+  const port = '47017';
+  const n = String(pairs.length);
+  const toHost = pairs.flatMap((p) => [p.host, '-']).join(' ');
+  const fromHost = pairs.flatMap((p) => [p.client, p.host]).join(' ');
+  const script =
+    'ip netns exec "$1" "$3" -e "$4" "$6" "$7" & a=$!; ip netns exec "$2" "$3" -e "$4" "$6" "$7" & b=$!; ' +
+    'ip netns exec "$2" "$3" -e "$5" "$6" $8; ip netns exec "$1" "$3" -e "$5" "$6" $9; kill $a $b 2>/dev/null; wait';
+  const r = runProgram(['sh', '-c', script, 'netgen-tcp', hostNs, clientNs, node, TCP_SERVER, TCP_CLIENT, port, n, toHost, fromHost]);
+  const [a = '', b = ''] = r.stdout.trim().split('\n');
+  const bits = (line: string): boolean[] => line.trim().split(/\s+/).map((x) => x === '1');
+  return { toHost: bits(a), fromHost: bits(b) };
 }
 
 /** Open a session. Throws when the machine cannot (see `kernelAvailable`); the namespace is gone again on any failure. */
@@ -61,6 +104,10 @@ export class KernelSession {
   /** Each link's veth peer, by link name. */
   private readonly peerOf = new Map<string, string>();
   private closed = false;
+  private sysctlDir: string | undefined;
+  /** With `segment`: the bridge's and the client's namespaces. */
+  private readonly bridgeNs: string | undefined;
+  private readonly clientNs: string | undefined;
 
   constructor(options: SessionOptions) {
     this.links = [...options.links];
@@ -82,6 +129,16 @@ export class KernelSession {
       mkdirSync(this.root);
       writeFileSync(join(this.iproute2, 'rt_tables'), RESERVED_RT_TABLES);
       this.must(['link', 'set', 'dev', 'lo', 'up']);
+      if (options.segment) {
+        this.bridgeNs = createNamespace();
+        this.clientNs = createNamespace();
+        this.other(this.bridgeNs, ['link', 'add', 'br0', 'type', 'bridge']);
+        this.other(this.bridgeNs, ['link', 'set', 'br0', 'up']);
+        this.other(this.clientNs, ['link', 'set', 'lo', 'up']);
+        this.other(this.clientNs, ['link', 'add', 'c0', 'type', 'veth', 'peer', 'name', 'ngc0', 'netns', this.bridgeNs]);
+        this.other(this.bridgeNs, ['link', 'set', 'ngc0', 'master', 'br0', 'up']);
+        this.other(this.clientNs, ['link', 'set', 'c0', 'up']);
+      }
       for (const link of this.links) this.addLink(link.name, link.mtu, link.mac);
     } catch (err) {
       this.close();
@@ -99,11 +156,117 @@ export class KernelSession {
     writeTree(this.root, files);
     const rt = files.find((f) => f.path === RT_TABLES_PATH);
     if (rt) writeFileSync(join(this.iproute2, 'rt_tables'), rt.content);
+    if (files.some((f) => f.path.startsWith('etc/sysctl.d/'))) this.sysctlDir = join(this.root, 'etc', 'sysctl.d');
     const ctx = this.context(files);
     this.consumer = consumer;
     this.driver = consumer === 'rhel6' ? createRhel6Driver(ctx) : createGentooDriver(ctx, GENTOO_GENERATIONS[consumer]);
     this.cluster = createClusterDriver(ctx, this.ocfDir);
-    return this.record(consumer, () => this.driver!.boot(), false);
+    return this.record(
+      consumer,
+      () => {
+        this.bootSysctl(consumer, files);
+        this.driver!.boot();
+      },
+      false,
+    );
+  }
+
+  /**
+   * The boot's sysctl pass, before the network starts, in the consumer's order: RHEL 6's
+   * apply_sysctl reads /etc/sysctl.conf, then /etc/sysctl.d/*; OpenRC's sysctl service
+   * /etc/sysctl.d/*.conf, then /etc/sysctl.conf (gentoo, and gentoo-legacy's files on current
+   * OpenRC); baselayout-1 only /etc/sysctl.conf (its local.start applies netgen's file later). A VLAN is created after this pass and starts
+   * with `default`: its stand-in here (made earlier) is given those values now.
+   */
+  private bootSysctl(consumer: Consumer, files: readonly TreeFile[]): void {
+    const conf = files.filter((f) => f.path === 'etc/sysctl.conf');
+    const dir = files.filter((f) => /^etc\/sysctl\.d\/[^/]+\.conf$/.test(f.path)).sort((a, b) => (a.path < b.path ? -1 : 1));
+    const order = consumer === 'rhel6' ? [...conf, ...dir] : consumer === 'gentoo-legacy' ? conf : [...dir, ...conf];
+    // One `sysctl -p` per file, as the distros run it; a failed line makes it exit non-zero.
+    for (const f of order) this.exec(['sysctl', '-q', '-p', join(this.root, ...f.path.split('/'))], f.path);
+    const vlans = this.links.filter((l) => l.kind === 'vlan').map((l) => l.name.replace(/\./g, '/'));
+    if (vlans.length > 0) {
+      const copy = 'for d in "$@"; do for k in ' + CONF_KEYS.join(' ') + '; do sysctl -q -w "net.ipv4.conf.$d.$k=$(sysctl -n net.ipv4.conf.default.$k)" || exit 1; done; done';
+      this.exec(['sh', '-c', copy, 'netgen-vlans', ...vlans], 'VLANs created after the sysctl pass (they copy default)');
+    }
+  }
+
+  /** `sysctl -w NAME=VALUE` in the namespace: a setting the distro had before netgen (RHEL 6's rp_filter 1). */
+  setSysctl(name: string, value: string | number): void {
+    this.assertOpen();
+    const r = this.run(['sysctl', '-w', `${name}=${value}`]);
+    if (r.status !== 0) throw new Error(`sysctl -w ${name}=${value} failed in ${this.namespace}: ${firstLine(r.stderr)}`);
+  }
+
+  /** `sysctl -n NAME` in the namespace. */
+  getSysctl(name: string): string {
+    this.assertOpen();
+    return this.run(['sysctl', '-n', name]).stdout.trim();
+  }
+
+  /** `ip route get TO from FROM iif IIF`: accepted (`ok`) or the kernel's refusal, with its text. */
+  probeInbound(p: { to: string; from: string; iif: string }): { ok: boolean; raw: string } {
+    this.assertOpen();
+    const r = this.run(['ip', '-4', 'route', 'get', p.to, 'from', p.from, 'iif', p.iif]);
+    return r.status === 0 ? { ok: true, raw: r.stdout.split('\n')[0]!.trim().replace(/\s+/g, ' ') } : { ok: false, raw: firstLine(r.stderr) };
+  }
+
+  /**
+   * A real ARP request for `target` from the client, which holds `sender/prefix` on the
+   * segment: the host devices whose MAC answered, in order. Needs `segment`.
+   */
+  arping(target: string, sender: string, prefix: number): { devices: string[]; raw: string } {
+    const client = this.client();
+    this.clientAddress(sender, prefix);
+    this.other(client, ['neigh', 'flush', 'dev', 'c0']);
+    const r = runProgram(['ip', 'netns', 'exec', client, 'arping', '-c', '100', '-w', '1', '-I', 'c0', '-s', sender, target]);
+    const macs = [...r.stdout.matchAll(/reply from \S+ \[([0-9A-Fa-f:]+)\]/g)].map((m) => m[1]!.toLowerCase());
+    const byMac = this.macs();
+    const devices = [...new Set(macs.map((m) => byMac.get(m) ?? m))];
+    return { devices, raw: r.stdout.trim() || firstLine(r.stderr) };
+  }
+
+  /**
+   * Real TCP both ways for each pair: the client connects to the host's `host` address
+   * (from its own `client` address, which it takes as `client/prefix`), and the host
+   * connects, bound to `host`, to `client`. Says for each pair whether both worked and the
+   * device whose MAC the client sent to (its neighbour entry afterwards).
+   */
+  exchangeTcp(pairs: readonly { host: string; client: string; prefix: number }[]): { toHost: boolean; fromHost: boolean; via?: string }[] {
+    const client = this.client();
+    for (const p of pairs) this.clientAddress(p.client, p.prefix);
+    this.other(client, ['neigh', 'flush', 'dev', 'c0']);
+    const results = tcpExchanges(this.namespace, client, pairs);
+    const neigh = JSON.parse(runProgram(['ip', '-n', client, '-j', 'neigh', 'show', 'dev', 'c0']).stdout || '[]') as { dst?: string; lladdr?: string }[];
+    const macs = this.macs();
+    return pairs.map((p, i) => {
+      const mac = neigh.find((n) => n.dst === p.host)?.lladdr?.toLowerCase();
+      const via = mac === undefined ? undefined : macs.get(mac);
+      return { toHost: results.toHost[i] === true, fromHost: results.fromHost[i] === true, ...(via !== undefined ? { via } : {}) };
+    });
+  }
+
+  private client(): string {
+    this.assertOpen();
+    if (this.clientNs === undefined) throw new Error('this session has no segment: open it with { segment: true }');
+    return this.clientNs;
+  }
+
+  private clientAddress(address: string, prefix: number): void {
+    const have = runProgram(['ip', '-n', this.client(), '-4', '-o', 'addr', 'show', 'dev', 'c0']).stdout;
+    if (!new RegExp(`inet ${address.replace(/\./g, '\\.')}/`).test(have)) this.other(this.client(), ['addr', 'add', `${address}/${prefix}`, 'dev', 'c0']);
+  }
+
+  /** The host's devices by MAC address. */
+  private macs(): Map<string, string> {
+    const list = JSON.parse(this.must(['-j', 'link', 'show'])) as { ifname?: string; address?: string }[];
+    return new Map(list.flatMap((l) => (l.ifname !== undefined && l.address !== undefined ? [[l.address.toLowerCase(), l.ifname] as [string, string]] : [])));
+  }
+
+  /** `ip -n NS ARGS` in the segment's namespaces; a failure is the harness's. */
+  private other(ns: string, args: string[]): void {
+    const r = runProgram(['ip', '-n', ns, ...args]);
+    if (r.status !== 0) throw new Error(`ip -n ${ns} ${args.join(' ')} failed: ${firstLine(r.stderr) || `exit status ${r.status}`}`);
   }
 
   /** `ip route get TO [from FROM]`. An unreachable destination answers with `dev: ''` and the error in `raw`. */
@@ -212,7 +375,11 @@ export class KernelSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    deleteNamespace(this.namespace);
+    try {
+      for (const ns of [this.clientNs, this.bridgeNs]) if (ns !== undefined) deleteNamespace(ns);
+    } finally {
+      deleteNamespace(this.namespace);
+    }
   }
 
   private context(files: readonly TreeFile[]): DriverContext {
@@ -244,9 +411,13 @@ export class KernelSession {
     let peer: string;
     do peer = `ngp${this.peers++}`;
     while (this.links.some((l) => l.name === peer));
-    this.must(['link', 'add', name, ...(mtu !== undefined ? ['mtu', String(mtu)] : []), ...(mac !== undefined ? ['address', mac] : []), 'type', 'veth', 'peer', 'name', peer, ...(mtu !== undefined ? ['mtu', String(mtu)] : [])]);
-    this.must(['link', 'set', 'dev', peer, 'up']);
-    this.peerOf.set(name, peer);
+    const there = this.bridgeNs !== undefined ? ['netns', this.bridgeNs] : [];
+    this.must(['link', 'add', name, ...(mtu !== undefined ? ['mtu', String(mtu)] : []), ...(mac !== undefined ? ['address', mac] : []), 'type', 'veth', 'peer', 'name', peer, ...(mtu !== undefined ? ['mtu', String(mtu)] : []), ...there]);
+    if (this.bridgeNs !== undefined) this.other(this.bridgeNs, ['link', 'set', 'dev', peer, 'master', 'br0', 'up']);
+    else {
+      this.must(['link', 'set', 'dev', peer, 'up']);
+      this.peerOf.set(name, peer);
+    }
   }
 
   /**
@@ -269,7 +440,7 @@ export class KernelSession {
   /** The argument vector that runs `argv` inside this session (for long-running programs a test spawns itself). */
   commandArgv(argv: readonly string[]): string[] {
     this.assertOpen();
-    return namespaceArgv(this.namespace, this.iproute2, argv);
+    return namespaceArgv(this.namespace, this.iproute2, argv, this.sysctlDir);
   }
 
   /** The session's own temporary directory (the consumer's `/` is `root` below it). */
@@ -300,7 +471,7 @@ export class KernelSession {
   }
 
   private run(argv: string[]): { status: number; stdout: string; stderr: string } {
-    return runInNamespace(this.namespace, this.iproute2, argv, this.root);
+    return runInNamespace(this.namespace, this.iproute2, argv, this.root, this.sysctlDir);
   }
 
   /** `ip ARGS` for the harness's own needs: a failure here is the harness's, so it throws. */

@@ -146,6 +146,31 @@ const sourceRouting = z
   })
   .meta({ description: 'per-source routing: this interface\'s addresses route through its own table' });
 
+/**
+ * The per-interface kernel settings netgen knows (net.ipv4.conf.<dev>.<key>), with the
+ * values the kernel accepts. They decide how inbound traffic and ARP are treated on a
+ * multi-homed host (see src/plan/sysctl.ts).
+ */
+export const SYSCTL_KEYS = {
+  rp_filter: 'reverse-path filter: 0 off, 1 strict (the reply route must leave through the interface the packet came in on), 2 loose (any route back)',
+  arp_filter: '1: answer ARP on an interface only when the route back to the asker leaves through it',
+  arp_ignore: '0 answer for any local address, 1 only for addresses on the interface asked, 2 also only when the asker is in that address\'s subnet, 3 not for scope-host addresses, 8 never',
+  arp_announce: "0 any local address as source of the host's ARP requests, 1 prefer one in the target's subnet, 2 always the best address of the outgoing interface",
+} as const;
+export type SysctlKey = keyof typeof SYSCTL_KEYS;
+
+const sysctlValue = (max: number, also: number[] = []) => {
+  const allowed = [...Array(max + 1).keys(), ...also];
+  return z.int().refine((v) => allowed.includes(v), { message: `is not one of ${allowed.join(', ')}` });
+};
+
+export const sysctlKeys = z.strictObject({
+  rp_filter: sysctlValue(2).optional().meta({ description: SYSCTL_KEYS.rp_filter }),
+  arp_filter: sysctlValue(1).optional().meta({ description: SYSCTL_KEYS.arp_filter }),
+  arp_ignore: sysctlValue(3, [8]).optional().meta({ description: SYSCTL_KEYS.arp_ignore }),
+  arp_announce: sysctlValue(2).optional().meta({ description: SYSCTL_KEYS.arp_announce }),
+});
+
 const linkFields = {
   addresses: z.array(cidr).optional().meta({ description: 'addresses with prefix length; the first of a subnet is primary' }),
   gateway: ipv4.optional().meta({ description: 'default route through this interface (main table)' }),
@@ -160,6 +185,7 @@ const linkFields = {
   'routing-policy': z.array(rule).optional().meta({ description: 'policy rules carried by this interface\'s files' }),
   egress: egress.optional(),
   'source-routing': sourceRouting.optional(),
+  sysctl: sysctlKeys.optional().meta({ description: 'ARP and reverse-path settings of this interface; override what netgen decides' }),
 };
 
 export const vlanUnder = z.strictObject(linkFields);
@@ -183,8 +209,13 @@ const step = z
   .meta({ description: 'a failover event: `{down: ADDR}`, `{up: ADDR}` or `{add: ADDR}`' });
 
 export const expectation = z.strictObject({
-  to: ipv4.meta({ description: 'destination address to look up' }),
-  from: ipv4.optional(),
+  to: ipv4.optional().meta({ description: 'destination address to look up (with `iif`: an address of the host a packet arrives for)' }),
+  from: ipv4.optional().meta({ description: 'source address; with `iif`, the remote sender' }),
+  iif: z.string().optional().meta({ description: 'inbound lookup: the interface the packet arrives on (ip route get TO from FROM iif IIF)' }),
+  accept: z.boolean().optional().meta({ description: 'inbound lookup: whether the host accepts the packet (default true)' }),
+  'who-has': ipv4.optional().meta({ description: 'ARP: the address asked for (an ARP request arriving on `on`)' }),
+  on: z.string().optional().meta({ description: 'ARP: the interface the request arrives on' }),
+  answers: z.boolean().optional().meta({ description: 'ARP: whether that interface answers (default true)' }),
   down: z.array(ipv4).optional().meta({ description: 'addresses taken away first (a VIP after failover); shorthand for `after: [{down: ADDR}]`' }),
   after: z.array(step).optional().meta({ description: 'failover events, in order, before the lookup' }),
   dev: z.string().optional(),
@@ -204,7 +235,11 @@ export const modelSchema = z
       .record(z.string(), z.union([z.int().min(1).max(U32), z.literal('auto')]))
       .optional()
       .meta({ description: 'routing tables: name: number, or name: auto for a number netgen allocates' }),
-    expect: z.array(expectation).optional().meta({ description: 'route lookups `netgen verify` checks' }),
+    expect: z.array(expectation).optional().meta({ description: 'route lookups, inbound lookups and ARP questions `netgen verify` checks' }),
+    sysctl: z
+      .union([z.literal(false), sysctlKeys])
+      .optional()
+      .meta({ description: 'ARP and reverse-path settings for every interface (/etc/sysctl.d/60-netgen.conf); false: netgen writes none' }),
   })
   .meta({ title: 'netgen host model', description: 'One host\'s network: interfaces, addresses, routes, rules and egress intents.' });
 

@@ -72,6 +72,12 @@ export interface ModelSourceRouting {
   path: Path;
 }
 
+/** Values for net.ipv4.conf.<dev>.<key> that the model sets itself (keys of SYSCTL_KEYS). */
+export interface ModelSysctl {
+  values: Partial<Record<'rp_filter' | 'arp_filter' | 'arp_ignore' | 'arp_announce', number>>;
+  path: Path;
+}
+
 export interface ModelLink {
   name: string;
   kind: 'ethernet' | 'vlan';
@@ -87,6 +93,7 @@ export interface ModelLink {
   rules: ModelRule[];
   egress?: ModelEgress;
   sourceRouting?: ModelSourceRouting;
+  sysctl?: ModelSysctl;
   path: Path;
 }
 
@@ -104,7 +111,16 @@ export interface ModelStep {
 }
 
 export interface ModelExpectation {
+  /**
+   * `route`: ip route get TO [from FROM]; `inbound`: ip route get TO from FROM iif IIF;
+   * `arp`: does interface ON answer an ARP request for TO (`who-has`).
+   */
+  kind: 'route' | 'inbound' | 'arp';
   to: number;
+  iif?: string;
+  accept?: boolean;
+  on?: string;
+  answers?: boolean;
   from?: number;
   /** Failover events in order: the `down:` shorthand first, then `after:`. */
   steps: ModelStep[];
@@ -124,6 +140,8 @@ export interface Model {
   routes: ModelRoute[];
   tables: ModelTable[];
   expect: ModelExpectation[];
+  /** Host-wide settings (every interface), `false` when the model opts out, absent: netgen decides. */
+  sysctl?: ModelSysctl | false;
   /** Where a model path is written; used for messages after validation. */
   locate: (path: Path) => import('../errors.js').SourceRef;
 }

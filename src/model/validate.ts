@@ -15,7 +15,7 @@ import {
   type RawRule,
 } from './schema.js';
 import { suggest } from './suggest.js';
-import type { Model, ModelAddress, ModelExpectation, ModelLink, ModelManager, ModelRoute, ModelRule, ModelStep, ModelTable, ModelVrrp, Path } from './types.js';
+import type { Model, ModelAddress, ModelExpectation, ModelLink, ModelManager, ModelRoute, ModelRule, ModelStep, ModelSysctl, ModelTable, ModelVrrp, Path } from './types.js';
 
 /** Tables every system has; never declared by a model, always referable by name. */
 export const RESERVED_TABLES: ReadonlyMap<string, number> = new Map([
@@ -145,7 +145,14 @@ function knownKeysAt(path: readonly PathSegment[]): string[] {
     }
     return cur;
   };
+  // `sysctl: false | {...}`: suggest from the mapping's keys.
+  const objectOf = (x: unknown): unknown => {
+    const def = (unwrap(x) as { _zod: { def: Record<string, unknown> } })._zod.def;
+    if (def.type !== 'union') return x;
+    return (def.options as unknown[]).find((o) => (unwrap(o) as { _zod: { def: { type?: string } } })._zod.def.type === 'object') ?? x;
+  };
   for (const seg of path) {
+    s = objectOf(s);
     const def = (unwrap(s) as { _zod: { def: Record<string, unknown> } })._zod.def;
     if (def.type === 'object') s = (def.shape as Record<string, unknown>)[String(seg)];
     else if (def.type === 'record') s = def.valueType;
@@ -153,7 +160,7 @@ function knownKeysAt(path: readonly PathSegment[]): string[] {
     else return [];
     if (s === undefined) return [];
   }
-  const def = (unwrap(s) as { _zod: { def: Record<string, unknown> } })._zod.def;
+  const def = (unwrap(objectOf(s)) as { _zod: { def: Record<string, unknown> } })._zod.def;
   return def.type === 'object' ? Object.keys(def.shape as Record<string, unknown>).filter((k) => k !== '$schema') : [];
 }
 
@@ -311,12 +318,40 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
   checkPriorities(links, report);
   checkManagers(links, linkByName, hostHas, report);
 
-  const expect = (raw.expect ?? []).map((e, i): ModelExpectation => {
+  const expect = (raw.expect ?? []).flatMap((e, i): ModelExpectation[] => {
     const path = ['expect', i];
-    const x: ModelExpectation = { to: parseIPv4(e.to)!, steps: expectationSteps(e, path, hostHas, report), path };
+    const devCheck = (key: 'dev' | 'iif' | 'on', name: string): void => {
+      if (!linkByName.has(name)) report([...path, key], `device \`${name}\` is not an interface of this model${suggestText(name, [...linkByName.keys()])}`);
+    };
+    const has = (k: string): boolean => (e as Record<string, unknown>)[k] !== undefined;
+    if (e['who-has'] !== undefined) {
+      // An ARP question: who-has, on, answers; nothing of a route lookup.
+      const extra = ['to', 'from', 'iif', 'accept', 'down', 'after', 'dev', 'via', 'src', 'table'].filter(has);
+      if (extra.length > 0) report([...path, extra[0]!], `an ARP expectation (\`who-has\`) takes only \`on\` and \`answers\`, not \`${extra[0]}\``, 'key');
+      if (e.on === undefined) {
+        report(path, 'an ARP expectation needs `on`: the interface the request arrives on');
+        return [];
+      }
+      devCheck('on', e.on);
+      return [{ kind: 'arp', to: parseIPv4(e['who-has'])!, steps: [], on: e.on, answers: e.answers ?? true, path }];
+    }
+    for (const k of ['on', 'answers'] as const) if (has(k)) report([...path, k], `\`${k}\` belongs to an ARP expectation (with \`who-has\`)`, 'key');
+    if (e.to === undefined) {
+      report(path, '`to` is required (or `who-has` for an ARP expectation)');
+      return [];
+    }
+    const x: ModelExpectation = { kind: e.iif !== undefined ? 'inbound' : 'route', to: parseIPv4(e.to)!, steps: expectationSteps(e, path, hostHas, report), path };
     if (e.from !== undefined) x.from = parseIPv4(e.from)!;
+    if (e.iif !== undefined) {
+      devCheck('iif', e.iif);
+      x.iif = e.iif;
+      x.accept = e.accept ?? true;
+      if (e.from === undefined) report([...path, 'iif'], 'an inbound expectation (`iif`) needs `from`: the remote sender');
+      const extra = ['via', 'src', 'table', 'dev'].filter(has);
+      if (extra.length > 0) report([...path, extra[0]!], `an inbound expectation (\`iif\`) checks only \`accept\`, not \`${extra[0]}\``, 'key');
+    } else if (e.accept !== undefined) report([...path, 'accept'], '`accept` belongs to an inbound expectation (with `iif`)', 'key');
     if (e.dev !== undefined) {
-      if (!linkByName.has(e.dev)) report([...path, 'dev'], `device \`${e.dev}\` is not an interface of this model${suggestText(e.dev, [...linkByName.keys()])}`);
+      devCheck('dev', e.dev);
       x.dev = e.dev;
     }
     if (e.via !== undefined) x.via = parseIPv4(e.via)!;
@@ -325,10 +360,40 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
       if (!tableNames.has(e.table) && !RESERVED_TABLES.has(e.table)) report([...path, 'table'], `table \`${e.table}\` is not declared under \`tables:\``);
       x.table = e.table;
     }
-    return x;
+    return [x];
   });
 
-  return { host: raw.host, source: loaded.file, links, routes, tables, expect, locate: (p) => loaded.locate(p) };
+  checkVlanSysctl(links, report);
+  const model: Model = { host: raw.host, source: loaded.file, links, routes, tables, expect, locate: (p) => loaded.locate(p) };
+  if (raw.sysctl === false) model.sysctl = false;
+  else if (raw.sysctl !== undefined) model.sysctl = { values: sysctlValues(raw.sysctl), path: ['sysctl'] };
+  return model;
+}
+
+/**
+ * VLANs are created after the boot's sysctl pass, so they all take the `default` values
+ * (src/plan/sysctl.ts): two VLANs cannot be given different values of one key.
+ */
+function checkVlanSysctl(links: ModelLink[], report: Report): void {
+  const first = new Map<string, { value: number; link: ModelLink }>();
+  for (const link of links) {
+    if (link.kind !== 'vlan' || !link.sysctl) continue;
+    for (const [key, value] of Object.entries(link.sysctl.values)) {
+      const prev = first.get(key);
+      if (prev && prev.value !== value) {
+        report(
+          [...link.sysctl.path, key],
+          `${key} ${value} differs from ${prev.link.name}'s ${key} ${prev.value}; VLANs are created after sysctl runs at boot, so every VLAN takes the one \`default\` value: give them the same`,
+        );
+      } else if (!prev) first.set(key, { value, link });
+    }
+  }
+}
+
+function sysctlValues(raw: Record<string, number | undefined>): ModelSysctl['values'] {
+  const out: ModelSysctl['values'] = {};
+  for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[k as keyof ModelSysctl['values']] = v;
+  return out;
 }
 
 /**
@@ -518,6 +583,7 @@ function makeLink(name: string, kind: 'ethernet' | 'vlan', raw: RawLinkFields, p
   if (vlanId !== undefined) link.vlanId = vlanId;
   if (raw.mtu !== undefined) link.mtu = raw.mtu;
   if (raw.mac !== undefined) link.mac = raw.mac.toLowerCase();
+  if (raw.sysctl !== undefined) link.sysctl = { values: sysctlValues(raw.sysctl), path: [...path, 'sysctl'] };
   (raw.addresses ?? []).forEach((text, i) => {
     const c = parseCidr(text)!;
     link.addresses.push({ address: c.address, prefix: c.prefix, onParent: true, path: [...path, 'addresses', i] });

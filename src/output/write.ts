@@ -369,3 +369,23 @@ export function findStale(changes: Change[], cwd: string = process.cwd()): { abs
 export function pruneFiles(stale: { abs: string }[]): void {
   for (const s of stale) rmSync(s.abs, { force: true });
 }
+
+/**
+ * A file of the target that netgen does not write but must read (a foreign
+ * /etc/sysctl.conf): its text, or undefined when it is missing, not a regular file, or
+ * reached through a symbolic link.
+ */
+export function readTargetText(root: string, rel: string): string | undefined {
+  let cur = resolve(root);
+  for (const part of rel.split('/')) {
+    cur = join(cur, part);
+    const st = lstatSync(cur, { throwIfNoEntry: false });
+    if (!st || st.isSymbolicLink()) return undefined;
+  }
+  try {
+    const st = lstatSync(cur);
+    return st.isFile() && st.size <= 1024 * 1024 ? readFileSync(cur, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  }
+}

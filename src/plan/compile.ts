@@ -7,6 +7,7 @@ import { contains, formatCidr, formatIPv4, networkOf, splitHalves } from '../net
 import type { Applier, Expectation, Plan, PlanAddress, PlanLink, PlanPacemakerGroup, PlanRoute, PlanRule, PlanTable, PlanVrrpInstance } from './types.js';
 import { formatPath } from '../model/load.js';
 import { egressChecks } from './checks.js';
+import { planSysctl } from './sysctl.js';
 
 /** First number tried for a table declared `auto`. */
 export const AUTO_TABLE_START = 100;
@@ -26,7 +27,7 @@ export function compilePlan(model: Model): Plan {
   }
   const rules = planRules(model.links);
   followAddresses(addresses, routes, rules);
-  return {
+  const plan: Plan = {
     host: model.host,
     source: model.source,
     links,
@@ -41,6 +42,7 @@ export function compilePlan(model: Model): Plan {
     expectations: model.expect.map((e): Expectation => {
       // The place in the file is needed only to report a failed expectation: locate it then.
       const x: Expectation = {
+        kind: e.kind,
         to: formatIPv4(e.to),
         steps: e.steps.map((st) => ({ op: st.op, address: formatIPv4(st.address) })),
         get ref() {
@@ -53,9 +55,16 @@ export function compilePlan(model: Model): Plan {
       if (e.via !== undefined) x.via = formatIPv4(e.via);
       if (e.src !== undefined) x.src = formatIPv4(e.src);
       if (e.table !== undefined) x.table = e.table;
+      if (e.iif !== undefined) x.iif = e.iif;
+      if (e.accept !== undefined) x.accept = e.accept;
+      if (e.on !== undefined) x.on = e.on;
+      if (e.answers !== undefined) x.answers = e.answers;
       return x;
     }),
   };
+  const sysctl = planSysctl(model, plan);
+  if (sysctl) plan.sysctl = sysctl;
+  return plan;
 }
 
 function planLink(l: ModelLink): PlanLink {

@@ -28,6 +28,8 @@ export interface Plan {
   vrrpInstances: PlanVrrpInstance[];
   /** Pacemaker groups, each with the VIPs it moves (see Applier). */
   pacemakerGroups: PlanPacemakerGroup[];
+  /** ARP and reverse-path settings (/etc/sysctl.d/60-netgen.conf); absent: netgen writes none. */
+  sysctl?: PlanSysctl;
 }
 
 /**
@@ -63,6 +65,33 @@ export interface PlanPacemakerGroup {
   prefix: string;
   /** The VIPs of the group, in Plan address order. */
   addresses: string[];
+}
+
+
+/** The per-interface keys netgen manages (net.ipv4.conf.<scope>.<key>). */
+export type SysctlKey = 'rp_filter' | 'arp_filter' | 'arp_ignore' | 'arp_announce';
+
+/**
+ * One line of the sysctl file. `scope` is `all` (every device, combined with the device's
+ * own value), `default` (what a device created later starts with: VLANs, made after the
+ * boot's sysctl pass) or a device that exists when sysctl runs.
+ */
+export interface PlanSysctlSetting {
+  key: SysctlKey;
+  scope: string;
+  value: number;
+}
+
+export interface PlanSysctl {
+  /** Per key (in SYSCTL_ORDER): `all`, `default`, then devices in link order. */
+  settings: PlanSysctlSetting[];
+  /**
+   * The same values for each VLAN by name (what `default` gives it when it is created), for
+   * a distro that applies the settings after the VLANs exist (baselayout-1's local.start).
+   */
+  vlanSettings: PlanSysctlSetting[];
+  /** Why each value was chosen, one sentence each: the comments of the rendered file. */
+  reasons: string[];
 }
 
 /** A failover event: `down` is `ip addr del`; `up` brings the address back through its Applier; `add` alone. */
@@ -169,8 +198,18 @@ export interface PlanTable {
 
 /** One expected answer of the route lookup (`expect:` in the model). */
 export interface Expectation {
-  /** Destination address. */
+  /** `route` (ip route get TO [from FROM]; also when absent), `inbound` (... iif IIF), `arp` (who-has TO on ON). */
+  kind?: 'route' | 'inbound' | 'arp';
+  /** Destination address; for `arp` the address asked for. */
   to: string;
+  /** inbound: the interface the packet arrives on. */
+  iif?: string;
+  /** inbound: whether the host accepts it. */
+  accept?: boolean;
+  /** arp: the interface the request arrives on. */
+  on?: string;
+  /** arp: whether it answers. */
+  answers?: boolean;
   from?: string;
   /** Failover events before asking, in order (`down: [A]` is `[{op: 'down', address: A}]`). */
   steps: FailoverStep[];

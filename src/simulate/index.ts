@@ -2,7 +2,7 @@
 export { simulateRouteGet, routeGet } from './lookup.js';
 export { buildFibState, KERNEL_RULES } from './fib.js';
 export { formatRouteGet, explainRouteGet, describeRoute, describeRule, describeSteps } from './format.js';
-export { checkExpectations } from './expect.js';
+export { checkExpectations, builtinInboundChecks, type InboundCheck } from './expect.js';
 export type {
   ApplyMode,
   ExpectationResult,
@@ -25,3 +25,5 @@ export type {
   SimRule,
   StateOptions,
 } from './types.js';
+export { simulateInbound, simulateArp, inbound, formatInbound, formatArp, explainArp, explainInbound, defaultArpSender, sysctlOn } from './inbound.js';
+export type { InboundAnswer, InboundQuery, ArpAnswer, ArpQuery, SysctlOverrides, ReversePath } from './inbound.js';

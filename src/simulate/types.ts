@@ -144,14 +144,21 @@ export interface RouteFailure {
 export type RouteAnswer = RouteFound | RouteFailure;
 
 export interface Mismatch {
-  field: 'dev' | 'via' | 'src' | 'table' | 'route';
+  field: 'dev' | 'via' | 'src' | 'table' | 'route' | 'accept' | 'answers';
   expected: string;
   actual: string;
 }
 
 export interface ExpectationResult {
   expectation: Expectation;
-  answer: RouteAnswer;
+  /** Route lookups. */
+  answer?: RouteAnswer;
+  /** Inbound lookups. */
+  inbound?: import('./inbound.js').InboundAnswer;
+  /** ARP questions. */
+  arp?: import('./inbound.js').ArpAnswer;
+  /** The simulator's answer as verify prints it (without the destination). */
+  actual: string;
   pass: boolean;
   mismatches: Mismatch[];
 }

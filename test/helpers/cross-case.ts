@@ -9,7 +9,7 @@ import { compilePlan } from '../../src/plan/compile.js';
 import { parseCidr } from '../../src/net/ipv4.js';
 import type { Plan } from '../../src/plan/types.js';
 import type { StateOptions } from '../../src/simulate/index.js';
-import { connectedSubnets, crossCheck, disagreementTable, kernelState, renderVariant, showKernel, showProbe, VARIANTS, type Disagreement, type Variant } from './probes.js';
+import { connectedSubnets, crossCheck, crossCheckInbound, disagreementTable, inboundProbes, kernelState, renderVariant, showKernel, showProbe, VARIANTS, type Disagreement, type Variant } from './probes.js';
 import { INTENT_KINDS, intentChecks, intentMismatch, modelWords, showExpectation, type IntentKind } from './intents.js';
 import { buildModel, modelFeatures, modelSpec, probeSpec, resolveProbe, type BuildOptions, type ModelSpec, type ProbeSpec, type ProbeTargets } from './random-model.js';
 
@@ -183,6 +183,10 @@ export function checkCase(c: Case, stats: CaseStats, ctx: CaseContext): void {
         intents(label, present, lost);
       };
       run(later.length > 0 ? { down: later } : {}, 'boot', atBoot);
+      // The inbound half: is a packet arriving on a device accepted, under the Plan's sysctl settings?
+      const inbound = crossCheckInbound(s, plan, { apply: v.apply, promoteSecondaries: ctx.promote, ...(later.length > 0 ? { down: later } : {}) }, inboundProbes(plan), 'boot, inbound');
+      stats.probes += inbound.compared;
+      bad.push(...inbound.disagreements);
       const aliases = plan.addresses.filter((a) => a.label !== undefined);
       const a = aliases[c.alias % Math.max(1, aliases.length)];
       if (a !== undefined) {

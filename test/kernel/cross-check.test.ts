@@ -28,12 +28,15 @@
 //     address, each connected subnet's network, broadcast and middle address, both edges of
 //     each egress split half, three off-link destinations; each with no `from` and from
 //     every host address; at boot, with the VIP taken away (s.down / simulator `down`), and
-//     with the VIP back (s.up / simulator `up` + `reapply`).
+//     with the VIP back (s.up / simulator `up` + `reapply`); and at boot the inbound
+//     probes (`ip route get A from PEER iif DEV` / simulateInbound, test/helpers/probes.ts)
+//     under the sysctl settings the back-end's files apply.
 // (b) Random valid models (test/helpers/random-model.ts), fast-check with a fixed default
 //     seed (NETGEN_PROPERTY_SEED overrides it): 4 × 50 models, back-end picked per model,
 //     8-12 random probes each (host addresses, subnet edges and insides, gateways, split
 //     edges, anywhere; with or without `from`), asked at boot and, when the model has an
-//     alias, with it taken away and brought back (test/helpers/cross-case.ts). Refusals by
+//     alias, with it taken away and brought back (test/helpers/cross-case.ts); and the
+//     inbound probes at boot, as in (a). Refusals by
 //     the validator (a generator bug) and by a back-end (kind 'model') are counted; validator
 //     refusals must stay rare. About 20 s per batch on this 2-core machine; a failure is
 //     shrunk for at most 4 minutes and printed as the model's YAML with the disagreements.
@@ -59,7 +62,9 @@ import { INTENT_KINDS } from '../helpers/intents.js';
 import { featureTable } from '../helpers/random-model.js';
 import {
   crossCheck,
+  crossCheckInbound,
   disagreementTable,
+  inboundProbes,
   egressVips,
   hostPromoteSecondaries,
   kernelState,
@@ -105,6 +110,9 @@ describeKernel('cross-check (a): the seed examples, generated probe set, every b
             bad.push(...r.disagreements);
           };
           check({}, 'boot');
+          const inbound = crossCheckInbound(s, plan, { apply: v.apply, promoteSecondaries: PROMOTE }, inboundProbes(plan), 'boot, inbound');
+          compared += inbound.compared;
+          bad.push(...inbound.disagreements);
           for (const vip of vips) {
             expect(s.down(vip).status).toBe(0);
             check({ down: [vip] }, `${vip} down`);

@@ -198,6 +198,7 @@ describe('rhel6: scenario B (two NICs, VLANs, per-source tables)', () => {
       'etc/sysconfig/network',
       ...['eth0', 'eth0.10', 'eth0.11', 'eth1', 'eth1.10', 'eth1.11'].map((d) => `${NS}/ifcfg-${d}`),
       ...['eth0.10', 'eth0.11', 'eth1.10', 'eth1.11'].map((d) => `${NS}/route-${d}`),
+      'etc/sysctl.d/60-netgen.conf',
       'sbin/ifdown-local',
       'sbin/ifup-local',
     ]);

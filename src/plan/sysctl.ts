@@ -1,0 +1,297 @@
+// The inbound half: which ARP and reverse-path settings a multi-homed host needs so that
+// traffic for an address arrives on, and is accepted by, the interface that owns it.
+//
+// Kernel behaviour these decisions rest on (Linux 6.18, iproute2 6.1, iputils arping
+// 20221126; scratch namespaces: host with eth0 1.2.3.16/24 and eth1 1.2.3.17/24 on one
+// bridge with a client 1.2.3.50/24; `arping -I c0 ADDR` from the client):
+//  - Kernel defaults (rp_filter 0, arp_ignore 0, arp_filter 0): both NICs answer ARP for
+//    both addresses (ARP flux), with or without `from ADDR` rules.
+//  - arp_ignore 1: each NIC answers only for its own address, rules or not.
+//  - arp_filter 1: a NIC answers only when the route back to the asker (from the asked
+//    address) leaves through it; with `from ADDR` rules to per-NIC tables each NIC answers
+//    for its own address, without them eth0 (the first connected route) answers for both.
+//  - rp_filter 1 (strict): an ARP request or a packet for ADDR arriving on a NIC is
+//    dropped when the route back (from ADDR to the sender) leaves through another one:
+//    `ip route get 1.2.3.17 from 8.8.8.8 iif eth0` answers `RTNETLINK answers: Invalid
+//    argument`. With per-NIC rules this is exactly "answer on the owner only"; without
+//    them eth1 accepts nothing for either address. rp_filter 2 (loose) changes nothing for ARP.
+//  - all/device combine as the kernel's IN_DEV_MAXCONF for rp_filter, arp_ignore and
+//    arp_announce (all.arp_ignore 1 with eth0.arp_ignore 0 still stopped eth0 answering for
+//    1.2.3.17) and IN_DEV_ORCONF for arp_filter; a device created later copies `default`
+//    (a veth made after default.rp_filter=2 showed rp_filter 2).
+import type { Model } from '../model/types.js';
+import { contains, formatIPv4, networkOf, broadcastOf, parseCidr, parseIPv4 } from '../net/ipv4.js';
+import type { Plan, PlanAddress, PlanRoute, PlanRule, PlanSysctl, PlanSysctlSetting, SysctlKey } from './types.js';
+
+/** The order keys appear in the file. */
+export const SYSCTL_ORDER: readonly SysctlKey[] = ['arp_ignore', 'arp_announce', 'arp_filter', 'rp_filter'];
+
+/** What the kernel uses when nothing sets a key (a fresh namespace inherits these). */
+export const KERNEL_SYSCTL_DEFAULTS: Readonly<Record<SysctlKey, number>> = { rp_filter: 0, arp_filter: 0, arp_ignore: 0, arp_announce: 0 };
+
+/** How the kernel combines `all` with a device's own value: the larger one, or either set. */
+export const SYSCTL_COMBINE: Readonly<Record<SysctlKey, 'max' | 'or'>> = { rp_filter: 'max', arp_ignore: 'max', arp_announce: 'max', arp_filter: 'or' };
+
+/** The value in effect on `device` for the settings of a plan (kernel defaults where none). */
+export function effectiveSysctl(settings: readonly PlanSysctlSetting[] | undefined, device: string, kind: 'ethernet' | 'vlan', key: SysctlKey): number {
+  const find = (scope: string): number | undefined => settings?.find((s) => s.key === key && s.scope === scope)?.value;
+  const all = find('all') ?? KERNEL_SYSCTL_DEFAULTS[key];
+  // A VLAN is made after the boot's sysctl pass and starts with `default`; a NIC exists before it.
+  const own = find(device) ?? (kind === 'vlan' ? find('default') : undefined) ?? KERNEL_SYSCTL_DEFAULTS[key];
+  return SYSCTL_COMBINE[key] === 'max' ? Math.max(all, own) : all !== 0 || own !== 0 ? 1 : 0;
+}
+
+type PlanSoFar = Omit<Plan, 'sysctl'>;
+
+/**
+ * Decide the ARP and reverse-path settings of a host. Hosts with per-source rules or
+ * several interfaces in one subnet get arp_ignore 1 and arp_announce 2 everywhere, and
+ * rp_filter strict where the rules send replies back out of the interface a packet came
+ * in on, loose where they do not. The model's own `sysctl:` values win; `sysctl: false`
+ * writes nothing. Other hosts get nothing unless the model sets values.
+ */
+export function planSysctl(model: Model, plan: PlanSoFar): PlanSysctl | undefined {
+  if (model.sysctl === false) return undefined;
+  const withAddresses = plan.links.filter((l) => plan.addresses.some((a) => a.device === l.name));
+  const shared = sharedSubnets(plan.addresses);
+  const perSource = plan.rules.some((r) => r.from !== undefined);
+  const multiHomed = shared.length > 0 || perSource;
+  const explicit = model.sysctl !== undefined || model.links.some((l) => l.sysctl !== undefined);
+  if ((!multiHomed && !explicit) || withAddresses.length === 0) return undefined;
+
+  const reasons: string[] = [];
+  const decided = new Map<string, Partial<Record<SysctlKey, number>>>();
+  if (multiHomed) {
+    const why = shared.length > 0 ? shared.map((s) => `${listing(s.devices)} are ${s.devices.length === 2 ? 'both' : 'all'} in ${s.subnet}`).join('; ') : 'the host routes by source address';
+    reasons.push(
+      `arp_ignore 1: ${why}. Each interface answers ARP only for its own addresses; with the kernel's 0 every interface answers for every address (ARP flux) and a peer may send to the wrong NIC.`,
+      "arp_announce 2: the host's own ARP requests name an address of the interface they leave by, so no peer learns one interface's MAC for another interface's address.",
+    );
+    for (const link of withAddresses) {
+      const rp = decideRpFilter(plan, link.name);
+      decided.set(link.name, { arp_ignore: 1, arp_announce: 2, rp_filter: rp.value });
+      reasons.push(`rp_filter ${rp.value} on ${link.name}: ${rp.why}`);
+    }
+    // VLANs come up after sysctl has run: they all start with the one `default` value.
+    const vlans = withAddresses.filter((l) => l.kind === 'vlan');
+    if (new Set(vlans.map((l) => decided.get(l.name)!.rp_filter)).size > 1) {
+      for (const l of vlans) decided.get(l.name)!.rp_filter = 2;
+      reasons.push(`rp_filter 2 on every VLAN: they come up after sysctl runs at boot and all take the one \`default\` value, so the looser one serves them all.`);
+    }
+  }
+
+  const hostValues = model.sysctl?.values ?? {};
+  const values = new Map<string, Partial<Record<SysctlKey, number>>>();
+  for (const link of withAddresses) {
+    const own = model.links.find((l) => l.name === link.name)?.sysctl?.values ?? {};
+    const v: Partial<Record<SysctlKey, number>> = { ...decided.get(link.name) };
+    for (const key of SYSCTL_ORDER) {
+      const set = own[key] ?? hostValues[key];
+      if (set === undefined) continue;
+      if (v[key] !== set) reasons.push(`${key} ${set} on ${link.name}: set in the model (${own[key] !== undefined ? `interfaces ${link.name}` : 'host-wide'} \`sysctl:\`).`);
+      v[key] = set;
+    }
+    values.set(link.name, v);
+  }
+
+  const settings: PlanSysctlSetting[] = [];
+  const vlanSettings: PlanSysctlSetting[] = [];
+  for (const key of SYSCTL_ORDER) {
+    const per = withAddresses.flatMap((l) => {
+      const v = values.get(l.name)![key];
+      return v === undefined ? [] : [{ link: l, value: v }];
+    });
+    if (per.length === 0) continue;
+    // `all` combines with every device's own value, so it carries the lowest wanted (max)
+    // or stays 0 unless every device wants it (or); each device says its own.
+    const all = SYSCTL_COMBINE[key] === 'max' ? Math.min(...per.map((p) => p.value)) : per.every((p) => p.value === 1) ? 1 : 0;
+    const vlan = per.find((p) => p.link.kind === 'vlan');
+    settings.push({ key, scope: 'all', value: all }, { key, scope: 'default', value: vlan?.value ?? all });
+    for (const p of per) (p.link.kind !== 'vlan' ? settings : vlanSettings).push({ key, scope: p.link.name, value: p.value });
+  }
+  return settings.length === 0 ? undefined : { settings, vlanSettings, reasons };
+}
+
+function listing(words: readonly string[]): string {
+  return words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
+
+/** Subnets holding addresses of more than one device. */
+function sharedSubnets(addresses: readonly PlanAddress[]): { subnet: string; devices: string[] }[] {
+  const bySubnet = new Map<string, string[]>();
+  for (const a of addresses) {
+    if (a.prefix >= 31) continue;
+    const net = `${formatIPv4(networkOf(parseIPv4(a.address)!, a.prefix))}/${a.prefix}`;
+    const devs = bySubnet.get(net) ?? [];
+    if (!devs.includes(a.device)) devs.push(a.device);
+    bySubnet.set(net, devs);
+  }
+  return [...bySubnet].filter(([, d]) => d.length > 1).map(([subnet, devices]) => ({ subnet, devices }));
+}
+
+/** Addresses that stand for "the Internet" when asking where a default route leads. */
+const REMOTE_PROBES = ['198.51.100.1', '203.0.113.1', '192.0.2.1', '100.64.0.1'];
+
+/**
+ * Strict (1) when, for every address of the device, the route back to what may send to it
+ * there leaves through the same device: a peer in its subnet, and whatever lies behind each
+ * gateway the device routes through. Loose (2) otherwise, naming the first reply that leaves
+ * elsewhere. A source the device's routes do not lead to is not expected there, and strict
+ * filtering drops it as it should.
+ */
+function decideRpFilter(plan: PlanSoFar, device: string): { value: 1 | 2; why: string } {
+  const own = plan.addresses.filter((a) => a.device === device);
+  const probes: { to: number; what: string }[] = [];
+  for (const a of own) {
+    const peer = peerOf(plan, a);
+    if (peer !== undefined) probes.push({ to: peer, what: `its subnet (${formatIPv4(peer)})` });
+  }
+  for (const r of plan.routes) {
+    if (r.dev !== device || r.via === undefined) continue;
+    const to = r.to === 'default' ? remoteProbe(plan) : parseCidr(r.to)?.address;
+    if (to !== undefined && !probes.some((p) => p.to === to)) probes.push({ to, what: `${r.to} via ${r.via} (${formatIPv4(to)})` });
+  }
+  const via: string[] = [];
+  for (const a of own) {
+    for (const p of probes) {
+      const hit = replyRoute(plan, parseIPv4(a.address)!, p.to);
+      if (hit === undefined) continue;
+      if (hit.dev !== device) {
+        return {
+          value: 2,
+          why: `replies from ${a.address} to ${p.what} leave through ${hit.dev} (table ${hit.table}), so strict filtering would drop what arrives on ${device}; loose accepts any source with a route back.`,
+        };
+      }
+      if (!via.includes(hit.table)) via.push(hit.table);
+    }
+  }
+  return {
+    value: 1,
+    why: `replies from its addresses to its subnets and through its gateways leave through ${device} (table ${via.join(', ') || 'main'}), so strict filtering accepts what arrives there and drops sources that belong elsewhere.`,
+  };
+}
+
+/** The lowest address of `a`'s subnet that is not the host's (a peer on the link). */
+function peerOf(plan: PlanSoFar, a: PlanAddress): number | undefined {
+  if (a.prefix > 30) return undefined;
+  const value = parseIPv4(a.address)!;
+  const net = networkOf(value, a.prefix);
+  const last = broadcastOf(value, a.prefix);
+  const host = new Set(plan.addresses.map((x) => parseIPv4(x.address)!));
+  for (let v = net + 1; v < last && v < net + 1024; v++) if (!host.has(v >>> 0)) return v >>> 0;
+  return undefined;
+}
+
+function remoteProbe(plan: PlanSoFar): number | undefined {
+  const covered = (v: number): boolean =>
+    plan.routes.some((r) => r.to !== 'default' && (() => {
+      const c = parseCidr(r.to);
+      return c !== undefined && contains(c.address, c.prefix, v);
+    })()) || plan.addresses.some((a) => contains(parseIPv4(a.address)!, a.prefix, v));
+  return REMOTE_PROBES.map((p) => parseIPv4(p)!).find((v) => !covered(v));
+}
+
+/**
+ * Where the kernel sends a reply from `src` to `dst`: the rules in priority order, then
+ * longest prefix and lowest metric within a table. `main` holds the connected routes of
+ * every address first, as the kernel adds them when the address comes up.
+ */
+function replyRoute(plan: PlanSoFar, src: number, dst: number): { dev: string; table: string } | undefined {
+  const rules: Pick<PlanRule, 'from' | 'to' | 'table' | 'priority'>[] = [...plan.rules, { table: 'main', priority: 32766 }];
+  rules.sort((x, y) => x.priority - y.priority);
+  for (const rule of rules) {
+    if (!selects(rule.from, src) || !selects(rule.to, dst)) continue;
+    const routes: Pick<PlanRoute, 'to' | 'dev' | 'metric'>[] = plan.routes.filter((r) => r.table === rule.table);
+    if (rule.table === 'main') {
+      const connected = plan.addresses.filter((a) => a.prefix < 32 && !a.secondary).map((a) => ({ to: `${formatIPv4(networkOf(parseIPv4(a.address)!, a.prefix))}/${a.prefix}`, dev: a.device, metric: 0 }));
+      routes.unshift(...connected);
+    }
+    let best: { prefix: number; metric: number; dev: string } | undefined;
+    for (const r of routes) {
+      const c = r.to === 'default' ? { address: 0, prefix: 0 } : parseCidr(r.to);
+      if (c === undefined || !contains(c.address, c.prefix, dst)) continue;
+      if (best === undefined || c.prefix > best.prefix || (c.prefix === best.prefix && r.metric < best.metric)) best = { prefix: c.prefix, metric: r.metric, dev: r.dev };
+    }
+    if (best !== undefined) return { dev: best.dev, table: rule.table };
+  }
+  return undefined;
+}
+
+function selects(selector: string | undefined, v: number): boolean {
+  if (selector === undefined) return true;
+  const c = parseCidr(selector, true);
+  return c !== undefined && contains(c.address, c.prefix, v);
+}
+
+/** A line of a foreign sysctl file that changes what netgen's file sets up. */
+export interface SysctlConflict {
+  /** 1-based line number in the foreign file. */
+  line: number;
+  text: string;
+  message: string;
+}
+
+/**
+ * `net.ipv4.conf.<scope>.<key>` (or the `/`-separated spelling) of a sysctl.conf line, for
+ * the keys netgen manages; a `/` inside the scope of the dotted spelling stands for `.`.
+ */
+export function parseSysctlAssignment(line: string): { key: SysctlKey; scope: string; value: number } | undefined {
+  const m = /^\s*-?\s*([^=#;\s]+)\s*=\s*(-?\d+)\s*$/.exec(line);
+  if (!m) return undefined;
+  const name = m[1]!;
+  let scope: string | undefined;
+  let key: string | undefined;
+  const dotted = /^net\.ipv4\.conf\.(.+)\.([a-z_]+)$/.exec(name);
+  const slashed = /^net\/ipv4\/conf\/([^/]+)\/([a-z_]+)$/.exec(name);
+  if (dotted) [scope, key] = [dotted[1]!.replace(/\//g, '.'), dotted[2]];
+  else if (slashed) [scope, key] = [slashed[1], slashed[2]];
+  if (scope === undefined || key === undefined || !(SYSCTL_ORDER as readonly string[]).includes(key)) return undefined;
+  return { key: key as SysctlKey, scope, value: Number(m[2]) };
+}
+
+/**
+ * What a foreign /etc/sysctl.conf does to netgen's settings: the lines that leave an
+ * interface of the Plan with another value than netgen's file alone would, either because
+ * the distro reads the foreign file after netgen's (`foreignAfter`, OpenRC) or because an
+ * `all` value there outweighs an interface's own (the kernel takes the larger).
+ */
+export function sysctlConflicts(plan: Plan, foreign: string, foreignAfter: boolean): SysctlConflict[] {
+  const ours = plan.sysctl?.settings;
+  if (ours === undefined) return [];
+  const theirs = foreign.split('\n').flatMap((text, i) => {
+    const a = parseSysctlAssignment(text);
+    return a === undefined ? [] : [{ ...a, line: i + 1, text: text.trim() }];
+  });
+  if (theirs.length === 0) return [];
+  const merged = (order: PlanSysctlSetting[]): PlanSysctlSetting[] => {
+    const last = new Map<string, PlanSysctlSetting>();
+    for (const s of order) last.set(`${s.key} ${s.scope}`, s);
+    return [...last.values()];
+  };
+  const combined = merged(foreignAfter ? [...ours, ...theirs] : [...theirs, ...ours]);
+  const devices = plan.links.filter((l) => plan.addresses.some((a) => a.device === l.name));
+  // Per foreign line and key: the interfaces it moves, from which value to which.
+  const hits = new Map<string, { line: number; text: string; key: SysctlKey; got: number; want: number; devs: string[] }>();
+  for (const key of SYSCTL_ORDER) {
+    if (!ours.some((s) => s.key === key)) continue;
+    for (const link of devices) {
+      const want = effectiveSysctl(ours, link.name, link.kind, key);
+      const got = effectiveSysctl(combined, link.name, link.kind, key);
+      if (want === got) continue;
+      for (const c of theirs.filter((t) => t.key === key && (t.scope === 'all' || t.scope === link.name || (link.kind === 'vlan' && t.scope === 'default')))) {
+        const id = `${c.line} ${key} ${got} ${want}`;
+        const hit = hits.get(id) ?? { line: c.line, text: c.text, key, got, want, devs: [] };
+        hit.devs.push(link.name);
+        hits.set(id, hit);
+      }
+    }
+  }
+  const out: SysctlConflict[] = [...hits.values()].map((h) => ({
+    line: h.line,
+    text: h.text,
+    message:
+      `\`${h.text}\` ${foreignAfter ? "is read after netgen's file and " : ''}leaves ${h.key} at ${h.got} on ${listing(h.devs)}, ` +
+      `not the ${h.want} netgen's file sets; remove the line, or set the value in the model (\`sysctl:\`)`,
+  }));
+  return out.sort((a, b) => a.line - b.line);
+}
