@@ -40,7 +40,7 @@ export function checkExpectations(session: KernelSession, expectations: readonly
       else if (st.op === 'up') session.up(st.address);
       else session.add(st.address);
     }
-    if (e.kind !== 'route') {
+    if (e.kind === 'inbound' || e.kind === 'arp') {
       const { answer, mismatches } = e.kind === 'inbound' ? askInbound(session, e) : askArp(session, e, planned);
       results.push({ expectation: e, answer, mismatches });
       restore(session, [...new Set(e.steps.map((st) => st.address))]);
