@@ -260,8 +260,11 @@ describe('gentoo-legacy (baselayout-1)', () => {
     expect(ls.owner.base).toMatch(/^# \/etc\/conf\.d\/local\.start/);
     expect(ls.owner.base).not.toContain('netgen');
     const commands = ls.content.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
-    // baselayout-1 reads no /etc/sysctl.d: the block applies netgen's sysctl file first, then the rules.
-    expect(commands).toEqual(['/sbin/sysctl -q -p /etc/sysctl.d/60-netgen.conf', ...DUAL_RULES.flatMap((r) => [`/sbin/ip rule del ${r} 2>/dev/null || true`, `/sbin/ip rule add ${r}`])]);
+    // baselayout-1 reads no /etc/sysctl.d: the block applies netgen's sysctl file and each VLAN's values first, then the rules.
+    const vlanSysctl = [['arp_ignore', 1], ['arp_announce', 2], ['rp_filter', 1]].flatMap(([k, v]) =>
+      ['eth0/10', 'eth0/11', 'eth1/10', 'eth1/11'].map((d) => `/sbin/sysctl -q -w net.ipv4.conf.${d}.${k}=${v}`),
+    );
+    expect(commands).toEqual(['/sbin/sysctl -q -p /etc/sysctl.d/60-netgen.conf', ...vlanSysctl, ...DUAL_RULES.flatMap((r) => [`/sbin/ip rule del ${r} 2>/dev/null || true`, `/sbin/ip rule add ${r}`])]);
     expect(ls.content).not.toMatch(/\bexit\b/);
     expect(run('bash', ['-n', tempFile(ls.owner.base + ls.content)]).status).toBe(0);
   });
