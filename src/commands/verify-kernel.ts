@@ -21,9 +21,11 @@ export interface KernelColumn {
 /**
  * One column per consumer of the back-end's files (gentoo-legacy's: baselayout-1 and
  * current OpenRC), one row per expectation: the kernel's answer and whether it matches.
- * Notes say what failed or could not be read while applying, prefixed by the generation.
+ * Notes say what failed or could not be read while applying, prefixed by the generation;
+ * limits where the harness could not do what the real consumer does (at boot or bringing
+ * addresses up), once each, prefixed the same way.
  */
-export function verifyInKernel(plan: Plan, distro: string, files: RenderedFile[], expectations: readonly Expectation[]): { columns: KernelColumn[]; notes: string[] } {
+export function verifyInKernel(plan: Plan, distro: string, files: RenderedFile[], expectations: readonly Expectation[]): { columns: KernelColumn[]; notes: string[]; limits: string[] } {
   const avail = kernelAvailable();
   if (!avail.ok) {
     throw new NetgenError('usage', `verify --kernel needs root, ip, unshare and nsenter to build a throw-away network namespace: ${avail.reason}. Without --kernel, verify checks the same expectations with the simulator.`);
@@ -31,6 +33,7 @@ export function verifyInKernel(plan: Plan, distro: string, files: RenderedFile[]
   const tree = materialiseTree(files, plan.source);
   const columns: KernelColumn[] = [];
   const notes: string[] = [];
+  const limits: string[] = [];
   for (const consumer of consumersOf(distro)) {
     const generation = generationOf(consumer);
     const prefix = generation === undefined ? '' : `${generation}: `;
@@ -43,7 +46,8 @@ export function verifyInKernel(plan: Plan, distro: string, files: RenderedFile[]
         ok: r.mismatches.length === 0,
       }));
       columns.push(generation === undefined ? { rows } : { generation, rows });
+      for (const l of new Set(s.limits)) limits.push(`${prefix}${l}`);
     });
   }
-  return { columns, notes };
+  return { columns, notes, limits };
 }
