@@ -11,6 +11,8 @@ import { RESERVED_RT_TABLES } from '../../src/kernel/tree.js';
 import { compilePlan } from '../../src/plan/compile.js';
 import type { Plan } from '../../src/plan/types.js';
 import { renderFiles } from '../../src/render/index.js';
+import { formatRouteGet, simulateRouteGet } from '../../src/simulate/index.js';
+import { applyModeOf } from '../../src/commands/verify.js';
 import { loadModelText } from '../helpers/model-text.js';
 import { describeKernel } from './gate.js';
 import { A_VIP_UP, B_PROBES, expectClean, expectTable, PRIMARY, VIP } from './scenarios.js';
@@ -182,6 +184,39 @@ describeKernel('consumers.md facts the back-ends rely on: RHEL initscripts', () 
       });
     }
   });
+
+  it('ONBOOT=no: a NIC not wanted at boot stays down, and ifup brings it up', () => {
+    const plan = planOf('host: h\ninterfaces:\n  eth0: { addresses: [10.0.0.5/24] }\n  eth1: { addresses: [10.0.1.5/24], on-boot: false }\n');
+    session(plan, (s) => {
+      const boot = s.apply('rhel6', rendered(plan, 'rhel6'));
+      expectClean(boot, 'boot');
+      expect(boot.commands.filter((c) => c.origin.includes('eth1'))).toEqual([]);
+      expect(s.addresses().map((a) => a.dev)).not.toContain('eth1');
+      expectClean(s.up('10.0.1.5'), 'ifup eth1');
+      expect(s.probe({ to: '10.0.1.9' })).toMatchObject({ dev: 'eth1', src: '10.0.1.5' });
+    });
+  });
+
+  it('service network stop then start leaves the same routes and rules as boot: none stale, none twice', () => {
+    const plan = planOf(
+      'host: h\ntables: { t0: 10, t1: 11 }\ninterfaces:\n  eth0:\n    addresses: [1.2.3.16/24]\n    gateway: 1.2.3.1\n    source-routing: { table: t0, gateway: 1.2.3.2 }\n' +
+        '  eth1:\n    addresses: [1.2.3.17/24]\n    aliases:\n      eth1:0: { address: 1.2.3.20/24 }\n    source-routing: { table: t1, gateway: 1.2.3.3 }\n',
+    );
+    const state = (s: KernelSession): string[] => [
+      ...['main', 't0', 't1'].flatMap((t) => s.routes(t).map((l) => `${t}: ${l}`)),
+      ...s.rules().map((r) => r.raw),
+    ];
+    session(plan, (s) => {
+      expectClean(s.apply('rhel6', rendered(plan, 'rhel6')), 'boot');
+      const booted = state(s);
+      expect(booted.filter((l) => l.includes('lookup t'))).toHaveLength(3);
+      // stop: ifdown of every device, in reverse order; start: ifup of each again.
+      for (const a of ['1.2.3.17', '1.2.3.16']) expect(s.ifdown(a).failed).toEqual([]);
+      expect(state(s).filter((l) => l.includes('lookup t') || l.includes('1.2.3.'))).toEqual([]);
+      for (const a of ['1.2.3.16', '1.2.3.17']) expectClean(s.up(a), `ifup of ${a}`);
+      expect(state(s)).toEqual(booted);
+    });
+  });
 });
 
 describeKernel('consumers.md facts the back-ends rely on: every consumer', () => {
@@ -210,6 +245,38 @@ describeKernel('consumers.md facts the back-ends rely on: every consumer', () =>
           expect(got, JSON.stringify(options)).toEqual(plan.rules.map((r) => `${r.priority} from ${r.from} table ${r.table}`).sort());
         });
       }
+    });
+
+    it(`${consumer}: routes that named a removed address as src do not come back when it is added back alone`, () => {
+      const plan = planOf(SEED);
+      session(plan, (s) => {
+        expectClean(s.apply(consumer, rendered(plan, consumer)), 'boot');
+        expectTable(s, A_VIP_UP, 'booted');
+        expect(s.down(VIP).status).toBe(0);
+        expect(s.routes().filter((l) => l.includes(`src ${VIP}`))).toEqual([]);
+        expect(s.add(VIP).status).toBe(0);
+        expect(s.routes().filter((l) => l.includes(`src ${VIP}`))).toEqual([]);
+        expect(s.probe({ to: '192.168.1.1' }).src).toBe(PRIMARY);
+        expect(s.probe({ to: '192.168.1.1' }).raw.split('\n')[0]!.replace(/\s+uid \d+.*$/, '')).toBe(
+          formatRouteGet(simulateRouteGet(plan, { to: '192.168.1.1', steps: [{ op: 'down', address: VIP }, { op: 'add', address: VIP }], apply: applyModeOf(consumer) })),
+        );
+      });
+    });
+
+    it(`${consumer}: a route of another table that names the VIP as src survives the VIP's deletion, as the simulator says`, () => {
+      const plan = planOf(
+        SEED + '    routes: [{ to: 10.5.0.0/16, via: 172.16.3.1, src: 172.16.3.105, metric: 5, table: t100 }]\n    routing-policy: [{ to: 10.5.0.0/16, table: t100, priority: 500 }]\ntables: { t100: 100 }\n',
+      );
+      session(plan, (s) => {
+        expectClean(s.apply(consumer, rendered(plan, consumer)), 'boot');
+        expect(s.down(VIP).status).toBe(0);
+        expect(s.routes('t100').filter((l) => l.includes(`src ${VIP}`))).toHaveLength(1);
+        const got = s.probe({ to: '10.5.1.1' });
+        expect(got.src).toBe(VIP);
+        expect(got.raw.split('\n')[0]!.replace(/\s+uid \d+.*$/, '')).toBe(
+          formatRouteGet(simulateRouteGet(plan, { to: '10.5.1.1', steps: [{ op: 'down', address: VIP }], apply: applyModeOf(consumer) })),
+        );
+      });
     });
 
     it(`${consumer}: rt_tables keeps other people's tables and the reserved names beside netgen's`, () => {
