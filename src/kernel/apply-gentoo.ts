@@ -22,14 +22,16 @@ export interface GentooGeneration {
    * /etc/local.d/*.start and never reads local.start.
    */
   local: 'local.start' | 'local.d';
+  /** Whether the net scripts read `rules_<if>`: netifrc does (OpenRC 0.7 and later), baselayout-1 had no rules_. */
+  rules: boolean;
 }
 
 export const GENTOO_GENERATIONS: Record<Exclude<Consumer, 'rhel6'>, GentooGeneration> = {
-  gentoo: { shell: 'sh', local: 'local.d' },
-  'gentoo-legacy': { shell: 'bash', local: 'local.start' },
+  gentoo: { shell: 'sh', local: 'local.d', rules: true },
+  'gentoo-legacy': { shell: 'bash', local: 'local.start', rules: false },
   // A current system reading the legacy files: /bin/sh is bash there, so the arrays still
   // work (netifrc warns once per variable); local.start is silently ignored.
-  'gentoo-legacy-openrc': { shell: 'bash', local: 'local.d' },
+  'gentoo-legacy-openrc': { shell: 'bash', local: 'local.d', rules: true },
 };
 
 /**
@@ -305,6 +307,11 @@ export function createGentooDriver(ctx: DriverContext, generation: GentooGenerat
 
   function addRules(iface: string): void {
     const v = shellVarName(iface);
+    if (!generation.rules) {
+      // baselayout-1's net scripts have no rules_ (consumers.md): the variable is never read.
+      if (netifrcLines(get(`rules_${v}`)).length > 0) ctx.problem(`rules_${v}: baselayout-1 has no rules_; these rules are not added`);
+      return;
+    }
     for (const line of netifrcLines(get(`rules_${v}`))) {
       const words = splitWords(line);
       if (words.length === 0) continue;

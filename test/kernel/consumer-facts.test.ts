@@ -219,6 +219,20 @@ describeKernel('consumers.md facts the back-ends rely on: RHEL initscripts', () 
   });
 });
 
+describeKernel('consumers.md facts the back-ends rely on: Gentoo', () => {
+  it('baselayout-1 has no rules_: native rules in conf.d/net are never added there (gentoo-legacy puts them in local.start)', () => {
+    const plan = planOf(DUAL);
+    // The gentoo back-end's native rules_ file, which bash reads as well as sh.
+    const tree = rendered(plan, 'gentoo', { gentooRules: 'native' });
+    session(plan, (s) => {
+      const boot = s.apply('gentoo-legacy', tree);
+      expect(boot.failed).toEqual([]);
+      expect(boot.problems).toEqual(['rules_eth0_10', 'rules_eth0_11', 'rules_eth1_10', 'rules_eth1_11'].map((v) => `${v}: baselayout-1 has no rules_; these rules are not added`));
+      expect(s.rules().filter((r) => r.from !== 'all')).toEqual([]);
+    });
+  });
+});
+
 describeKernel('consumers.md facts the back-ends rely on: every consumer', () => {
   for (const consumer of CONSUMERS) {
     it(`${consumer}: the first address of a subnet is the primary: the VIP is a secondary, so taking it away leaves the primary`, () => {
