@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { BACKENDS } from '../../src/backends/index.js';
 import type { BackendOptions } from '../../src/backends/types.js';
 import { runProgram } from '../../src/kernel/exec.js';
-import { materialiseTree, withKernelSession, type AddressEntry, type Consumer, type KernelSession, type TreeFile } from '../../src/kernel/index.js';
+import { CONSUMERS as ALL_CONSUMERS, materialiseTree, withKernelSession, type AddressEntry, type Consumer, type KernelSession, type TreeFile } from '../../src/kernel/index.js';
 import { RESERVED_RT_TABLES } from '../../src/kernel/tree.js';
 import { compilePlan } from '../../src/plan/compile.js';
 import type { Plan } from '../../src/plan/types.js';
@@ -50,8 +50,12 @@ interfaces:
 
 const planOf = (yaml: string): Plan => compilePlan(loadModelText(yaml));
 
-/** What each back-end writes, merged into `existing` files (else a fresh system's), as the consumer finds it. */
-function rendered(plan: Plan, backend: string, options: BackendOptions = {}, existing: Record<string, string> = {}): TreeFile[] {
+/**
+ * What the back-end a consumer reads writes (gentoo-legacy's for both Gentoo generations),
+ * merged into `existing` files (else a fresh system's), as the consumer finds it.
+ */
+function rendered(plan: Plan, consumer: Consumer, options: BackendOptions = {}, existing: Record<string, string> = {}): TreeFile[] {
+  const backend = consumer === 'gentoo-legacy-openrc' ? 'gentoo-legacy' : consumer;
   const b = BACKENDS.find((x) => x.name === backend)!;
   return materialiseTree(renderFiles(b.planFiles(plan, options)), plan.source, (p) => existing[p]);
 }
@@ -76,7 +80,7 @@ function session<T>(plan: Plan, fn: (s: KernelSession) => T): T {
 
 const onEth0 = (s: KernelSession): AddressEntry[] => s.addresses().filter((a) => a.dev === 'eth0');
 
-const CONSUMERS: Consumer[] = ['rhel6', 'gentoo', 'gentoo-legacy'];
+const CONSUMERS: readonly Consumer[] = ALL_CONSUMERS;
 
 describeKernel('consumers.md facts the back-ends rely on: RHEL initscripts', () => {
   it('a key of ifcfg-eth0 beats the same key of /etc/sysconfig/network: DEFROUTE=no holds against DEFROUTE=yes and GATEWAY put back there', () => {
