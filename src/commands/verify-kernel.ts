@@ -25,7 +25,9 @@ export interface KernelColumn {
 /**
  * One column per consumer of the back-end's files (gentoo-legacy's: baselayout-1 and
  * current OpenRC), one row per expectation: the kernel's answer and whether it matches.
- * Notes say what failed or could not be read while applying, prefixed by the generation.
+ * Notes say what failed or could not be read while applying, prefixed by the generation;
+ * limits where the harness could not do what the real consumer does (at boot or bringing
+ * addresses up), once each, prefixed the same way.
  */
 export function verifyInKernel(
   plan: Plan,
@@ -33,7 +35,7 @@ export function verifyInKernel(
   files: RenderedFile[],
   expectations: readonly Expectation[],
   builtin: readonly InboundCheck[] = [],
-): { columns: KernelColumn[]; notes: string[] } {
+): { columns: KernelColumn[]; notes: string[]; limits: string[] } {
   const avail = kernelAvailable();
   if (!avail.ok) {
     throw new NetgenError('usage', `verify --kernel needs root, ip, unshare and nsenter to build a throw-away network namespace: ${avail.reason}. Without --kernel, verify checks the same expectations with the simulator.`);
@@ -43,6 +45,7 @@ export function verifyInKernel(
   const segment = plan.expectations.some((e) => e.kind === 'arp') || builtin.length > 0;
   const columns: KernelColumn[] = [];
   const notes: string[] = [];
+  const limits: string[] = [];
   for (const consumer of consumersOf(distro)) {
     const generation = generationOf(consumer);
     const prefix = generation === undefined ? '' : `${generation}: `;
@@ -56,9 +59,10 @@ export function verifyInKernel(
       }));
       const asked = builtin.map((c) => askBuiltin(s, plan, c));
       columns.push(generation === undefined ? { rows, builtin: asked } : { generation, rows, builtin: asked });
+      for (const l of new Set(s.limits)) limits.push(`${prefix}${l}`);
     });
   }
-  return { columns, notes };
+  return { columns, notes, limits };
 }
 
 /** One built-in inbound check asked of the kernel: a real ARP request, or `ip route get ... iif`. */

@@ -35,11 +35,13 @@ export async function runVerify(a: VerifyArgs, out: (line: string) => void = (l)
   // One kernel column per consumer of the files: gentoo-legacy's are read by two generations of Gentoo.
   let columns: KernelColumn[] = [];
   let notes: string[] = [];
+  let limits: string[] = [];
   if (rendered) {
     const { verifyInKernel } = await import('./verify-kernel.js');
     const k = verifyInKernel(plan, a.distro!, rendered.files, all, builtin);
     columns = k.columns;
     notes = k.notes;
+    limits = k.limits;
   }
   const header = ['#', 'lookup', 'expected', 'simulator', ...columns.map((c) => (c.generation === undefined ? 'kernel' : `kernel ${c.generation}`)), 'result'];
   const rows: Row[] = all.map((e, i) => {
@@ -55,8 +57,10 @@ export async function runVerify(a: VerifyArgs, out: (line: string) => void = (l)
   });
   if (rows.length > 0) for (const line of table(header, rows.map((r) => r.cells))) out(line);
   for (const n of notes) out(`note: ${n}`);
+  // Where the harness could not follow the consumer, a pass is no proof for that part: say so.
+  for (const l of limits) out(`limit: ${l}`);
   const generations = columns.map((c) => c.generation).filter((g): g is string => g !== undefined);
-  const where = a.kernel ? ` in the simulator and the kernel${generations.length > 0 ? ` (${generations.join(' and ')})` : ''}` : '';
+  const where = a.kernel ? ` in the simulator and the kernel${generations.length > 0 ? ` (${generations.join(' and ')})` : ''}${limits.length > 0 ? ', within the limits above' : ''}` : '';
   const written = rows.slice(0, plan.expectations.length);
   const egress = rows.slice(plan.expectations.length);
   for (const [list, what] of [[written, 'expectations'], [egress, 'built-in egress checks']] as const) {

@@ -166,7 +166,7 @@ export function createClusterDriver(ctx: DriverContext, ocfDir: string | undefin
         if (v !== undefined) spec.push(word, v);
       }
       ctx.ip(['route', verb, ...spec], origin);
-    } else ctx.problem(`${PACEMAKER_SCRIPT}: ${r.id}: agent ${r.agent} is not emulated`);
+    } else ctx.limit(`${PACEMAKER_SCRIPT}: ${r.id}: agent ${r.agent} is not emulated`);
   }
 
   /** The OCF agent itself, with OCF_RESKEY_* from the pcs line, inside the namespace. */

@@ -22,14 +22,16 @@ export interface GentooGeneration {
    * /etc/local.d/*.start and never reads local.start.
    */
   local: 'local.start' | 'local.d';
+  /** Whether the net scripts read `rules_<if>`: netifrc does (OpenRC 0.7 and later), baselayout-1 had no rules_. */
+  rules: boolean;
 }
 
 export const GENTOO_GENERATIONS: Record<Exclude<Consumer, 'rhel6'>, GentooGeneration> = {
-  gentoo: { shell: 'sh', local: 'local.d' },
-  'gentoo-legacy': { shell: 'bash', local: 'local.start' },
+  gentoo: { shell: 'sh', local: 'local.d', rules: true },
+  'gentoo-legacy': { shell: 'bash', local: 'local.start', rules: false },
   // A current system reading the legacy files: /bin/sh is bash there, so the arrays still
   // work (netifrc warns once per variable); local.start is silently ignored.
-  'gentoo-legacy-openrc': { shell: 'bash', local: 'local.d' },
+  'gentoo-legacy-openrc': { shell: 'bash', local: 'local.d', rules: true },
 };
 
 /**
@@ -89,6 +91,14 @@ export function readConfVars(shell: 'sh' | 'bash', file: string, names: readonly
   return out;
 }
 
+let shIsBash: boolean | undefined;
+
+/** Whether this machine's `sh` is bash, which reads what dash refuses (arrays, `[[`); asked once. */
+function shellShIsBash(): boolean {
+  shIsBash ??= runProgram(['sh', '-c', 'test -n "${BASH_VERSION-}"']).status === 0;
+  return shIsBash;
+}
+
 interface IfaceState {
   started: boolean;
 }
@@ -118,6 +128,9 @@ export function createGentooDriver(ctx: DriverContext, generation: GentooGenerat
 
   function boot(): void {
     if (!ctx.files.has(CONF_NET)) ctx.problem(`${CONF_NET} is not in the tree`);
+    if (shell === 'sh' && readable && shellShIsBash()) {
+      ctx.limit(`${CONF_NET} was sourced by this machine's /bin/sh, which is bash: what dash (Gentoo's /bin/sh may be dash) refuses is not seen`);
+    }
     const physical = ctx.links.filter((l) => l.kind !== 'vlan' && l.parent === undefined);
     if (readable) {
       // One sourcing for what every physical interface needs; VLAN names are known after it.
@@ -164,7 +177,7 @@ export function createGentooDriver(ctx: DriverContext, generation: GentooGenerat
         }
       } else if (/^[0-9]/.test(head) || head.includes(':')) {
         if (addAddress(iface, words, `config_${v}`)) oneWorked = true;
-      } else ctx.problem(`config_${v}: "${head}" (a netifrc module) is not emulated by the harness`);
+      } else ctx.limit(`config_${v}: "${head}" (a netifrc module) is not emulated by the harness`);
     }
     if (!oneWorked) {
       ctx.problem(`net.${iface}: no entry of config_${v} worked, so netifrc adds no routes and fails the interface`);
@@ -191,7 +204,7 @@ export function createGentooDriver(ctx: DriverContext, generation: GentooGenerat
     const v = shellVarName(iface);
     const lines = netifrcLines(get(`config_${v}`));
     if (lines.length === 0) {
-      ctx.problem(`config_${v} is not set: netifrc would run DHCP on ${iface} (not emulated)`);
+      ctx.limit(`config_${v} is not set: netifrc would run DHCP on ${iface} (not emulated)`);
       return undefined;
     }
     if (lines.length === 1) {
@@ -294,6 +307,11 @@ export function createGentooDriver(ctx: DriverContext, generation: GentooGenerat
 
   function addRules(iface: string): void {
     const v = shellVarName(iface);
+    if (!generation.rules) {
+      // baselayout-1's net scripts have no rules_ (consumers.md): the variable is never read.
+      if (netifrcLines(get(`rules_${v}`)).length > 0) ctx.problem(`rules_${v}: baselayout-1 has no rules_; these rules are not added`);
+      return;
+    }
     for (const line of netifrcLines(get(`rules_${v}`))) {
       const words = splitWords(line);
       if (words.length === 0) continue;

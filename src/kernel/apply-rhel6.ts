@@ -71,7 +71,7 @@ export function createRhel6Driver(ctx: DriverContext): ConsumerDriver {
 
   function boot(): void {
     const names = configNames();
-    for (const n of names.filter((n) => n.includes('-range'))) ctx.problem(`${cfgPath(n)}: range files are not emulated by the harness`);
+    for (const n of names.filter((n) => n.includes('-range'))) ctx.limit(`${cfgPath(n)}: range files are not emulated by the harness`);
     const devices = names.filter((n) => n !== 'lo' && !n.includes(':') && !n.includes('-range')).sort(compareInterfaceNames);
     const first: string[] = [];
     const later: string[] = [];
@@ -79,10 +79,10 @@ export function createRhel6Driver(ctx: DriverContext): ConsumerDriver {
       const v = varsOf(cfgPath(name)) ?? {};
       const device = v['DEVICE'] || name;
       if (v['SLAVE'] === 'yes') {
-        ctx.problem(`${cfgPath(name)}: SLAVE=yes devices are not emulated`);
+        ctx.limit(`${cfgPath(name)}: SLAVE=yes devices are not emulated`);
         continue;
       }
-      if (v['TYPE'] && !['Ethernet', 'Wireless'].includes(v['TYPE'])) ctx.problem(`${cfgPath(name)}: TYPE=${v['TYPE']} is brought up like Ethernet by the harness`);
+      if (v['TYPE'] && !['Ethernet', 'Wireless'].includes(v['TYPE'])) ctx.limit(`${cfgPath(name)}: TYPE=${v['TYPE']} is brought up like Ethernet by the harness`);
       (device.includes('.') || device.startsWith('vlan') ? later : first).push(name);
     }
     const started = new Set<string>();

@@ -16,6 +16,8 @@ export interface DriverContext {
    */
   exec(argv: string[], origin: string, options?: { stderrIsLog?: boolean }): CommandRecord;
   problem(message: string): void;
+  /** The harness cannot follow the consumer here (see ApplyReport.limits). */
+  limit(message: string): void;
   linkExists(name: string): boolean;
   /** Create a device the files bring up but the model does not have (a VLAN of conf.d/net). */
   createLink(name: string): void;

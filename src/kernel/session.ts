@@ -91,6 +91,8 @@ export class KernelSession {
   /** Every command run on the consumer's behalf, in order. */
   readonly log: CommandRecord[] = [];
   readonly problems: string[] = [];
+  /** Where the harness could not follow the consumer, over the whole session (see ApplyReport.limits). */
+  readonly limits: string[] = [];
   private readonly tmp: string;
   private readonly iproute2: string;
   private readonly root: string;
@@ -390,6 +392,7 @@ export class KernelSession {
       ip: (args, origin) => this.ip(args, origin),
       exec: (argv, origin, options) => this.exec(argv, origin, options?.stderrIsLog === true),
       problem: (m) => void this.problems.push(m),
+      limit: (m) => void this.limits.push(m),
       linkExists: (name) => this.run(['ip', 'link', 'show', 'dev', name]).status === 0,
       createLink: (name) => this.addLink(name, undefined, undefined),
       ifindex: (name) => {
@@ -451,10 +454,11 @@ export class KernelSession {
   private record(consumer: Consumer, fn: () => void, reapplied: boolean): ApplyReport {
     const from = this.log.length;
     const problemsFrom = this.problems.length;
+    const limitsFrom = this.limits.length;
     fn();
     const commands = this.log.slice(from);
     const failed = commands.filter((c) => c.status !== 0 && !(reapplied && /File exists/.test(c.stderr)));
-    return { consumer, commands, failed, problems: this.problems.slice(problemsFrom) };
+    return { consumer, commands, failed, problems: this.problems.slice(problemsFrom), limits: this.limits.slice(limitsFrom) };
   }
 
   private ip(args: string[], origin: string): CommandRecord {

@@ -114,4 +114,10 @@ export interface ApplyReport {
   failed: CommandRecord[];
   /** Things the consumer would do differently from what the files seem to say, or could not read. */
   problems: string[];
+  /**
+   * Where the harness could not do what the real consumer does (a range file, DHCP, a
+   * netifrc module, an OCF agent it does not know): what the kernel then answers is not
+   * proof for that part.
+   */
+  limits: string[];
 }

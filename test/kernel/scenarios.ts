@@ -123,6 +123,7 @@ export function renderedCases(example: string): KernelCase[] {
 export function expectClean(report: ApplyReport, what: string): void {
   const lines = [
     ...report.problems.map((p) => `problem: ${p}`),
+    ...report.limits.map((l) => `limit: ${l}`),
     ...report.failed.map((c) => `failed: ${c.origin}: ${c.argv.join(' ')} -> ${c.stderr.trim() || `exit ${c.status}`}`),
   ];
   expect(lines, `${what} should run cleanly`).toEqual([]);
