@@ -4,7 +4,7 @@
 // spelt and where `ip rule` goes.
 // What netifrc does with each line: design/consumers.md, "Gentoo netifrc".
 import { BackendModelError, NetgenError } from '../errors.js';
-import type { Plan, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
+import type { Plan, PlanAddress, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
 import { KEEPALIVED_CONF_PATH, PACEMAKER_SCRIPT_PATH, planClusterFiles } from './cluster.js';
 import { planRtTables } from './rt-tables.js';
 import { SYSCTL_PATH, planSysctlFile, sysctlName } from './sysctl.js';
@@ -108,7 +108,37 @@ export function formatGentooRule(r: PlanRule): string {
 function prepareStanzas(plan: Plan, p: Prepare): LinkStanza[] {
   checkNames(plan, p.backend);
   checkLaterAddresses(plan, p.backend);
-  return plan.links.map((link) => prepareStanza(plan, link, p));
+  const index = indexByDevice(plan);
+  return plan.links.map((link) => prepareStanza(link, index, p));
+}
+
+/** The Plan's VLANs (by parent), addresses, routes and rules (by device), grouped once: linear in the host's size. */
+interface DeviceIndex {
+  vlans: Map<string, PlanLink[]>;
+  addresses: Map<string, PlanAddress[]>;
+  routes: Map<string, PlanRoute[]>;
+  rules: Map<string, PlanRule[]>;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string | undefined): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    if (k === undefined) continue;
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
+function indexByDevice(plan: Plan): DeviceIndex {
+  return {
+    vlans: groupBy(plan.links, (l) => (l.kind === 'vlan' ? l.parent : undefined)),
+    addresses: groupBy(plan.addresses, (a) => a.device),
+    routes: groupBy(plan.routes, (r) => r.dev),
+    rules: groupBy(plan.rules, (r) => r.dev),
+  };
 }
 
 /** Two devices whose names differ only in punctuation would share one set of variables. */
@@ -167,7 +197,7 @@ function withBoot(r: PlanRule): boolean {
   return r.appliedBy === 'boot' || r.appliedBy === 'alias';
 }
 
-function prepareStanza(plan: Plan, link: PlanLink, p: Prepare): LinkStanza {
+function prepareStanza(link: PlanLink, index: DeviceIndex, p: Prepare): LinkStanza {
   const v = shellVarOf(link.name);
   const arr = p.spelling === 'legacy';
   const notes: string[] = [];
@@ -181,7 +211,7 @@ function prepareStanza(plan: Plan, link: PlanLink, p: Prepare): LinkStanza {
     notes.push(`Not wanted at boot: leave net.${link.name} out of the runlevels (rc-update del net.${link.name}).`);
   }
 
-  const vlans = plan.links.filter((l) => l.kind === 'vlan' && l.parent === link.name);
+  const vlans = index.vlans.get(link.name) ?? [];
   if (vlans.length > 0) {
     const ids = vlans.map((l) => vlanOf(l).id);
     vars.push(netVar(`vlans_${v}`, [joinWords(ids, `vlans of ${link.name}`)], false));
@@ -196,7 +226,7 @@ function prepareStanza(plan: Plan, link: PlanLink, p: Prepare): LinkStanza {
     }
   }
 
-  const addresses = plan.addresses.filter((a) => a.device === link.name);
+  const addresses = index.addresses.get(link.name) ?? [];
   const now = addresses.filter((a) => a.appliedBy === 'boot');
   for (const a of addresses) {
     if (a.appliedBy === 'alias') notes.push(`${a.address}/${a.prefix} (${a.label ?? a.device}) is left to failover tooling (on-parent: false).`);
@@ -208,11 +238,11 @@ function prepareStanza(plan: Plan, link: PlanLink, p: Prepare): LinkStanza {
   const config = now.map((a) => joinWords(a.label === undefined ? [`${a.address}/${a.prefix}`] : [`${a.address}/${a.prefix}`, 'label', a.label], `address ${a.address}`));
   vars.push(netVar(`config_${v}`, config.length > 0 ? config : ['null'], arr));
 
-  const routes = plan.routes.filter((r) => r.dev === link.name && r.appliedBy === 'boot').map(formatGentooRoute);
+  const routes = (index.routes.get(link.name) ?? []).filter((r) => r.appliedBy === 'boot').map(formatGentooRoute);
   if (routes.length > 0) vars.push(netVar(`routes_${v}`, routes, arr));
 
   if (p.nativeRules) {
-    const rules = plan.rules.filter((r) => r.dev === link.name && withBoot(r)).map(formatGentooRule);
+    const rules = (index.rules.get(link.name) ?? []).filter(withBoot).map(formatGentooRule);
     if (rules.length > 0) vars.push(netVar(`rules_${v}`, rules, arr));
   }
 
