@@ -234,6 +234,7 @@ export function toRaw(d: Draft): Built {
   const topVlans: Record<string, unknown> = {};
   const linkPath = new Map<string, PathSegment[]>();
   const body = new Map<string, Record<string, unknown>>();
+  const nestedVlans = new Map<string, [string, Record<string, unknown>][]>();
   for (const l of d.links) {
     const o: Record<string, unknown> = {};
     body.set(l.link.name, o);
@@ -243,9 +244,9 @@ export function toRaw(d: Draft): Built {
       interfaces[l.link.name] = o;
       linkPath.set(l.link.name, ['interfaces', l.link.name]);
     } else if (nested) {
-      const p = body.get(parent!) ?? (interfaces[parent!] as Record<string, unknown>);
-      const vlans = (p['vlans'] ??= {}) as Record<string, unknown>;
-      vlans[String(l.link.vlanId)] = o;
+      // Attached to the parent after its own fields (below), so `vlans:` comes last.
+      const list = nestedVlans.get(parent!) ?? nestedVlans.set(parent!, []).get(parent!)!;
+      list.push([String(l.link.vlanId), o]);
       linkPath.set(l.link.name, ['interfaces', parent!, 'vlans', String(l.link.vlanId)]);
     } else {
       o['id'] = l.link.vlanId;
@@ -316,6 +317,7 @@ export function toRaw(d: Draft): Built {
       o['source-routing'] = x;
     }
   }
+  for (const [parent, list] of nestedVlans) body.get(parent)!['vlans'] = Object.fromEntries(list);
   raw['interfaces'] = interfaces;
   if (Object.keys(topVlans).length > 0) raw['vlans'] = topVlans;
   if (d.tables.length > 0) {

@@ -12,7 +12,7 @@ import { readGentoo } from './gentoo.js';
 import { readLive, type LiveState } from './live.js';
 import { readRhel6 } from './rhel6.js';
 import { newFacts, type Facts, type Fidelity, type ImportFile, type ReportEntry } from './types.js';
-import { emitYaml, type Comments } from './yaml.js';
+import { emitYaml, visible, type Comments } from './yaml.js';
 
 export type ImportSource = 'rhel6' | 'gentoo' | 'gentoo-legacy' | 'live';
 export const IMPORT_SOURCES: readonly ImportSource[] = ['rhel6', 'gentoo', 'gentoo-legacy', 'live'];
@@ -146,7 +146,7 @@ function comments(d: Draft): Comments {
 /** The stderr report: a summary line, then every key and line read with what became of it. */
 export function formatReport(r: ImportResult): string {
   const s = r.summary;
-  const rows = r.report.map((e) => [e.status, `${e.file}:${e.line}`, e.item, [e.model ? `-> ${e.model}` : '', e.why ?? '', e.note ? `(${e.note})` : ''].filter((x) => x !== '').join(' ')]);
+  const rows = r.report.map((e) => [e.status, `${e.file}:${e.line}`, visible(e.item), [e.model ? `-> ${e.model}` : '', e.why ?? '', e.note ? `(${e.note})` : ''].filter((x) => x !== '').join(' ')]);
   const w = [0, 1].map((i) => Math.max(0, ...rows.map((row) => row[i]!.length)));
   const out = [
     `netgen import: ${r.report.length} keys and lines read from ${r.files.length} file${r.files.length === 1 ? '' : 's'}: ${s.represented} represented, ${s.lifted} lifted, ${s.ignored} without effect, ${s['not-representable']} not representable`,

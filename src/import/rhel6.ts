@@ -268,7 +268,12 @@ function readDevice(facts: Facts, dev: Device, network: Vars, gateways: { link: 
     facts.addresses.push({ address, prefix: p.prefix, dev: dev.name, onParent: true, entries: [ip.entry, ...p.used.map((u) => u.entry)] });
   }
   for (const k of [...v.keys()].filter((k) => /^(PREFIX|NETMASK)[0-9]*$/.test(k) && !handled.has(k))) {
-    take(k, 'ignored', `no IPADDR${k.replace(/^(PREFIX|NETMASK)/, '')} beside it`);
+    const suffix = k.replace(/^(PREFIX|NETMASK)/, '');
+    const ip = v.get(`IPADDR${suffix}`);
+    const prefix = v.get(`PREFIX${suffix}`)?.value;
+    if (!ip) take(k, 'ignored', `no IPADDR${suffix} beside it`);
+    else if (k.startsWith('NETMASK') && prefix !== undefined && prefixOfNetmask(v.get(k)!.value) === Number(prefix)) take(k, 'represented', `the same as PREFIX${suffix}`, path('addresses'));
+    else take(k, 'ignored', `PREFIX${suffix} beside it wins`);
   }
   const brd = v.get('BROADCAST');
   if (brd) {

@@ -100,6 +100,7 @@ function skipBlanks(r: Reader): void {
 export function readShVars(text: string): ShFile {
   const r = new Reader(text);
   const file: ShFile = { vars: new Map(), overridden: [], code: [] };
+  let depth = 0;
   const fail = (line: number, start: number, why: string): void => {
     // Report the statement's first line and skip the rest of the physical line.
     const end = text.indexOf('\n', start);
@@ -133,8 +134,12 @@ export function readShVars(text: string): ShFile {
       continue;
     }
     const m = /^(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=/.exec(rest);
-    if (!m) {
-      fail(line, start, 'shell code, not an assignment; netgen reads values, it does not run commands');
+    const first = /^[A-Za-z_]+/.exec(rest)?.[0] ?? '';
+    if (!m || depth > 0) {
+      // Assignments inside if/case/loops apply only when the shell takes that branch at boot.
+      if (['if', 'case', 'for', 'while', 'until'].includes(first)) depth++;
+      else if (['fi', 'esac', 'done'].includes(first)) depth = Math.max(0, depth - 1);
+      fail(line, start, m ? `${m[1]}: assigned inside a shell block, so whether it applies depends on the host at boot` : 'shell code, not an assignment; netgen reads values, it does not run commands');
       continue;
     }
     for (let i = 0; i < m[0].length; i++) r.next();

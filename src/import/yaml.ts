@@ -12,6 +12,11 @@ export interface Comments {
 const PLAIN = /^[A-Za-z0-9_./-][A-Za-z0-9_./:-]*$/;
 const AMBIGUOUS = /^(true|false|null|~|y|n|yes|no|on|off|[-+]?[0-9][0-9_]*|[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9]*)?)([eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+|\.(inf|nan))$/i;
 
+/** Control characters (a CR from a CRLF file) written so that a comment stays one line. */
+export function visible(s: string): string {
+  return s.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) => (c === '\r' ? '\\r' : c === '\n' ? '\\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
 function scalar(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   const s = String(v);
@@ -40,11 +45,11 @@ function pathKey(path: string, k: string): string {
 
 /** Emit `obj` (the raw model) as block YAML with flow one-liners for lists of scalars and of small maps. */
 export function emitYaml(obj: Record<string, unknown>, comments: Comments, header: string[]): string {
-  const out: string[] = header.map((l) => (l === '' ? '#' : `# ${l}`));
+  const out: string[] = header.map((l) => (l === '' ? '#' : `# ${visible(l)}`));
   const walk = (o: Record<string, unknown>, indent: string, path: string, numericKeys: boolean): void => {
     for (const [k, v] of Object.entries(o)) {
       const p = pathKey(path, k);
-      for (const c of comments.above.get(p) ?? []) out.push(`${indent}# ${c}`);
+      for (const c of comments.above.get(p) ?? []) out.push(`${indent}# ${visible(c)}`);
       const kk = key(k, numericKeys);
       if (isScalar(v)) out.push(`${indent}${kk}: ${scalar(v)}`);
       else if (Array.isArray(v)) {
@@ -53,9 +58,11 @@ export function emitYaml(obj: Record<string, unknown>, comments: Comments, heade
           out.push(`${indent}${kk}:`);
           v.forEach((item, i) => {
             const c = comments.after.get(`${p}[${i}]`);
-            out.push(`${indent}  - ${flow(item)}${c ? `  # ${c}` : ''}`);
+            out.push(`${indent}  - ${flow(item)}${c ? `  # ${visible(c)}` : ''}`);
           });
         }
+      } else if (Object.keys(v as object).length === 0) {
+        out.push(`${indent}${kk}: {}`);
       } else {
         out.push(`${indent}${kk}:`);
         walk(v as Record<string, unknown>, `${indent}  `, p, k === 'vlans' && path !== '');
