@@ -102,6 +102,9 @@ function summarise(report: readonly ReportEntry[]): Record<Fidelity, number> {
 }
 
 const short = (e: { file: string; line: number }): string => `${e.file.slice(e.file.lastIndexOf('/') + 1)}:${e.line}`;
+/** `route-eth0:1, route-eth0:2, rule-eth0:1`: by file, then line. */
+const where = (entries: readonly ReportEntry[]): string =>
+  [...entries].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)).map(short).join(', ');
 
 function header(from: ImportSource, facts: Facts, report: readonly ReportEntry[], s: Record<Fidelity, number>): string[] {
   const lines = [`Imported by \`netgen import --from ${from}\` from:`, ...facts.files.map((f) => `  ${f}`)];
@@ -118,8 +121,8 @@ function comments(d: Draft): Comments {
   const c: Comments = { above: new Map(), after: new Map() };
   const { placement } = toRaw(d);
   for (const [path, spot] of placement) {
-    const where = spot.entries.map(short).join(', ');
-    if (/\[\d+\]$/.test(path) && where !== '') c.after.set(path, where);
+    const from = where(spot.entries);
+    if (/\[\d+\]$/.test(path) && from !== '') c.after.set(path, from);
   }
   for (const l of d.links) {
     const base = linkModelPath(d, l);
@@ -127,18 +130,18 @@ function comments(d: Draft): Comments {
       const eg = l.egress;
       const primary = l.own[0] ? formatIPv4(l.own[0].address) : 'the primary address';
       c.above.set(`${base}.egress`, [
-        `VIP egress, lifted from ${eg.consumed.flatMap((r) => r.entries).map(short).join(', ')}: traffic leaves from ${formatIPv4(eg.prefer)}`,
+        `VIP egress, lifted from ${where(eg.consumed.flatMap((r) => r.entries))}: traffic leaves from ${formatIPv4(eg.prefer)}`,
         `while it is here (metric ${eg.metric}), from ${primary} once it is gone (metric ${eg.fallbackMetric}).`,
       ]);
     }
     if (l.sourceRouting) {
       const sr = l.sourceRouting;
       c.above.set(`${base}.source-routing`, [
-        `Per-source routing, lifted from ${[...sr.consumedRoutes, ...sr.consumedRules].flatMap((r) => r.entries).map(short).join(', ')}:`,
+        `Per-source routing, lifted from ${where([...sr.consumedRoutes, ...sr.consumedRules].flatMap((r) => r.entries))}:`,
         `traffic from ${l.link.name}'s addresses looks up table ${sr.table}.`,
       ]);
     }
-    if (l.gateway && l.gateway.entries.length > 0) c.above.set(`${base}.gateway`, [`from ${l.gateway.entries.map(short).join(', ')}`]);
+    if (l.gateway && l.gateway.entries.length > 0) c.above.set(`${base}.gateway`, [`from ${where(l.gateway.entries)}`]);
   }
   return c;
 }

@@ -78,7 +78,15 @@ export function readLive(state: LiveState, facts: Facts): void {
   const ifindex = new Map<string, number>();
   const usedDevs = new Set<string>();
   for (const r of routes) if (r.dev) usedDevs.add(r.dev);
-  const parents = new Set(links.map((l) => (l.linkinfo?.info_kind === 'vlan' || /\.[0-9]+$/.test(l.ifname ?? '') ? l.link ?? undefined : undefined)).filter((x): x is string => !!x));
+  const names = new Set(links.map((l) => l.ifname ?? ''));
+  /** A real VLAN's parent; else a device named `<parent>.<id>` beside its parent is read as that VLAN, as RHEL's ifup reads names. */
+  const vlanOf = (l: AddrJson): { parent: string; id: number; byName: boolean } | undefined => {
+    if (l.linkinfo?.info_kind === 'vlan' && l.link) return { parent: l.link, id: l.linkinfo.info_data?.id ?? Number(/\.([0-9]{1,4})$/.exec(l.ifname ?? '')?.[1]), byName: false };
+    const m = /^(.+)\.([0-9]{1,4})$/.exec(l.ifname ?? '');
+    if (m && names.has(m[1]!)) return { parent: m[1]!, id: Number(m[2]), byName: true };
+    return undefined;
+  };
+  const parents = new Set(links.map((l) => vlanOf(l)?.parent).filter((x): x is string => x !== undefined));
   const factLinks: FactLink[] = [];
   links.forEach((l, i) => {
     const name = l.ifname ?? '';
@@ -98,17 +106,16 @@ export function readLive(state: LiveState, facts: Facts): void {
     const kind = l.linkinfo?.info_kind;
     const link: FactLink = { name, kind: 'ethernet', onBoot: (l.flags ?? []).includes('UP'), entries: [e] };
     if (!link.onBoot) e.why = 'the device is down';
-    const dotted = /^(.+)\.([0-9]{1,4})$/.exec(name);
-    if (kind === 'vlan' || (kind === undefined && dotted && l.link)) {
-      const id = l.linkinfo?.info_data?.id ?? Number(dotted?.[2]);
-      const parent = l.link ?? dotted?.[1];
-      if (!parent || !(id >= 1 && id <= 4094)) {
-        Object.assign(e, { status: 'not-representable', why: 'a VLAN whose parent or id cannot be read' });
+    const vlan = vlanOf(l);
+    if (vlan) {
+      if (!(vlan.id >= 1 && vlan.id <= 4094)) {
+        Object.assign(e, { status: 'not-representable', why: 'a VLAN whose id cannot be read' });
         return;
       }
       link.kind = 'vlan';
-      link.parent = parent;
-      link.vlanId = id;
+      link.parent = vlan.parent;
+      link.vlanId = vlan.id;
+      if (vlan.byName) e.why = `named as VLAN ${vlan.id} of ${vlan.parent}, and read as that VLAN (the device itself is ${kind === undefined ? 'not a VLAN' : `a ${kind}`})`;
     } else if (kind !== undefined && kind !== 'veth') {
       Object.assign(e, { status: 'not-representable', why: `a ${kind} device is not modelled` });
       return;
@@ -155,8 +162,10 @@ export function readLive(state: LiveState, facts: Facts): void {
   });
 
   rules.forEach((r, i) => {
+    if (r.src === 'all') delete r.src;
+    if (r.dst === 'all') delete r.dst;
     const text = `${r.priority ?? 0}: from ${r.src ?? 'all'}${r.srclen !== undefined && r.srclen !== 32 ? `/${r.srclen}` : ''}${r.dst ? ` to ${r.dst}${r.dstlen !== undefined && r.dstlen !== 32 ? `/${r.dstlen}` : ''}` : ''} lookup ${r.table ?? '?'}`;
-    const builtIn = (r.priority === 0 && r.table === 'local') || (r.priority === 32766 && r.table === 'main') || (r.priority === 32767 && r.table === 'default');
+    const builtIn = ((r.priority ?? 0) === 0 && r.table === 'local') || (r.priority === 32766 && r.table === 'main') || (r.priority === 32767 && r.table === 'default');
     if (builtIn && r.src === undefined && r.dst === undefined) {
       note(facts, state.rule.name, i + 1, text, 'ignored', 'one of the kernel\'s own rules');
       return;
