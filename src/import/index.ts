@@ -73,7 +73,7 @@ function finish(facts: Facts, from: ImportSource, options: ImportOptions): Impor
   fixModelPaths(built.draft, facts.report);
   const report = sortReport(facts);
   const summary = summarise(report);
-  const yaml = emitYaml(built.raw, comments(built.draft), header(from, facts, report, summary));
+  const yaml = emitYaml(built.raw, comments(built.draft, facts.files), header(from, facts, report, summary));
   // The YAML goes through the loader and validator every model goes through.
   const model = parseModel(yaml, file);
   return { yaml, model, report, files: facts.files, summary, exitCode: summary['not-representable'] > 0 ? 1 : 0 };
@@ -102,9 +102,9 @@ function summarise(report: readonly ReportEntry[]): Record<Fidelity, number> {
 }
 
 const short = (e: { file: string; line: number }): string => `${e.file.slice(e.file.lastIndexOf('/') + 1)}:${e.line}`;
-/** `route-eth0:1, route-eth0:2, rule-eth0:1`: by file, then line. */
-const where = (entries: readonly ReportEntry[]): string =>
-  [...entries].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)).map(short).join(', ');
+/** `route-eth0:1, route-eth0:2, rule-eth0:1`: files in the order they were read, then lines. */
+const where = (entries: readonly ReportEntry[], files: readonly string[]): string =>
+  [...entries].sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line).map(short).join(', ');
 
 function header(from: ImportSource, facts: Facts, report: readonly ReportEntry[], s: Record<Fidelity, number>): string[] {
   const lines = [`Imported by \`netgen import --from ${from}\` from:`, ...facts.files.map((f) => `  ${f}`)];
@@ -117,11 +117,11 @@ function header(from: ImportSource, facts: Facts, report: readonly ReportEntry[]
   return lines;
 }
 
-function comments(d: Draft): Comments {
+function comments(d: Draft, files: readonly string[]): Comments {
   const c: Comments = { above: new Map(), after: new Map() };
   const { placement } = toRaw(d);
   for (const [path, spot] of placement) {
-    const from = where(spot.entries);
+    const from = where(spot.entries, files);
     if (/\[\d+\]$/.test(path) && from !== '') c.after.set(path, from);
   }
   for (const l of d.links) {
@@ -130,18 +130,18 @@ function comments(d: Draft): Comments {
       const eg = l.egress;
       const primary = l.own[0] ? formatIPv4(l.own[0].address) : 'the primary address';
       c.above.set(`${base}.egress`, [
-        `VIP egress, lifted from ${where(eg.consumed.flatMap((r) => r.entries))}: traffic leaves from ${formatIPv4(eg.prefer)}`,
+        `VIP egress, lifted from ${where(eg.consumed.flatMap((r) => r.entries), files)}: traffic leaves from ${formatIPv4(eg.prefer)}`,
         `while it is here (metric ${eg.metric}), from ${primary} once it is gone (metric ${eg.fallbackMetric}).`,
       ]);
     }
     if (l.sourceRouting) {
       const sr = l.sourceRouting;
       c.above.set(`${base}.source-routing`, [
-        `Per-source routing, lifted from ${where([...sr.consumedRoutes, ...sr.consumedRules].flatMap((r) => r.entries))}:`,
+        `Per-source routing, lifted from ${where([...sr.consumedRoutes, ...sr.consumedRules].flatMap((r) => r.entries), files)}:`,
         `traffic from ${l.link.name}'s addresses looks up table ${sr.table}.`,
       ]);
     }
-    if (l.gateway && l.gateway.entries.length > 0) c.above.set(`${base}.gateway`, [`from ${where(l.gateway.entries)}`]);
+    if (l.gateway && l.gateway.entries.length > 0) c.above.set(`${base}.gateway`, [`from ${where(l.gateway.entries, files)}`]);
   }
   return c;
 }
@@ -207,7 +207,8 @@ export function readImportTree(root: string, from: Exclude<ImportSource, 'live'>
     } catch {
       continue;
     }
-    for (const n of names) add(`${d}/${n}`);
+    // network-scripts also holds initscripts' own ifup-*/ifdown-* scripts: only config files are read.
+    for (const n of names) if (d !== 'etc/sysconfig/network-scripts' || /^(ifcfg|route6?|rule6?)-/.test(n)) add(`${d}/${n}`);
   }
   return out;
 }

@@ -112,6 +112,13 @@ export function readRhel6(files: readonly ImportFile[], facts: Facts): void {
   }
   for (const f of scripts) {
     const base = f.path.slice(NETWORK_SCRIPTS.length);
+    if (/^(route6|rule6)-/.test(base) && !IGNORED_NAME.test(base)) {
+      facts.files.push(f.path);
+      for (const l of readLikeBash(f.content)) {
+        if (!isBlankOrComment(l.text)) note(facts, f.path, l.lineNo, l.text, 'not-representable', 'IPv6 is not modelled yet');
+      }
+      continue;
+    }
     const m = /^(route|rule)-(.+)$/.exec(base);
     if (!m || facts.files.includes(f.path) || IGNORED_NAME.test(m[2]!)) continue;
     note(facts, f.path, 1, base, 'not-representable', `no ifcfg-${m[2]} brings its device up, so initscripts never reads it`);
@@ -407,15 +414,20 @@ function readRouteFile(facts: Facts, byPath: Map<string, ImportFile>, base: stri
       settle(entry, 'not-representable', r);
       continue;
     }
-    facts.routes.push({ ...r, dev: r.dev ?? guessDev(facts, r.via, dev), metric: r.metric ?? 0, entries: [entry] });
+    const out = r.dev ?? guessDev(facts, r.via, dev);
+    if (out === undefined) {
+      settle(entry, 'not-representable', 'no dev on the line, and no device up by then has the gateway in a subnet: ip refuses it at boot');
+      continue;
+    }
+    facts.routes.push({ ...r, dev: out, metric: r.metric ?? 0, entries: [entry] });
     if (r.dev === undefined) settle(entry, 'represented', `no dev on the line: ip picks the device that reaches ${r.via === undefined ? 'it' : 'the gateway'}`);
   }
 }
 
-/** `ip route add` without dev: the device whose subnet holds the gateway, else the file's. */
-function guessDev(facts: Facts, via: number | undefined, dev: string): string {
+/** `ip route add` without dev: the device (up by now) whose subnet holds the gateway; without a gateway, the file's. */
+function guessDev(facts: Facts, via: number | undefined, dev: string): string | undefined {
   if (via === undefined) return dev;
-  return facts.addresses.find((a) => a.prefix < 32 && contains(a.address, a.prefix, via))?.dev ?? dev;
+  return facts.addresses.find((a) => a.prefix < 32 && contains(a.address, a.prefix, via))?.dev;
 }
 
 /** rhel6's ifup-routes: ADDRESSn/NETMASKn/GATEWAYn from 0 while ADDRESSn is set, each `dev DEVICE`. */
