@@ -25,7 +25,7 @@ interface AddrJson {
   link_type?: string;
   address?: string;
   linkinfo?: { info_kind?: string; info_data?: { id?: number; protocol?: string } };
-  addr_info?: { family?: string; local?: string; prefixlen?: number; label?: string }[];
+  addr_info?: { family?: string; local?: string; prefixlen?: number; label?: string; dynamic?: boolean }[];
 }
 
 interface RouteJson {
@@ -124,11 +124,20 @@ export function readLive(state: LiveState, facts: Facts): void {
     if (link.kind === 'ethernet' && l.address && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(l.address)) link.mac = l.address;
     facts.links.push(link);
     factLinks.push(link);
+    for (const a of (l.addr_info ?? []).filter((x) => x.family === 'inet6')) {
+      const text = `${name}: inet6 ${a.local}/${a.prefixlen}`;
+      if (a.local?.toLowerCase().startsWith('fe80:')) note(facts, state.addr.name, i + 1, text, 'ignored', 'the kernel\'s own IPv6 link-local address');
+      else note(facts, state.addr.name, i + 1, text, 'not-representable', 'IPv6 is not modelled yet');
+    }
     for (const a of v4) {
       const ae = note(facts, state.addr.name, i + 1, `${name}: inet ${a.local}/${a.prefixlen}${a.label && a.label !== name ? ` label ${a.label}` : ''}`, 'represented');
       const address = a.local === undefined ? undefined : parseIPv4(a.local);
       if (address === undefined || a.prefixlen === undefined) {
         Object.assign(ae, { status: 'not-representable', why: 'an address that cannot be read' });
+        continue;
+      }
+      if (a.dynamic === true) {
+        Object.assign(ae, { status: 'not-representable', why: 'a DHCP lease (dynamic); the model has static addresses' });
         continue;
       }
       const label = a.label && a.label !== name ? a.label : undefined;

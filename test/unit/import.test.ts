@@ -144,7 +144,20 @@ describe('rule priorities', () => {
 describe('live state', () => {
   const addr = JSON.stringify([
     { ifindex: 1, ifname: 'lo', link_type: 'loopback', flags: ['UP'], addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8, label: 'lo' }] },
-    { ifindex: 2, ifname: 'eth0', link_type: 'ether', flags: ['UP'], mtu: 1500, address: '52:54:00:00:00:01', addr_info: [{ family: 'inet', local: '10.0.0.2', prefixlen: 24, label: 'eth0' }] },
+    {
+      ifindex: 2,
+      ifname: 'eth0',
+      link_type: 'ether',
+      flags: ['UP'],
+      mtu: 1500,
+      address: '52:54:00:00:00:01',
+      addr_info: [
+        { family: 'inet', local: '10.0.0.2', prefixlen: 24, label: 'eth0' },
+        { family: 'inet6', local: 'fe80::1', prefixlen: 64 },
+        { family: 'inet6', local: '2001:db8::2', prefixlen: 64 },
+      ],
+    },
+    { ifindex: 3, ifname: 'eth1', link_type: 'ether', flags: ['UP'], mtu: 1500, address: '52:54:00:00:00:02', addr_info: [{ family: 'inet', local: '192.168.1.50', prefixlen: 24, label: 'eth1', dynamic: true }] },
   ]);
   const route = JSON.stringify([
     { dst: 'default', gateway: '10.0.0.1', dev: 'eth0', flags: [] },
@@ -164,6 +177,10 @@ describe('live state', () => {
     expect(eth0(r.yaml)).toEqual({ addresses: ['10.0.0.2/24'], gateway: '10.0.0.1', mac: '52:54:00:00:00:01' });
     expect(r.report.filter((e) => e.file === 'r').map((e) => e.status)).toEqual(['represented', 'ignored', 'ignored', 'ignored']);
     expect(r.report.find((e) => e.file === 'u' && e.line === 2)).toMatchObject({ status: 'not-representable', why: expect.stringContaining('fwmark') });
+    const a = r.report.filter((e) => e.file === 'a');
+    expect(a.find((e) => e.item.includes('fe80::1'))).toMatchObject({ status: 'ignored' });
+    expect(a.find((e) => e.item.includes('2001:db8::2'))).toMatchObject({ status: 'not-representable', why: 'IPv6 is not modelled yet' });
+    expect(a.find((e) => e.item.includes('192.168.1.50'))).toMatchObject({ status: 'not-representable', why: expect.stringContaining('DHCP lease') });
     expect(r.exitCode).toBe(1);
   });
 });
