@@ -70,12 +70,12 @@ export function buildModel(facts: Facts, options: BuildOptions): BuildResult {
   placeRoutesOnLinks(facts);
 
   let draft = literalDraft(facts, host);
-  let literal = compileDraft(draft, options.file, facts);
+  let literal = compileDraft(draft, options.file);
   draft = literal.draft;
   // Rules without a priority: leave the number to netgen when that orders them as the kernel did.
   if (!samePrecedence(truthRules(draft), literal.plan.rules)) {
     for (const [rule] of draft.priority) draft.priority.set(rule, rule.priority ?? rule.kernelPriority);
-    literal = compileDraft(draft, options.file, facts);
+    literal = compileDraft(draft, options.file);
     draft = literal.draft;
   }
   const truth = truthRules(draft);
@@ -358,8 +358,7 @@ function tryCompile(d: Draft, file: string): { model: Model; plan: Plan } | unde
  * Validate and compile the literal draft. What the validator refuses (a route the kernel
  * would refuse too, a second route with the same key) leaves the model and is reported.
  */
-function compileDraft(d: Draft, file: string, facts: Facts): { draft: Draft; model: Model; plan: Plan } {
-  void facts;
+function compileDraft(d: Draft, file: string): { draft: Draft; model: Model; plan: Plan } {
   for (let round = 0; round < 50; round++) {
     const { raw, placement } = toRaw(d);
     try {

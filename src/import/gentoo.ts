@@ -195,7 +195,6 @@ function readConfig(facts: Facts, file: string, config: ShVar, iface: Iface, leg
     const words = splitWords(lines[0]!.text);
     if (words[1] !== undefined && (words[1].includes('.') || words[1].includes(':'))) lines = words.map((w) => ({ text: w, line: lines[0]!.line }));
   }
-  void legacy;
   for (const item of lines) {
     const e = note(facts, file, item.line, `${v}: ${item.text}`, 'represented');
     if (config.kind === 'array' && !legacy) e.note = 'bash array syntax: netifrc accepts it under bash with a warning; under dash it is a syntax error';
@@ -276,8 +275,8 @@ function readRoutes(facts: Facts, file: string, routes: ShVar | undefined, metri
       Object.assign(e, { status: 'not-representable', why: 'IPv6 is not modelled yet' });
       continue;
     }
-    // net.lo's old `NET NETMASK GW`-less shorthand: three words are `dest netmask via`? No: `dest via gw`.
-    if (words.length === 3 && !['via', 'gw', 'dev', 'metric', 'src', 'table', 'scope', 'proto'].includes(words[1]!)) words = [words[0]!, words[1]!, 'via', words[2]!];
+    // net.lo's old shorthand: `DEST GATEWAY` is `DEST via GATEWAY`.
+    if (words.length === 2 && /^[0-9.]+$/.test(words[1]!)) words = [words[0]!, 'via', words[1]!];
     const r = parseRouteWords(words, tables, e);
     if (typeof r === 'string') {
       Object.assign(e, { status: 'not-representable', why: r });

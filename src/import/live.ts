@@ -87,7 +87,6 @@ export function readLive(state: LiveState, facts: Facts): void {
     return undefined;
   };
   const parents = new Set(links.map((l) => vlanOf(l)?.parent).filter((x): x is string => x !== undefined));
-  const factLinks: FactLink[] = [];
   links.forEach((l, i) => {
     const name = l.ifname ?? '';
     if (l.ifindex !== undefined) ifindex.set(name, l.ifindex);
@@ -123,7 +122,6 @@ export function readLive(state: LiveState, facts: Facts): void {
     if (l.mtu !== undefined && l.mtu !== 1500) link.mtu = l.mtu;
     if (link.kind === 'ethernet' && l.address && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(l.address)) link.mac = l.address;
     facts.links.push(link);
-    factLinks.push(link);
     for (const a of (l.addr_info ?? []).filter((x) => x.family === 'inet6')) {
       const text = `${name}: inet6 ${a.local}/${a.prefixlen}`;
       if (a.local?.toLowerCase().startsWith('fe80:')) note(facts, state.addr.name, i + 1, text, 'ignored', 'the kernel\'s own IPv6 link-local address');
@@ -194,7 +192,6 @@ export function readLive(state: LiveState, facts: Facts): void {
     const to = r.dst === undefined ? undefined : parseCidr(`${r.dst}/${r.dstlen ?? 32}`);
     facts.rules.push({ table: t.table, priority: r.priority ?? 0, ...(from ? { from } : {}), ...(to ? { to } : {}), entries: [e] });
   });
-  void factLinks;
 }
 
 function describeRoute(r: RouteJson): string {

@@ -395,7 +395,7 @@ function readRouteFile(facts: Facts, byPath: Map<string, ImportFile>, base: stri
   if (!f) return;
   facts.files.push(path);
   if (/^[ \t]*ADDRESS[0-9]+=/m.test(f.content)) {
-    readAddressForm(facts, f, dev, tables);
+    readAddressForm(facts, f, dev);
     return;
   }
   for (const l of readLikeBash(f.content)) {
@@ -431,8 +431,7 @@ function guessDev(facts: Facts, via: number | undefined, dev: string): string | 
 }
 
 /** rhel6's ifup-routes: ADDRESSn/NETMASKn/GATEWAYn from 0 while ADDRESSn is set, each `dev DEVICE`. */
-function readAddressForm(facts: Facts, f: ImportFile, dev: string, tables: TableBook): void {
-  void tables;
+function readAddressForm(facts: Facts, f: ImportFile, dev: string): void {
   const vars = readAssignments(facts, f.path, f.content);
   const used = new Set<string>();
   for (let n = 0; vars.get(`ADDRESS${n}`)?.value; n++) {

@@ -141,6 +141,37 @@ describe('rule priorities', () => {
   });
 });
 
+describe('Gentoo semantics', () => {
+  it('routes_ lines: the old `DEST GATEWAY` shorthand, metric_ and a metric carried to the lines after it', () => {
+    const r = importFiles(
+      tree({
+        'etc/hostname': 'g\n',
+        'etc/conf.d/net': 'config_eth0="10.0.0.2/24"\nroutes_eth0="192.0.2.0/24 10.0.0.1\n198.51.100.0/24 via 10.0.0.1 metric 7\n203.0.113.0/24 via 10.0.0.1"\n',
+      }),
+      'gentoo',
+    );
+    expect(eth0(r.yaml)['routes']).toEqual([
+      { to: '192.0.2.0/24', via: '10.0.0.1' },
+      { to: '198.51.100.0/24', via: '10.0.0.1', metric: 7 },
+      { to: '203.0.113.0/24', via: '10.0.0.1', metric: 7 },
+    ]);
+    expect(r.report.find((e) => e.item.includes('203.0.113.0/24'))!.why).toBe('metric 7 carried over from an earlier line');
+  });
+
+  it('under --from gentoo, conf.d/local.start is not read (OpenRC never runs it); local.d scripts must be executable', () => {
+    const r = importFiles(
+      [
+        ...tree({ 'etc/hostname': 'g\n', 'etc/conf.d/net': 'config_eth0="10.0.0.2/24"\n', 'etc/conf.d/local.start': 'ip rule add from 10.0.0.2 table main\n' }),
+        { path: 'etc/local.d/rules.start', content: 'ip rule add from 10.0.0.2 table main priority 50\n', mode: 0o644 },
+      ],
+      'gentoo',
+    );
+    expect(eth0(r.yaml)['routing-policy']).toBeUndefined();
+    expect(r.report.find((e) => e.file === 'etc/conf.d/local.start')).toMatchObject({ status: 'ignored' });
+    expect(r.report.find((e) => e.file === 'etc/local.d/rules.start')).toMatchObject({ status: 'ignored', why: expect.stringContaining('not executable') });
+  });
+});
+
 describe('live state', () => {
   const addr = JSON.stringify([
     { ifindex: 1, ifname: 'lo', link_type: 'loopback', flags: ['UP'], addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8, label: 'lo' }] },
