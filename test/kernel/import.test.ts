@@ -34,11 +34,11 @@ afterAll(() => {
 /** Each probe's kernel answer in each state, one line each. */
 function kernelAnswers(s: KernelSession, probes: readonly CrossProbe[], states: { name: string; down: string[] }[]): string[] {
   const out: string[] = [];
-  const present = (a: string): boolean => s.addresses().some((x) => x.address === a);
   for (const st of states) {
-    for (const d of st.down) if (present(d)) expect(s.down(d).status).toBe(0);
+    for (const d of st.down) if (s.addresses().some((x) => x.address === d)) expect(s.down(d).status).toBe(0);
+    const present = new Set(s.addresses().map((x) => x.address));
     for (const p of probes) {
-      if (p.from !== undefined && !present(p.from)) continue;
+      if (p.from !== undefined && !present.has(p.from)) continue;
       out.push(`${st.name}: ip route get ${p.to}${p.from ? ` from ${p.from}` : ''} => ${showKernel(s.probe(p))}`);
     }
   }
@@ -49,7 +49,7 @@ function session<T>(plan: Plan, fn: (s: KernelSession) => T): T {
   return withKernelSession({ links: plan.links, addresses: plan.addresses }, fn);
 }
 
-const KERNEL_CASES = ['seed-rhel-vip-egress', 'seed-gentoo-dual-switch', 'rhel-egress-near-miss', 'rhel-egress-with-gateway'];
+const KERNEL_CASES = ['seed-rhel-vip-egress', 'seed-gentoo-dual-switch', 'rhel-egress-near-miss'];
 
 describeKernel('import round trip in the kernel: original files vs the imported model rendered again', () => {
   for (const c of importCases().filter((x) => KERNEL_CASES.includes(x.name))) {
@@ -57,32 +57,25 @@ describeKernel('import round trip in the kernel: original files vs the imported 
     const literal = planOfResult(runCase(c, false));
     const lifted = planOfResult(result);
     const probes = importProbes(literal);
-    // Each state is reached from boot in its own pair of sessions; only one VIP goes down at a time.
+    // At boot, then with each VIP taken away in turn (the same steps on both sides).
     const states = importStates(literal);
     const original: TreeFile[] = readImportTree(c.root, c.from);
-    const want = new Map<string, string[]>();
-    const wantFor = (stateIndex: number): string[] => {
-      const key = String(stateIndex);
-      if (!want.has(key)) {
-        want.set(key, session(literal, (s) => {
-          const boot = s.apply(c.from as Consumer, original);
-          void boot;
-          return kernelAnswers(s, probes, [states[stateIndex]!]);
-        }));
-      }
-      return want.get(key)!;
-    };
+    let want: string[] | undefined;
+    const wanted = (): string[] =>
+      (want ??= session(literal, (s) => {
+        s.apply(c.from as Consumer, original);
+        return kernelAnswers(s, probes, states);
+      }));
     for (const v of VARIANTS) {
       it(`${c.name} (${c.from} files) rendered for ${v.name}: ${probes.length} probes, ${states.length} state(s)`, () => {
         const files = renderVariant(lifted, v);
-        states.forEach((st, i) => {
-          const got = session(lifted, (s) => {
-            const boot = s.apply(v.consumer, files);
-            expect(boot.problems, 'the consumer read every rendered file').toEqual([]);
-            return kernelAnswers(s, probes, [st]);
-          });
-          expect(got, `${c.name}: ${st.name}`).toEqual(wantFor(i));
+        const got = session(lifted, (s) => {
+          const boot = s.apply(v.consumer, files);
+          expect(boot.problems, 'the consumer read every rendered file').toEqual([]);
+          return kernelAnswers(s, probes, states);
         });
+        expect(got.length).toBeGreaterThan(probes.length - 1);
+        expect(got, c.name).toEqual(wanted());
       }, 120_000);
     }
   }
