@@ -6,7 +6,7 @@
 import { ModelError, NetgenError } from '../errors.js';
 import { formatPath, type PathSegment } from '../model/load.js';
 import type { Model } from '../model/types.js';
-import { compareLabels, egressSubnet, validateModel } from '../model/validate.js';
+import { compareLabels, egressSubnets, validateModel } from '../model/validate.js';
 import { HOST_NAME } from '../model/schema.js';
 import { contains, formatCidr, formatIPv4, networkOf } from '../net/ipv4.js';
 import { compilePlan } from '../plan/compile.js';
@@ -530,7 +530,7 @@ function liftEgress(d: Draft, l: DraftLink, c: EgressCandidate, file: string): b
     // The folded plain default would stay beside the recipe, which drops it: not the same routing.
     return false;
   }
-  if (!egressSubnet({ addresses: [...l.own, ...l.aliases].map((a) => ({ ...a, path: [] })) }, c.prefer)) return false;
+  if (egressSubnets({ addresses: [...l.own, ...l.aliases].map((a) => ({ ...a, path: [] })) }, c.prefer).length === 0) return false;
   // Ask the compiler for the recipe's routes, and take exactly those out of the explicit ones.
   const probe = cloneDraft(d);
   const pl = probe.links[d.links.indexOf(l)]!;
@@ -539,17 +539,45 @@ function liftEgress(d: Draft, l: DraftLink, c: EgressCandidate, file: string): b
   pl.routes = pl.routes.filter((r) => r.table !== 'main');
   const compiled = tryCompile(probe, file);
   if (!compiled) return false;
-  const wanted = compiled.plan.routes.filter((r) => r.origin.startsWith('egress-') && r.dev === l.link.name);
+  const wanted = compiled.plan.routes.filter((r) => (r.origin === 'egress-fallback' || r.origin === 'egress-split' || r.origin === 'egress-preferred') && r.dev === l.link.name);
   const consumed: FactRoute[] = [];
   for (const w of wanted) {
     const hit = l.routes.find((r) => !consumed.includes(r) && routeKey(factPlanRoute(r)) === routeKey(w));
     if (!hit) return false;
     consumed.push(hit);
   }
-  if (consumed.length !== 4) return false;
-  l.routes = l.routes.filter((r) => !consumed.includes(r));
+  if (consumed.length === 0 || consumed.length !== wanted.length) return false;
+  // The intent also covers the interface's own main-table routes: each written as a pair, from
+  // the VIP at metric m+M1 and from the primary at m+M2, is one route at metric m in the model.
+  const primary = compiled.plan.routes.find((r) => r.origin === 'egress-fallback' || r.origin === 'egress-split');
+  const fallbackSrc = wanted.find((r) => r.origin === 'egress-fallback')?.src;
+  const rest = l.routes.filter((r) => !consumed.includes(r));
+  const kept: FactRoute[] = [];
+  const paired = new Set<FactRoute>();
+  for (const r of rest) {
+    if (paired.has(r)) continue;
+    if (r.table === 'main' && r.src === c.prefer && r.metric >= c.metric && fallbackSrc !== undefined && primary !== undefined) {
+      const m = r.metric - c.metric;
+      const partner = rest.find((x) => !paired.has(x) && x !== r && x.table === 'main' && x.src !== undefined && formatIPv4(x.src) === fallbackSrc && x.metric === m + c.fallbackMetric && samePath(x, r));
+      if (partner) {
+        paired.add(r).add(partner);
+        const one: FactRoute = { ...r, metric: m, entries: [...r.entries, ...partner.entries] };
+        delete one.src;
+        kept.push(one);
+        consumed.push(r, partner);
+        continue;
+      }
+    }
+    kept.push(r);
+  }
+  l.routes = kept;
   l.egress = { ...c, consumed };
   return true;
+}
+
+/** The same route but for source and metric. */
+function samePath(a: FactRoute, b: FactRoute): boolean {
+  return a.dev === b.dev && a.to.address === b.to.address && a.to.prefix === b.to.prefix && a.via === b.via && a.scope === b.scope && a.proto === b.proto && a.onlink === b.onlink;
 }
 
 function factPlanRoute(r: FactRoute): PlanRoute {

@@ -175,7 +175,7 @@ export function readImportTree(root: string, from: Exclude<ImportSource, 'live'>
   const wanted: string[] = ['etc/iproute2/rt_tables'];
   const dirs: string[] = [];
   if (from === 'rhel6') {
-    wanted.push('etc/sysconfig/network');
+    wanted.push('etc/sysconfig/network', 'sbin/ifup-local', 'sbin/ifdown-local');
     dirs.push('etc/sysconfig/network-scripts');
   } else {
     wanted.push('etc/conf.d/net', 'etc/conf.d/hostname', 'etc/hostname', 'etc/conf.d/local.start');

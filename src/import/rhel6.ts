@@ -11,6 +11,8 @@ import { note, type Facts, type FactLink, type ImportFile, type ReportEntry } fr
 
 export const NETWORK_SCRIPTS = 'etc/sysconfig/network-scripts/';
 export const SYSCONFIG_NETWORK = 'etc/sysconfig/network';
+export const IFUP_LOCAL = 'sbin/ifup-local';
+export const IFDOWN_LOCAL = 'sbin/ifdown-local';
 const IGNORED_NAME = /(~|\.bak|\.orig|\.rpmnew|\.rpmorig|\.rpmsave)$/;
 
 type Vars = Map<string, Assigned>;
@@ -95,6 +97,7 @@ export function readRhel6(files: readonly ImportFile[], facts: Facts): void {
   aliases.sort((a, b) => compareInterfaceNames(a.name, b.name));
 
   const gateways: { link: FactLink; address: number; metric?: number; entries: ReportEntry[] }[] = [];
+  const hook = readIfupLocal(facts, byPath);
   for (const dev of devices) {
     const link = readDevice(facts, dev, network, gateways);
     if (!link) continue;
@@ -103,7 +106,15 @@ export function readRhel6(files: readonly ImportFile[], facts: Facts): void {
     for (const alias of aliases.filter((a) => a.name.slice(0, a.name.indexOf(':')) === dev.name)) readRouteFile(facts, byPath, `route-${alias.name}`, dev.name, tables);
     readRuleFile(facts, byPath, `rule-${dev.name}`, tables);
     for (const alias of aliases.filter((a) => a.name.slice(0, a.name.indexOf(':')) === dev.name)) readRuleFile(facts, byPath, `rule-${alias.name}`, tables);
+    // ifup-post runs /sbin/ifup-local DEVICE last; ifup-aliases runs it for each alias it brings up.
+    takeHookRules(facts, hook, dev.name, tables);
+    for (const alias of aliases.filter((a) => a.name.slice(0, a.name.indexOf(':')) === dev.name)) takeHookRules(facts, hook, alias.name, tables);
   }
+  takeHookRules(facts, hook, undefined, tables);
+  for (const [label, lines] of hook.byLabel) {
+    for (const l of lines) note(facts, IFUP_LOCAL, l.line, l.text, 'not-representable', `no ifcfg file brings ${label} up, so ifup-local never runs these lines`);
+  }
+  readIfdownLocal(facts, byPath);
   for (const alias of aliases) {
     const parent = alias.name.slice(0, alias.name.indexOf(':'));
     if (!devices.some((d) => d.name === parent)) {
@@ -484,5 +495,98 @@ function readRuleFile(facts: Facts, byPath: Map<string, ImportFile>, base: strin
     const r = parseRuleWords(splitWords(l.text), tables, entry);
     if (typeof r === 'string') settle(entry, 'not-representable', r);
     else facts.rules.push({ ...r, entries: [entry] });
+  }
+}
+
+interface HookLine {
+  line: number;
+  text: string;
+}
+
+interface Hook {
+  /** `ip rule add` lines under a `DEVICE)` branch of `case "$1" in`, by device or alias. */
+  byLabel: Map<string, HookLine[]>;
+  /** `ip rule add` lines outside any branch: run at every ifup. */
+  always: HookLine[];
+}
+
+const HOOK_RULE = /^(?:(?:\/usr)?\/s?bin\/)?ip[ \t]+(?:-4[ \t]+)?(rule|ru)[ \t]+(add|del|delete)[ \t]+(.*?)(?:[ \t]+2>[ \t]*\/dev\/null)?(?:[ \t]*\|\|[ \t]*(?:true|:))?[ \t]*;?$/;
+
+/** Only the lines that structure a hook script (shebang, the case on $1, branch ends, exit 0). */
+function isHookStructure(text: string): boolean {
+  return /^(case[ \t]+"?\$\{?1\}?"?[ \t]+in|;;|esac|exit( 0)?)$/.test(text);
+}
+
+/** /sbin/ifup-local: initscripts runs it, when executable, with the device or alias brought up. */
+function readIfupLocal(facts: Facts, byPath: Map<string, ImportFile>): Hook {
+  const hook: Hook = { byLabel: new Map(), always: [] };
+  const f = byPath.get(IFUP_LOCAL);
+  if (!f) return hook;
+  facts.files.push(f.path);
+  if ((f.mode & 0o111) === 0) {
+    note(facts, f.path, 1, f.path, 'ignored', 'not executable: initscripts runs /sbin/ifup-local only when it is');
+    return hook;
+  }
+  let label: string | undefined;
+  let depth = 0;
+  for (const l of readLikeBash(f.content)) {
+    if (isBlankOrComment(l.text)) continue;
+    const branch = /^([A-Za-z0-9_.:|-]+)\)$/.exec(l.text);
+    if (/^case[ \t]/.test(l.text)) depth++;
+    if (l.text === 'esac') depth = Math.max(0, depth - 1);
+    if (branch && depth > 0) {
+      label = branch[1];
+      continue;
+    }
+    if (l.text === ';;' || l.text === 'esac') {
+      label = undefined;
+      note(facts, f.path, l.lineNo, l.text, 'ignored', 'structure of the hook script');
+      continue;
+    }
+    if (isHookStructure(l.text)) {
+      note(facts, f.path, l.lineNo, l.text, 'ignored', 'structure of the hook script');
+      continue;
+    }
+    const m = HOOK_RULE.exec(l.text);
+    if (!m) {
+      note(facts, f.path, l.lineNo, l.text, 'not-representable', 'shell code netgen does not run (only `ip rule add` lines are read from ifup-local)');
+      continue;
+    }
+    if (m[2] !== 'add') {
+      note(facts, f.path, l.lineNo, l.text, 'ignored', 'deletes the rule before adding it again, so that a second ifup leaves one');
+      continue;
+    }
+    const text = m[3]!;
+    if (label === undefined) hook.always.push({ line: l.lineNo, text });
+    else for (const one of label.split('|')) (hook.byLabel.get(one) ?? hook.byLabel.set(one, []).get(one)!).push({ line: l.lineNo, text });
+  }
+  return hook;
+}
+
+/** The rules ifup-local adds for `label` (undefined: the lines outside any branch, read once). */
+function takeHookRules(facts: Facts, hook: Hook, label: string | undefined, tables: TableBook): void {
+  const lines = label === undefined ? hook.always : hook.byLabel.get(label) ?? [];
+  if (label === undefined) hook.always = [];
+  else hook.byLabel.delete(label);
+  for (const l of lines) {
+    const entry = note(facts, IFUP_LOCAL, l.line, `ip rule add ${l.text}`, 'represented');
+    if (label === undefined) entry.why = 'outside any device branch: run at every ifup; read once';
+    const r = parseRuleWords(splitWords(l.text), tables, entry);
+    if (typeof r === 'string') settle(entry, 'not-representable', r);
+    else facts.rules.push({ ...r, entries: [entry] });
+  }
+}
+
+/** /sbin/ifdown-local: the `ip rule del` lines that undo ifup-local's on ifdown; nothing else is modelled. */
+function readIfdownLocal(facts: Facts, byPath: Map<string, ImportFile>): void {
+  const f = byPath.get(IFDOWN_LOCAL);
+  if (!f) return;
+  facts.files.push(f.path);
+  for (const l of readLikeBash(f.content)) {
+    if (isBlankOrComment(l.text)) continue;
+    const m = HOOK_RULE.exec(l.text);
+    if ((m && m[2] !== 'add') || /^[A-Za-z0-9_.:|-]+\)$/.test(l.text) || isHookStructure(l.text)) {
+      note(facts, f.path, l.lineNo, l.text, 'ignored', m ? 'takes a rule away on ifdown; netgen writes this from the model' : 'structure of the hook script');
+    } else note(facts, f.path, l.lineNo, l.text, 'not-representable', 'shell code netgen does not run (only `ip rule del` lines are expected in ifdown-local)');
   }
 }

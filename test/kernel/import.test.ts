@@ -49,7 +49,7 @@ function session<T>(plan: Plan, fn: (s: KernelSession) => T): T {
   return withKernelSession({ links: plan.links, addresses: plan.addresses }, fn);
 }
 
-const KERNEL_CASES = ['seed-rhel-vip-egress', 'seed-gentoo-dual-switch', 'rhel-egress-near-miss'];
+const KERNEL_CASES = ['seed-rhel-vip-egress', 'seed-gentoo-dual-switch', 'rhel-egress-near-miss', 'rhel-egress-own-route', 'rhel-ifup-local'];
 
 describeKernel('import round trip in the kernel: original files vs the imported model rendered again', () => {
   for (const c of importCases().filter((x) => KERNEL_CASES.includes(x.name))) {
