@@ -116,7 +116,7 @@ describe('netgen import --from live, saved `ip -j` outputs', () => {
       expect(r.stdout).toBe(readFileSync(expected, 'utf8'));
       const rel = `examples/${example}/netgen.yaml`;
       const plan = compilePlan(loadModel(join(REPO, rel), rel));
-      const v = VARIANTS.find((x) => x.name === distro)!;
+      const v = VARIANTS.find((x) => x.backend.name === distro && x.consumer === distro)!;
       const files = importFiles(renderVariant(plan, v), distro, { host });
       const strip = (yaml: string, macs: boolean): unknown =>
         JSON.parse(JSON.stringify(jsyaml.load(yaml)), (k, val: unknown) => ((k === 'mtu' && val === 1500) || (macs && k === 'mac') ? undefined : val));

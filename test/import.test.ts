@@ -74,7 +74,7 @@ describe('import corpus', () => {
       });
 
       it('imports its own rendering into the same model (same back-end)', () => {
-        const backend = VARIANTS.find((v) => v.name === c.from)!;
+        const backend = VARIANTS.find((v) => v.backend.name === c.from && v.consumer === c.from)!;
         const again = reimport(planOfResult(result), backend, result.model.host).result;
         expect(again.exitCode).toBe(0);
         expect(jsyaml.load(again.yaml)).toEqual(jsyaml.load(result.yaml));
