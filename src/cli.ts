@@ -175,6 +175,32 @@ export function buildCli(argv: string[]) {
         return runVerify(a as never);
       },
     )
+    .command(
+      'import',
+      "turn a host's existing network files (or its live state) into a model, with a fidelity report on stderr (exit 0 all represented, 1 something not, 2 error)",
+      (y) =>
+        y
+          .option('from', { type: 'string', choices: [...DISTROS, 'live'], demandOption: 'give --from rhel6, gentoo, gentoo-legacy or live', describe: 'what to read: a back-end\'s files, or the running host (`ip -j`)' })
+          .option('root', { type: 'string', describe: 'the directory that holds the files\' etc/ (the layout render --root writes); / for this host', requiresArg: true })
+          .option('output', { alias: 'o', type: 'string', describe: 'write the model to FILE instead of stdout', requiresArg: true })
+          .option('force', { type: 'boolean', describe: 'replace an existing -o FILE' })
+          .option('host', { type: 'string', describe: 'the model\'s host: when the files name none (HOSTNAME=, conf.d/hostname, /etc/hostname)', requiresArg: true })
+          .option('report', { type: 'string', describe: 'also write the fidelity report as JSON to FILE', requiresArg: true })
+          .option('lift', { type: 'boolean', default: true, describe: 'state recognised recipes as egress:/source-routing: intents (--no-lift keeps every route and rule explicit)' })
+          .option('quiet', { alias: 'q', type: 'boolean', describe: 'only the report\'s summary line on stderr' })
+          .option('addr', { type: 'string', describe: 'live: a saved `ip -j -d addr show` output instead of asking this host', requiresArg: true })
+          .option('routes', { type: 'string', describe: 'live: a saved `ip -j route show table all` output', requiresArg: true })
+          .option('rules', { type: 'string', describe: 'live: a saved `ip -j rule show` output', requiresArg: true })
+          .option('rt-tables', { type: 'string', describe: 'live: the rt_tables that names the tables (default /etc/iproute2/rt_tables)', requiresArg: true })
+          .example('$0 import --from rhel6 --root / -o host.yaml', "this RHEL 6 host's ifcfg-, route- and rule- files as a model")
+          .example('$0 import --from gentoo-legacy --root backup/box --report fidelity.json', 'a copy of a baselayout-1 box, the report as JSON too')
+          .example('$0 import --from live --host db1 -o db1.yaml', 'the running kernel state (addresses, routes, rules) of this host')
+          .example('$0 import --from live --addr a.json --routes r.json --rules u.json --rt-tables rt_tables --host db1', 'saved `ip -j` outputs of another host'),
+      async (a) => {
+        const { runImport } = await import('./commands/import.js');
+        return runImport(a as never);
+      },
+    )
     .demandCommand(1, 'give a command; see --help')
     .strict()
     .version(version())

@@ -33,7 +33,7 @@ export function parseShellAssignments(text: string, label: string): Assignments 
       problems.push(`${where}: not a KEY=value line: ${JSON.stringify(line)}`);
       return;
     }
-    const value = parseValue(m[2]!);
+    const value = parseShellValue(m[2]!);
     if (typeof value !== 'string') {
       problems.push(`${where}: ${value.error}: ${JSON.stringify(line)}`);
       return;
@@ -43,7 +43,8 @@ export function parseShellAssignments(text: string, label: string): Assignments 
   return { vars, problems };
 }
 
-function parseValue(text: string): string | { error: string } {
+/** One assignment's value as the shell reads it; quotes and escapes the strict reader refuses come back as an error. */
+export function parseShellValue(text: string): string | { error: string } {
   let out = '';
   let i = 0;
   while (i < text.length) {
