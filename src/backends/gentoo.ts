@@ -293,6 +293,8 @@ export const gentoo: Backend = {
   description: 'Gentoo with OpenRC and netifrc: /etc/conf.d/net; ip rules in /etc/local.d/netgen.start (or rules_<if> with the native option)',
   mainDir: 'etc/conf.d',
   planFiles: planGentooFiles,
+  // Its rules script, even when this render has none (the model dropped its rules).
+  prunable: [{ dir: 'etc/local.d', name: (n) => n === 'netgen.start' }],
 };
 
 export const gentooLegacy: Backend = {
@@ -301,4 +303,5 @@ export const gentooLegacy: Backend = {
     'Gentoo baselayout-1 syntax, also read by current OpenRC: /etc/conf.d/net in bash-array syntax; ip rules in a block of /etc/conf.d/local.start (baselayout-1) and in /etc/local.d/netgen.start (OpenRC 0.6.4 and later)',
   mainDir: 'etc/conf.d',
   planFiles: planGentooLegacyFiles,
+  prunable: [],
 };
