@@ -207,17 +207,18 @@ export class Run {
     fsyncSync(this.fd);
     rollForward(this.root, this.lock);
     if (!this.perFileSync && this.staged > 0) syncFileSystems(this.state.devices);
-    this.finish();
+    // The lock goes before the signal handlers: a signal now finds the run complete.
     unlinkSync(this.lock);
+    this.finish();
   }
 
   /** Undo everything staged (nothing existing was touched) and release the lock. */
   rollback(): void {
     if (this.done) return;
     const dirs = rollBack(this.root, this.lock);
-    this.finish();
     rmSync(this.lock, { force: true });
     removeDirs(dirs);
+    this.finish();
   }
 
   private finish(): void {
