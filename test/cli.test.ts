@@ -1,5 +1,5 @@
 // The CLI as a user meets it: the README's commands, exit codes, and what is printed.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -307,5 +307,180 @@ describe('headers', () => {
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }
+  });
+});
+
+describe('hardening', () => {
+  it('an empty or blank --root or -o (an unset variable) is a usage error, and nothing is written', () => {
+    for (const flag of [['--root', ''], ['--root', '  '], ['-o', '']]) {
+      const r = runCli(['render', '--distro', 'rhel6', '-m', SEED, ...flag], { cwd: dir });
+      expect(r.code, flag.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`${flag[0]} is empty (an unset variable?); give the directory to write into`);
+    }
+    expect(tree(dir)).toEqual([]);
+  });
+
+  it('user mistakes are exit 2 with a message, never an internal error', () => {
+    writeFileSync(join(dir, 'file'), '');
+    mkdirSync(join(dir, 'r/etc'), { recursive: true });
+    writeFileSync(join(dir, 'r/etc/sysconfig'), '');
+    const bomb = join(dir, 'bomb.yaml');
+    writeFileSync(bomb, 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nhost: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n');
+    const cases: [string[], RegExp][] = [
+      [['render', '--distro', '-m', SEED, '--root', dir], /Not enough arguments following: distro/],
+      [['render', '--distro', 'rhel6', '-m', SEED, '--root', join(dir, 'file')], /the target \S+file is not a directory; --root and -o name the directory to write into/],
+      [['render', '--distro', 'rhel6', '-m', SEED, '-o', join(dir, 'file')], /the target \S+file is not a directory/],
+      [['render', '--distro', 'rhel6', '-m', SEED, '-o', '/dev/null'], /the target \/dev\/null is not a directory/],
+      [['render', '--distro', 'rhel6', '-m', SEED, '--root', join(dir, 'r')], /r\/etc\/sysconfig is not a directory, but netgen must write \S+ below it/],
+      [['render', '--distro', 'rhel6', '-m', bomb, '--root', join(dir, 'out')], /bomb\.yaml:2:\d+: YAML aliases here expand to too much data/],
+      [['render', '--distro', 'rhel6', '-m', SEED, '--root', join(dir, 'out'), '--check', '--dry-run'], /Arguments check and dry-run are mutually exclusive/],
+      [['render', '--distro', 'rhel6', '-m', SEED, '--root', join(dir, 'out'), '--check', '--force'], /Arguments check and force are mutually exclusive/],
+      [['render', '--distro', 'rhel6', '-m', SEED, '--root', join(dir, 'out'), '--check', '--prune'], /Arguments check and prune are mutually exclusive/],
+      [['render', '--distro', 'rhel6', '-m', SEED, '--root', join(dir, 'out'), '--gentoo-rules', 'native'], /--gentoo-rules applies to the gentoo back-ends only, not to --distro rhel6/],
+    ];
+    for (const [args, message] of cases) {
+      const r = runCli(args);
+      expect([r.code, r.stderr], args.join(' ')).toEqual([2, expect.stringMatching(message)]);
+      expect(r.stderr).not.toContain('internal error');
+    }
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    expect(tree(join(dir, 'r'))).toEqual(['etc/sysconfig']);
+  });
+
+  it('a model that is not a regular file (a FIFO) is a usage error, not a hang', () => {
+    const fifo = join(dir, 'host.yaml');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const r = runCli(['render', '--distro', 'rhel6', '-m', fifo, '--root', join(dir, 'out')], { timeout: 60_000 });
+    expect([r.code, r.stderr]).toEqual([2, `netgen: model ${fifo} is not a regular file (a pipe, socket or device); give a .yaml or .json file\n`]);
+  });
+
+  it('a model file name with a line break is refused on every back-end; one holding a block marker stays a comment', () => {
+    const evil = join(dir, 'x\ntouch pwned\n.yaml');
+    writeFileSync(evil, readFileSync(DUAL, 'utf8'));
+    for (const distro of ['rhel6', 'gentoo', 'gentoo-legacy']) {
+      for (const name of [evil]) {
+        const r = runCli(['render', '--distro', distro, '-m', name, '--root', join(dir, 'out')], { cwd: dir });
+        expect(r.code, distro).toBe(2);
+        expect(r.stderr).toContain("contains a line break or another control character; netgen writes it into comment lines of files the shell reads, so rename the file");
+      }
+      expect(runCli(['verify', '--kernel', '--distro', distro, '-m', evil], { cwd: dir }).code).toBe(2);
+    }
+    const cr = join(dir, 'x\rtouch y.yaml');
+    writeFileSync(cr, readFileSync(DUAL, 'utf8'));
+    expect(runCli(['render', '--distro', 'gentoo', '-m', cr, '--root', join(dir, 'out')]).code).toBe(2);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+    // A name holding "# END netgen" lands inside the comment of the BEGIN line only.
+    const marker = join(dir, 'a # END netgen.yaml');
+    writeFileSync(marker, readFileSync(DUAL, 'utf8'));
+    const root = join(dir, 'legacy');
+    expect(runCli(['render', '--distro', 'gentoo-legacy', '-m', marker, '--root', root]).code).toBe(0);
+    const again = runCli(['render', '--distro', 'gentoo-legacy', '-m', marker, '--root', root]);
+    expect(again.stdout.trim().split('\n').every((l) => l.startsWith('unchanged '))).toBe(true);
+    for (const f of ['etc/conf.d/local.start', 'etc/iproute2/rt_tables']) {
+      const lines = readFileSync(join(root, f), 'utf8').split('\n');
+      expect(lines.filter((l) => l.startsWith('# BEGIN netgen')), f).toEqual(['# BEGIN netgen (from a # END netgen.yaml): edit the model, not these lines']);
+      expect(lines.filter((l) => l.startsWith('# END netgen')), f).toEqual(['# END netgen']);
+    }
+  });
+
+  it('the header names the model by its path in its repository, the same from any working directory', () => {
+    mkdirSync(join(dir, 'repo/.git'), { recursive: true });
+    mkdirSync(join(dir, 'repo/hosts'));
+    const model = join(dir, 'repo/hosts/db1.yaml');
+    copyFileSync(SEED, model);
+    const headers = [join(dir, 'repo'), join(dir, 'repo/hosts'), dir, REPO].map((cwd, i) => {
+      const root = join(dir, `out${i}`);
+      const r = runCli(['render', '--distro', 'rhel6', '-m', model, '--root', root], { cwd });
+      expect(r.code, r.stderr).toBe(0);
+      return readFileSync(join(root, 'etc/sysconfig/network-scripts/route-eth0'), 'utf8').split('\n')[0];
+    });
+    expect(new Set(headers)).toEqual(new Set(['# Generated by netgen from hosts/db1.yaml. Do not edit: change the model and render again.']));
+    const check = runCli(['render', '--check', '--distro', 'rhel6', '-m', 'db1.yaml', '--root', join(dir, 'out0')], { cwd: join(dir, 'repo/hosts') });
+    expect([check.code, check.stdout]).toEqual([0, 'up to date: 4 files\n']);
+  });
+
+  it('a target held by a running netgen is refused, naming the pid; a dead holder\'s lock is recovered', () => {
+    const root = join(dir, 'out');
+    mkdirSync(root);
+    const start = readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19];
+    writeFileSync(join(root, '.netgen.lock'), `netgen-run pid=${process.pid} start=${start}\n`);
+    for (const args of [['render'], ['render', '--check'], ['render', '--dry-run'], ['diff']]) {
+      const r = runCli([...args, '--distro', 'rhel6', '-m', SEED, '--root', root]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`${root} is being written by another netgen run (pid ${process.pid}); run again when it has finished.`);
+    }
+    expect(tree(root)).toEqual(['.netgen.lock']);
+    // A holder that is gone (pid 1's start time never matches a netgen's): recovered, then written.
+    writeFileSync(join(root, '.netgen.lock'), 'netgen-run pid=1 start=1\nD\t"etc"\n');
+    const r = runCli(['render', '--distro', 'rhel6', '-m', SEED, '--root', root]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(`netgen: an earlier netgen run on ${root} (pid 1) was interrupted; rolled back it first\n`);
+    expect(existsSync(join(root, '.netgen.lock'))).toBe(false);
+  });
+
+  it('a second render while one is writing is refused with the writer\'s pid; the first completes alone', async () => {
+    const root = join(dir, 'race');
+    // The first run stops itself (SIGSTOP) at its fifth change of the tree, holding the lock.
+    const first = spawn(process.execPath, ['--import', join(REPO, 'node_modules/tsx/dist/loader.mjs'), '--import', join(REPO, 'test/faults/kill-at.mjs'), join(REPO, 'test/helpers/cli-entry.ts'), 'render', '--distro', 'rhel6', '-m', SEED, '--root', root], {
+      env: { ...process.env, NETGEN_FAULT_ROOT: root, NETGEN_FAULT_AT: '5', NETGEN_FAULT_SIGNAL: 'SIGSTOP' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((res) => first.on('exit', (code) => res(code)));
+    try {
+    const stopped = (): boolean => existsSync(`/proc/${first.pid}/stat`) && readFileSync(`/proc/${first.pid}/stat`, 'utf8').split(') ')[1]!.startsWith('T');
+    for (let i = 0; i < 600 && !stopped(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(stopped()).toBe(true);
+    const second = runCli(['render', '--distro', 'gentoo', '-m', DUAL, '--root', root]);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`${root} is being written by another netgen run (pid ${first.pid}); run again when it has finished.`);
+    process.kill(first.pid!, 'SIGCONT');
+    expect(await exited).toBe(0);
+    expect(tree(root)).toEqual(['etc/sysconfig/network', 'etc/sysconfig/network-scripts/ifcfg-eth0', 'etc/sysconfig/network-scripts/ifcfg-eth0:1', 'etc/sysconfig/network-scripts/route-eth0']);
+    } finally {
+      if (first.exitCode === null && first.signalCode === null) first.kill('SIGKILL'); // never leave it stopped
+    }
+  });
+
+  it('a fleet diff names the host in its ---/+++ lines', () => {
+    const models = join(dir, 'models');
+    mkdirSync(models);
+    copyFileSync(SEED, join(models, 'a.yaml'));
+    copyFileSync(DUAL, join(models, 'b.yaml'));
+    const d = runCli(['diff', '--distro', 'rhel6', '-m', models, '--root', join(dir, 'fleet')]);
+    expect(d.code).toBe(1);
+    expect(d.stdout).toContain('--- /dev/null\n+++ b/db-172-16-3-111/etc/sysconfig/network-scripts/ifcfg-eth0\n');
+    expect(d.stdout).toMatch(/\+\+\+ b\/box\/etc\/sysconfig\/network-scripts\/ifcfg-eth0\n/);
+    runCli(['render', '--distro', 'rhel6', '-m', models, '--root', join(dir, 'fleet')]);
+    writeFileSync(join(dir, 'fleet/box/etc/sysconfig/network-scripts/ifcfg-eth0'), '# Generated by netgen from x\n');
+    expect(runCli(['diff', '--distro', 'rhel6', '-m', models, '--root', join(dir, 'fleet')]).stdout).toContain('--- a/box/etc/sysconfig/network-scripts/ifcfg-eth0\n+++ b/box/etc/sysconfig/network-scripts/ifcfg-eth0\n');
+  });
+
+  it('-o elsewhere names only the sibling files that would exist (no rt_tables for a model without tables)', () => {
+    const r = runCli(['render', '--distro', 'rhel6', '-m', SEED, '-o', join(dir, 'scripts')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('not written: /etc/sysconfig/network lives beside -o DIR');
+    expect(r.stdout).not.toContain('rt_tables');
+  });
+
+  it('a netgen.start the model no longer needs is stale: --check and diff say so, --prune removes it', () => {
+    const model = join(dir, 'box.yaml');
+    writeFileSync(model, readFileSync(DUAL, 'utf8'));
+    const root = join(dir, 'out');
+    expect(runCli(['render', '--distro', 'gentoo', '-m', model, '--root', root]).code).toBe(0);
+    const start = join(root, 'etc/local.d/netgen.start');
+    expect(existsSync(start)).toBe(true);
+    // Rules move into conf.d/net (native), so the script would add them a second time at boot.
+    const native = ['--distro', 'gentoo', '--gentoo-rules', 'native', '-m', model, '--root', root];
+    expect(runCli(['render', ...native]).code).toBe(0);
+    const check = runCli(['render', '--check', ...native]);
+    expect([check.code, check.stdout]).toEqual([1, `stale: ${start}\n`]);
+    const d = runCli(['diff', ...native]);
+    expect(d.code).toBe(1);
+    expect(d.stdout).toContain(`stale: ${start} was generated by netgen but is no longer in the model`);
+    const p = runCli(['render', '--prune', ...native]);
+    expect(p.stdout).toContain(`removed ${start}`);
+    expect(existsSync(start)).toBe(false);
+    expect(runCli(['render', '--check', ...native]).code).toBe(0);
   });
 });

@@ -1,5 +1,4 @@
 // Final file contents from rendered parts and what is on disk. Pure: the caller reads.
-import { parse as parseIni } from 'ini';
 import { NetgenError } from '../errors.js';
 import type { RenderedFile } from '../backends/types.js';
 
@@ -33,7 +32,7 @@ export function mergeContent(file: RenderedFile, existing: string | undefined, s
     case 'whole':
       return file.content;
     case 'keys':
-      return existing === undefined ? file.content : removeKeys(existing, owner.remove);
+      return existing === undefined ? file.content : removeKeys(existing, owner.remove, shownPath);
     case 'block':
       return replaceBlock(existing ?? owner.base, file.content, source);
     case 'rt-tables': {
@@ -62,20 +61,128 @@ export function mergeContent(file: RenderedFile, existing: string | undefined, s
   }
 }
 
-/** Drop `KEY=...` lines for the given keys (ini reads the file; lines are kept verbatim). */
-function removeKeys(text: string, keys: readonly string[]): string {
+/**
+ * Drop the `KEY=value` lines of the given keys from a file the shell sources (every
+ * other byte kept). Only a line netgen can prove is a whole command at the top level of
+ * the file goes: a simple one-line assignment, not inside `if ... fi`, a function, a
+ * multi-line quoted value or a continued line. Any other mention of the key is refused
+ * with its line number, since dropping the line could break the file's syntax.
+ */
+function removeKeys(text: string, keys: readonly string[], shownPath: string): string {
   if (keys.length === 0) return text;
-  const present = parseIni(text) as Record<string, unknown>;
-  const assignment = (line: string): string | undefined => /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1];
-  // `export KEY=` (with any spacing) sets KEY for the scripts that source the file too.
-  const assigned = new Set(text.split('\n').map(assignment));
-  const drop = new Set(keys.filter((k) => k in present || assigned.has(k)));
-  if (drop.size === 0) return text;
-  const out = text.split('\n').filter((line) => {
-    const k = assignment(line);
-    return !(k !== undefined && drop.has(k));
+  const lines = text.split('\n');
+  const mentions = new RegExp(`(^|[\\s;&|(\`])(?:export\\s+)?(${keys.join('|')})=`);
+  if (!lines.some((l) => mentions.test(l))) return text;
+  const states = shellLineStates(lines);
+  const drop = new Set<number>();
+  lines.forEach((line, i) => {
+    const m = mentions.exec(line);
+    if (!m) return;
+    const key = m[2]!;
+    const where = states[i]!;
+    const simple = new RegExp(`^\\s*(?:export\\s+)?${key}=${SIMPLE_VALUE}\\s*(?:#.*)?$`).test(line);
+    if (where === 'top' && simple) {
+      drop.add(i);
+      return;
+    }
+    const why =
+      where === 'quoted' ? 'it is inside a quoted value that spans lines' :
+      where === 'continued' ? 'it continues the line before it' :
+      where === 'nested' ? 'it is inside a compound command (if/case/for/while, a function or braces)' :
+      where === 'unknown' ? 'a here-document earlier in the file leaves netgen unable to read the rest' :
+      'it is not a plain one-line assignment';
+    throw new NetgenError(
+      'usage',
+      `${shownPath}:${i + 1}: netgen manages the default route and must remove ${key} from this file, but ${why}, so removing the line could change what the file means or break it: ` +
+        `remove or rewrite "${line.trim()}" by hand, then render again`,
+    );
   });
-  return out.join('\n');
+  return lines.filter((_, i) => !drop.has(i)).join('\n');
+}
+
+/** A value netgen may drop with its line: a plain word, or one quoted string on the line. */
+const SIMPLE_VALUE = `(?:'[^']*'|"[^"\\\\\`]*"|[^\\s'"\\\\\`;&|<>()]*)`;
+
+type LineState = 'top' | 'nested' | 'quoted' | 'continued' | 'unknown';
+
+const OPENERS = new Set(['if', 'case', 'for', 'while', 'until', 'select', '{', '(', 'function']);
+const CLOSERS = new Set(['fi', 'esac', 'done', '}', ')']);
+
+/**
+ * Where each line starts, read the way the shell would closely enough to tell a top-level
+ * line: quotes (single, double, backquotes) and backslash continuations are followed
+ * across lines; compound commands are counted by their opening and closing words.
+ */
+function shellLineStates(lines: readonly string[]): LineState[] {
+  const out: LineState[] = [];
+  let quote: '' | "'" | '"' | '`' = '';
+  let depth = 0;
+  let continued = false;
+  let unknown = false;
+  for (const line of lines) {
+    out.push(unknown ? 'unknown' : quote ? 'quoted' : continued ? 'continued' : depth > 0 ? 'nested' : 'top');
+    if (unknown) continue;
+    continued = false;
+    let word = '';
+    let wordStart = true;
+    const endWord = (): void => {
+      if (word !== '') {
+        if (wordStart && OPENERS.has(word)) depth++;
+        else if (wordStart && CLOSERS.has(word)) depth = Math.max(0, depth - 1);
+        else if (/^[A-Za-z_][A-Za-z0-9_]*\(\)$/.test(word)) depth++; // name() { ... }
+        wordStart = false;
+      }
+      word = '';
+    };
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i]!;
+      if (quote === "'") {
+        if (c === "'") quote = '';
+        continue;
+      }
+      if (c === '\\') {
+        if (i === line.length - 1) continued = true;
+        i++;
+        word += 'x';
+        continue;
+      }
+      if (quote === '"' || quote === '`') {
+        if (c === quote) quote = '';
+        continue;
+      }
+      if (c === "'" || c === '"' || c === '`') {
+        quote = c;
+        word += 'x';
+        continue;
+      }
+      if (c === '#' && word === '') break;
+      if (c === '<' && line[i + 1] === '<') {
+        unknown = true;
+        break;
+      }
+      if (c === ';' || c === '&' || c === '|' || c === '\n') {
+        endWord();
+        wordStart = true;
+        continue;
+      }
+      if (c === ' ' || c === '\t') {
+        const w = word;
+        endWord();
+        // After `then`, `do`, `else`, `!` and the like, a command starts again.
+        if (['then', 'do', 'else', 'elif', '!', '{', '(', 'in'].includes(w)) wordStart = true;
+        continue;
+      }
+      if ((c === '(' || c === ')' || c === '{' || c === '}') && word === '') {
+        word = c;
+        endWord();
+        wordStart = true;
+        continue;
+      }
+      word += c;
+    }
+    endWord();
+  }
+  return out;
 }
 
 function blockBounds(lines: string[]): { begin: number; end: number } | undefined {

@@ -146,7 +146,9 @@ export class TreeState {
       return 'absent';
     }
     if (st.isSymbolicLink()) throw new NetgenError('io', `${shown}: ${dir} is a symbolic link; netgen does not follow links out of the target tree`);
-    if (!st.isDirectory()) throw new NetgenError('usage', `${dir} is not a directory, but netgen must write ${shown} below it`);
+    if (!st.isDirectory()) {
+      throw new NetgenError('usage', dir === this.root ? `the target ${dir} is not a directory; --root and -o name the directory to write into` : `${dir} is not a directory, but netgen must write ${shown} below it`);
+    }
     this.dirs.set(dir, 'dir');
     if (!this.devices.has(st.dev)) this.devices.set(st.dev, dir);
     return 'dir';
