@@ -9,7 +9,7 @@
 // then the temporaries are renamed over their targets, pruned files removed, and the lock
 // deleted. A run that dies before `C` is rolled back by the next run on that target, one
 // that dies after it is completed; SIGINT and SIGTERM roll back before exiting.
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, rmdirSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, writeFileSync, readFileSync, readSync, renameSync, rmSync, rmdirSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
@@ -107,9 +107,18 @@ export class Run {
     const dirs = state.missing(state.root);
     makeDirs(dirs);
     state.created(dirs);
+    // The lock appears whole or not at all: written aside, then linked into place (fails if one exists).
+    const text = `${HEAD} pid=${process.pid} start=${processStart(process.pid) ?? '-'}\n` + dirs.map((d) => `D\t${JSON.stringify(d)}\n`).join('');
+    const aside = `${lock}.${process.pid}.tmp`;
     let fd: number;
     try {
-      fd = openSync(lock, 'wx', 0o644);
+      try {
+        writeFileSync(aside, text, { mode: 0o644, flag: 'w' });
+        linkSync(aside, lock);
+      } finally {
+        rmSync(aside, { force: true });
+      }
+      fd = openSync(lock, 'a');
     } catch (err) {
       removeDirs(dirs);
       const e = err as NodeJS.ErrnoException;
@@ -117,11 +126,9 @@ export class Run {
         const other = readHead(lock);
         if (other) throw heldError(state.root, lock, other, cwd);
       }
-      throw ioError(`taking the lock ${shownPath(lock, cwd)}`, err, false);
+      throw ioError(`taking the lock ${shownPath(lock, cwd)}`, err, true);
     }
-    const run = new Run(state, fd, opts.expectedFiles <= PER_FILE_SYNC_MAX);
-    run.append(`${HEAD} pid=${process.pid} start=${processStart(process.pid) ?? '-'}\n` + dirs.map((d) => `D\t${JSON.stringify(d)}\n`).join(''));
-    return run;
+    return new Run(state, fd, opts.expectedFiles <= PER_FILE_SYNC_MAX);
   }
 
   private rel(abs: string): string {
@@ -160,7 +167,11 @@ export class Run {
       }
     }
     for (const r of remove) rec += `R\t${JSON.stringify(this.rel(r.abs))}\n`;
-    this.append(rec);
+    try {
+      this.append(rec);
+    } catch (err) {
+      throw ioError('writing the journal', err, true);
+    }
     for (const op of ops) {
       if ('dirs' in op) {
         try {
@@ -203,8 +214,13 @@ export class Run {
       this.rollback();
       throw ioError('flushing the new files', err, false);
     }
-    this.append('C\n');
-    fsyncSync(this.fd);
+    try {
+      this.append('C\n');
+      fsyncSync(this.fd);
+    } catch (err) {
+      this.rollback();
+      throw ioError('writing the journal', err, true);
+    }
     rollForward(this.root, this.lock);
     if (!this.perFileSync && this.staged > 0) syncFileSystems(this.state.devices);
     // The lock goes before the signal handlers: a signal now finds the run complete.
