@@ -107,6 +107,16 @@ describe('netgen route get', () => {
     expect([j.dev, j.src]).toEqual(['eth0', '172.16.3.105']);
   });
 
+  it('an error answer (no route) is printed as ip prints it and exits 1, so scripts can tell it', () => {
+    const lan = join(dir, 'lan.yaml');
+    writeFileSync(lan, 'host: lan\ninterfaces:\n  eth0:\n    addresses: [10.0.0.10/24]\n');
+    const r = runCli(['route', 'get', '8.8.8.8', '-m', lan]);
+    expect([r.code, r.stdout]).toEqual([1, 'RTNETLINK answers: Network is unreachable\n']);
+    const j = runCli(['route', 'get', '8.8.8.8', '-m', lan, '--json']);
+    expect(j.code).toBe(1);
+    expect(runCli(['route', 'get', '10.0.0.1', '-m', lan]).code).toBe(0);
+  });
+
   it('refuses addresses that are not addresses, or not the host\'s', () => {
     expect(runCli(['route', 'get', '300.1.1.1', '-m', SEED]).stderr).toContain('destination 300.1.1.1 is not an IPv4 address');
     const r = runCli(['route', 'get', '8.8.8.8', '--down', '10.9.9.9', '-m', SEED]);
