@@ -122,6 +122,7 @@ export async function forEachHost(
     count++;
     // Writing errors are not the host's: they end the run.
     await visit(host, failures.length > 0);
+    if (fleet) state.forgetBelow(host.placement.root);
     progress.tick(i + 1);
   }
   progress.done();

@@ -95,6 +95,8 @@ export interface StaleFile {
 export class TreeState {
   readonly root: string;
   private readonly dirs = new Map<string, 'dir' | 'absent' | 'created'>();
+  /** Directories learnt since the last `forgetBelow`, so a fleet's cache stays one host deep. */
+  private recent: string[] = [];
   /** One directory per file system seen, for flushing them (syncfs) at the end. */
   readonly devices = new Map<number, string>();
 
@@ -127,7 +129,7 @@ export class TreeState {
     const up = this.statDir(dirname(dir), shown);
     if (up !== 'dir') {
       // Below a missing directory, or one this run made: nothing there the run did not put.
-      this.dirs.set(dir, 'absent');
+      this.learn(dir, 'absent');
       return 'absent';
     }
     return this.look(dir, shown, true);
@@ -142,14 +144,14 @@ export class TreeState {
       throw fsError(err, shown);
     }
     if (!st) {
-      this.dirs.set(dir, 'absent');
+      this.learn(dir, 'absent');
       return 'absent';
     }
     if (st.isSymbolicLink()) throw new NetgenError('io', `${shown}: ${dir} is a symbolic link; netgen does not follow links out of the target tree`);
     if (!st.isDirectory()) {
       throw new NetgenError('usage', dir === this.root ? `the target ${dir} is not a directory; --root and -o name the directory to write into` : `${dir} is not a directory, but netgen must write ${shown} below it`);
     }
-    this.dirs.set(dir, 'dir');
+    this.learn(dir, 'dir');
     if (!this.devices.has(st.dev)) this.devices.set(st.dev, dir);
     return 'dir';
   }
@@ -174,9 +176,21 @@ export class TreeState {
     return out;
   }
 
+  /** Drop what is known below `dir` (a host done with): hosts share no directory below their own. */
+  forgetBelow(dir: string): void {
+    const prefix = dir + sep;
+    for (const d of this.recent) if (d === dir || d.startsWith(prefix)) this.dirs.delete(d);
+    this.recent = [];
+  }
+
+  private learn(dir: string, state: 'dir' | 'absent' | 'created'): void {
+    if (!this.dirs.has(dir)) this.recent.push(dir);
+    this.dirs.set(dir, state);
+  }
+
   /** Record directories this run created: files in them are known absent and written in place. */
   created(dirs: string[]): void {
-    for (const d of dirs) this.dirs.set(d, 'created');
+    for (const d of dirs) this.learn(d, 'created');
   }
 
   /** Whether this run created the directory (its files are new and written without a temporary). */
