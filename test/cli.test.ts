@@ -463,6 +463,23 @@ describe('hardening', () => {
     expect(r.stdout).not.toContain('rt_tables');
   });
 
+  it('a cluster tool file the model no longer needs (keepalived) is stale and pruned', () => {
+    const model = join(dir, 'db.yaml');
+    const kept = readFileSync(join(REPO, 'examples/keepalived-vip/netgen.yaml'), 'utf8');
+    writeFileSync(model, kept);
+    const root = join(dir, 'out');
+    expect(runCli(['render', '--distro', 'rhel6', '-m', model, '--root', root]).code).toBe(0);
+    const conf = join(root, 'etc/keepalived/netgen.conf');
+    expect(existsSync(conf)).toBe(true);
+    writeFileSync(join(root, 'etc/keepalived/keepalived.conf'), readFileSync(conf, 'utf8')); // the admin's own copy stays
+    // The VIP stays on the host for good: no cluster tool, no keepalived file.
+    writeFileSync(model, kept.replace(/\n\s+managed-by: keepalived\n\s+vrrp: \{[^}]*\}/, ''));
+    const check = runCli(['render', '--check', '--distro', 'rhel6', '-m', model, '--root', root]);
+    expect(check.stdout).toContain(`stale: ${conf}\n`);
+    expect(runCli(['render', '--prune', '--distro', 'rhel6', '-m', model, '--root', root]).stdout).toContain(`removed ${conf}`);
+    expect(tree(join(root, 'etc/keepalived'))).toEqual(['keepalived.conf']);
+  });
+
   it('a netgen.start the model no longer needs is stale: --check and diff say so, --prune removes it', () => {
     const model = join(dir, 'box.yaml');
     writeFileSync(model, readFileSync(DUAL, 'utf8'));

@@ -5,7 +5,7 @@
 // What netifrc does with each line: design/consumers.md, "Gentoo netifrc".
 import { BackendModelError, NetgenError } from '../errors.js';
 import type { Plan, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
-import { KEEPALIVED_CONF_PATH, PACEMAKER_SCRIPT_PATH, planClusterFiles } from './cluster.js';
+import { CLUSTER_PRUNABLE, KEEPALIVED_CONF_PATH, PACEMAKER_SCRIPT_PATH, planClusterFiles } from './cluster.js';
 import { planRtTables } from './rt-tables.js';
 import type { Backend, BackendOptions, FileSpec } from './types.js';
 
@@ -294,7 +294,7 @@ export const gentoo: Backend = {
   mainDir: 'etc/conf.d',
   planFiles: planGentooFiles,
   // Its rules script, even when this render has none (the model dropped its rules).
-  prunable: [{ dir: 'etc/local.d', name: (n) => n === 'netgen.start' }],
+  prunable: [{ dir: 'etc/local.d', name: (n) => n === 'netgen.start' }, ...CLUSTER_PRUNABLE],
 };
 
 export const gentooLegacy: Backend = {
@@ -303,5 +303,5 @@ export const gentooLegacy: Backend = {
     'Gentoo baselayout-1 syntax, also read by current OpenRC: /etc/conf.d/net in bash-array syntax; ip rules in a block of /etc/conf.d/local.start (baselayout-1) and in /etc/local.d/netgen.start (OpenRC 0.6.4 and later)',
   mainDir: 'etc/conf.d',
   planFiles: planGentooLegacyFiles,
-  prunable: [],
+  prunable: CLUSTER_PRUNABLE,
 };

@@ -6,7 +6,7 @@
 import { BackendModelError, NetgenError } from '../errors.js';
 import { formatNetmask } from '../net/ipv4.js';
 import type { Plan, PlanAddress, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
-import { planClusterFiles } from './cluster.js';
+import { CLUSTER_PRUNABLE, planClusterFiles } from './cluster.js';
 import { planRtTables } from './rt-tables.js';
 import type { Backend, BackendOptions, FileSpec } from './types.js';
 
@@ -335,5 +335,5 @@ export const rhel6: Backend = {
   mainDir: NETWORK_SCRIPTS_DIR,
   planFiles: planRhel6Files,
   // ifcfg-/route-/rule- of a name netgen accepts; never what initscripts itself skips (backups).
-  prunable: [{ dir: NETWORK_SCRIPTS_DIR, name: (n) => OWN_FILE.test(n) && !IGNORED_SUFFIX.test(n) && !n.includes('-range') }],
+  prunable: [{ dir: NETWORK_SCRIPTS_DIR, name: (n) => OWN_FILE.test(n) && !IGNORED_SUFFIX.test(n) && !n.includes('-range') }, ...CLUSTER_PRUNABLE],
 };
