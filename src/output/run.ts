@@ -9,7 +9,7 @@
 // then the temporaries are renamed over their targets, pruned files removed, and the lock
 // deleted. A run that dies before `C` is rolled back by the next run on that target, one
 // that dies after it is completed; SIGINT and SIGTERM roll back before exiting.
-import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, writeFileSync, readFileSync, readSync, renameSync, rmSync, rmdirSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, writeFileSync, readFileSync, readSync, renameSync, rmSync, rmdirSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
@@ -78,6 +78,7 @@ export class Run {
   private readonly token = `${process.pid}.${randomBytes(4).toString('hex')}`;
   private staged = 0;
   private done = false;
+  private committed = false;
   /** A signal that arrived; handled at the next host boundary (before the commit). */
   signal: NodeJS.Signals | undefined;
   private readonly onSignal = (sig: NodeJS.Signals): void => {
@@ -107,6 +108,7 @@ export class Run {
     const dirs = state.missing(state.root);
     makeDirs(dirs);
     state.created(dirs);
+    if (dirs.length === 0) removeDeadAsides(state.root);
     // The lock appears whole or not at all: written aside, then linked into place (fails if one exists).
     const text = `${HEAD} pid=${process.pid} start=${processStart(process.pid) ?? '-'}\n` + dirs.map((d) => `D\t${JSON.stringify(d)}\n`).join('');
     const aside = `${lock}.${process.pid}.tmp`;
@@ -221,16 +223,26 @@ export class Run {
       this.rollback();
       throw ioError('writing the journal', err, true);
     }
-    rollForward(this.root, this.lock);
-    if (!this.perFileSync && this.staged > 0) syncFileSystems(this.state.devices);
-    // The lock goes before the signal handlers: a signal now finds the run complete.
-    unlinkSync(this.lock);
+    // Past the mark the run only goes forward: should that fail here, the lock (with its
+    // journal) stays, and the next run on the target completes it.
+    this.committed = true;
+    try {
+      rollForward(this.root, this.lock);
+      if (!this.perFileSync && this.staged > 0) syncFileSystems(this.state.devices);
+      // The lock goes before the signal handlers: a signal now finds the run complete.
+      unlinkSync(this.lock);
+    } catch (err) {
+      this.finish();
+      const e = ioError('completing the run', err, false);
+      e.message += `; the tree is half-written until the next "netgen render" on it completes the run (its journal is ${shownPath(this.lock, process.cwd())})`;
+      throw e;
+    }
     this.finish();
   }
 
-  /** Undo everything staged (nothing existing was touched) and release the lock. */
+  /** Undo everything staged (nothing existing was touched) and release the lock. Never after the commit mark. */
   rollback(): void {
-    if (this.done) return;
+    if (this.done || this.committed) return;
     const dirs = rollBack(this.root, this.lock);
     rmSync(this.lock, { force: true });
     removeDirs(dirs);
@@ -242,6 +254,20 @@ export class Run {
     closeSync(this.fd);
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
+  }
+}
+
+/** Lock files a killed run wrote aside but never linked into place (`.netgen.lock.<pid>.tmp`). */
+function removeDeadAsides(root: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = /^\.netgen\.lock\.(\d+)\.tmp$/.exec(n);
+    if (m && !holderAlive({ pid: Number(m[1]), start: undefined })) rmSync(join(root, n), { force: true });
   }
 }
 

@@ -146,7 +146,7 @@ const sameAs = (s: Snapshot): 'old' | 'new' | 'mixed' => (JSON.stringify(s) === 
 describe('a fleet render killed with SIGKILL', () => {
   it('is reported as interrupted, and the next run recovers exactly the old or the new fleet before converging', () => {
     const outcomes = new Map<number, string>();
-    for (const k of killPoints(14)) {
+    for (const k of killPoints(10)) {
       const t = oldCopy(`kill-${k}`);
       const r = netgen(renderNew(t), { NETGEN_FAULT_ROOT: t, NETGEN_FAULT_AT: String(k) });
       expect(r.signal, `kill point ${k}: ${r.stderr}`).toBe('SIGKILL');

@@ -2,7 +2,7 @@
 // that change the file system below $NETGEN_FAULT_ROOT and sends the process
 // $NETGEN_FAULT_SIGNAL (default SIGKILL) just before call number $NETGEN_FAULT_AT.
 // $NETGEN_FAULT_COUNT names a file that receives the number of calls at exit (to choose
-// kill points); $NETGEN_FAULT_STOP_AT_LOCK=1 kills the process as it creates the target's
+// kill points); $NETGEN_FAULT_STOP_AT_LOCK=1 kills the process as it starts writing its
 // lock, which netgen does only after finishing or rolling back an interrupted run.
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
@@ -24,17 +24,27 @@ function step() {
 function wrapPath(name) {
   const orig = fs[name];
   fs[name] = function (p, ...rest) {
+    // netgen writes its lock aside (then links it into place) only after recovering.
+    if (stopAtLock && name === 'writeFileSync' && below(p) && /\/\.netgen\.lock\.\d+\.tmp$/.test(p)) process.kill(process.pid, 'SIGKILL');
     if (below(p)) step();
     return orig.call(this, p, ...rest);
   };
 }
-for (const name of ['mkdirSync', 'renameSync', 'unlinkSync', 'rmdirSync', 'rmSync', 'chmodSync']) wrapPath(name);
+for (const name of ['mkdirSync', 'renameSync', 'unlinkSync', 'rmdirSync', 'rmSync', 'chmodSync', 'writeFileSync']) wrapPath(name);
+
+// netgen takes the lock by linking a file written aside to <root>/.netgen.lock.
+const link = fs.linkSync;
+fs.linkSync = function (from, to) {
+  if (below(to)) {
+    step();
+  }
+  return link.call(this, from, to);
+};
 
 const open = fs.openSync;
 fs.openSync = function (p, flags, ...rest) {
   const writing = typeof flags === 'string' && /[wax+]/.test(flags);
   if (below(p) && writing) {
-    if (stopAtLock && p.endsWith('/.netgen.lock') && flags.includes('x')) process.kill(process.pid, 'SIGKILL');
     step();
   }
   const fd = open.call(this, p, flags, ...rest);
