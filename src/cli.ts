@@ -67,8 +67,20 @@ function targetOptions<T>(y: Argv<T>) {
     .check((argv) => {
       const a = argv as { output?: string; root?: string };
       if (a.output === undefined && a.root === undefined) throw new NetgenError('usage', 'give -o DIR or --root DIR');
+      // An unset shell variable ("--root $ROOT") must not mean the working directory (from /, the live /etc).
+      for (const [flag, value] of [['--root', a.root], ['-o', a.output]] as const) {
+        if (value !== undefined && value.trim() === '') throw new NetgenError('usage', `${flag} is empty (an unset variable?); give the directory to write into`);
+      }
+      checkGentooRules(argv as { distro?: unknown; gentooRules?: unknown });
       return true;
     });
+}
+
+/** --gentoo-rules means nothing to another back-end: say so rather than ignore it. */
+function checkGentooRules(argv: { distro?: unknown; gentooRules?: unknown }): void {
+  if (argv.gentooRules !== undefined && argv.distro !== undefined && argv.distro !== 'gentoo' && argv.distro !== 'gentoo-legacy') {
+    throw new NetgenError('usage', `--gentoo-rules applies to the gentoo back-ends only, not to --distro ${String(argv.distro)}`);
+  }
 }
 
 export function buildCli(argv: string[]) {
@@ -84,7 +96,8 @@ export function buildCli(argv: string[]) {
           .option('check', { type: 'boolean', describe: 'write nothing; exit 1 if the target is not up to date' })
           .option('dry-run', { type: 'boolean', describe: 'write nothing; list the files and sizes that would be written' })
           .option('force', { type: 'boolean', describe: 'overwrite files netgen did not generate (they are named)' })
-          .option('prune', { type: 'boolean', describe: 'remove files netgen generated earlier that the model no longer produces' })
+          .option('prune', { type: 'boolean', describe: "remove files this model's earlier renders wrote that it no longer produces" })
+          .conflicts('check', ['dry-run', 'force', 'prune'])
           .example('$0 render --distro rhel6 -m host.yaml -o /etc/sysconfig/network-scripts', 'write the RHEL files in place')
           .example('$0 render --distro gentoo -m host.yaml --root out/', 'write out/etc/conf.d/net and friends'),
       async (a) => {
@@ -168,6 +181,10 @@ export function buildCli(argv: string[]) {
           .option('kernel', { type: 'boolean', describe: 'also apply the rendered files in a network namespace and ask the kernel (needs root)' })
           .option('distro', { alias: 'd', type: 'string', describe: `with --kernel: the back-end whose files are applied (${DISTROS.join(', ')}; gentoo-legacy on both baselayout-1 and current OpenRC)`, requiresArg: true })
           .option('gentoo-rules', { type: 'string', choices: ['local-start', 'native'], describe: 'gentoo: where ip rules go' })
+          .check((argv) => {
+            checkGentooRules(argv as { distro?: unknown; gentooRules?: unknown });
+            return true;
+          })
           .example('$0 verify -m host.yaml', 'simulator only, no root needed')
           .example('$0 verify --kernel --distro rhel6 -m host.yaml', 'expected / simulator / kernel side by side'),
       async (a) => {
@@ -208,8 +225,9 @@ export function buildCli(argv: string[]) {
     .alias('help', 'h')
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
-      if (err) throw err;
-      throw new NetgenError('usage', `${msg}\nRun "netgen --help" or "netgen <command> --help".`);
+      // yargs reports its own parse errors (a flag without its value) as YError: a usage error too.
+      if (err && err.name !== 'YError') throw err;
+      throw new NetgenError('usage', `${msg ?? err?.message}\nRun "netgen --help" or "netgen <command> --help".`);
     });
 }
 

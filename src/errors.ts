@@ -77,3 +77,19 @@ function compareProblems(a: ModelProblem, b: ModelProblem): number {
     (a.message < b.message ? -1 : a.message > b.message ? 1 : 0)
   );
 }
+
+/**
+ * SIGINT or SIGTERM stopped a run. The conventional exit status 128 + the signal's number
+ * (130, 143) says so to the shell.
+ */
+export class InterruptedError extends NetgenError {
+  readonly signal: NodeJS.Signals;
+  constructor(signal: NodeJS.Signals, what: string) {
+    super('io', `interrupted by ${signal}; ${what}`);
+    this.signal = signal;
+    this.name = 'InterruptedError';
+  }
+  override get exitCode(): number {
+    return 128 + (this.signal === 'SIGINT' ? 2 : this.signal === 'SIGHUP' ? 1 : 15);
+  }
+}

@@ -1,11 +1,11 @@
 // Model file -> rendered files: the pure pipeline every command shares.
-import { basename, isAbsolute, relative } from 'node:path';
+import { relative } from 'node:path';
 import { getBackend } from './backends/index.js';
 import type { Backend, BackendOptions, FileSpec, RenderedFile } from './backends/types.js';
 import { BackendModelError, ModelError } from './errors.js';
 import { formatPath } from './model/load.js';
 import type { Model } from './model/types.js';
-import { loadModel } from './model/index.js';
+import { loadModel, modelSourceName } from './model/index.js';
 import { compilePlan } from './plan/compile.js';
 import type { Plan } from './plan/types.js';
 import { renderFiles } from './render/index.js';
@@ -22,13 +22,9 @@ export function shownModelPath(path: string, cwd: string = process.cwd()): strin
   return (rel === '' || rel.startsWith('..') ? path : rel).split('\\').join('/');
 }
 
-/**
- * The model's name in generated headers: relative to the working directory, or just the
- * file name when it lies elsewhere, so no absolute path of the rendering machine is written.
- */
-export function headerModelName(path: string, cwd: string = process.cwd()): string {
-  const rel = relative(cwd, path);
-  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? basename(path) : rel.split('\\').join('/');
+/** The model's name in generated headers (see modelSourceName). */
+export function headerModelName(path: string): string {
+  return modelSourceName(path);
 }
 
 /** Load, validate, compile and render one model for one back-end. */

@@ -31,7 +31,8 @@ function inMountNamespace(script: string): string {
   return r.stdout + r.stderr;
 }
 
-const snapshot = 'find "$T" -type f | sort | xargs -r sha256sum';
+// Files with their checksums, and every directory (a failed run must not leave new ones).
+const snapshot = 'find "$T" -type f | sort | xargs -r sha256sum; find "$T" -type d | sort';
 
 describeKernel('write faults', () => {
   it('a read-only target: exit 2, "read-only file system", nothing changed', () => {
@@ -43,24 +44,28 @@ describeKernel('write faults', () => {
       echo "--- after"; ${snapshot}
     `);
     expect(out).toContain('exit=2');
-    expect(out).toMatch(/netgen: writing \S+ failed: read-only file system; no target file was changed/);
+    expect(out).toMatch(/netgen: taking the lock \S+ failed: read-only file system; no target file was changed/);
     const [before, after] = [out.split('--- before')[1]!.split('netgen:')[0]!.trim(), out.split('--- after')[1]!.trim()];
     expect(after).toBe(before);
     expect(out).not.toMatch(/\n\s+at /);
   });
 
-  it('a full disk: exit 2, "no space left", every target as it was and no temporary left', () => {
+  it('a full disk: exit 2, "no space left", every target as it was, no temporary and no new directory left', () => {
+    // The second render is gentoo's: its directories (etc/conf.d, etc/local.d) are new.
     const out = inMountNamespace(`
       mount -t tmpfs -o size=64k,nr_inodes=200 netgen-full "$T" || exit 8
       $NETGEN render --distro rhel6 -m "$SEED" --root "$T" >/dev/null || exit 9
-      dd if=/dev/zero of="$T/filler" bs=1k count=1000 2>/dev/null
+      # Room for one page: the lock fits, the new files do not.
+      avail=$(df --output=avail -k "$T" | tail -1)
+      dd if=/dev/zero of="$T/filler" bs=1k count=$((avail - 4)) 2>/dev/null
       echo "--- before"; ${snapshot}
-      $NETGEN render --distro rhel6 -m "$DUAL" --root "$T" --force 2>&1; echo "exit=$?"
+      $NETGEN render --distro gentoo -m "$DUAL" --root "$T" --force 2>&1; echo "exit=$?"
       echo "--- after"; ${snapshot}
       find "$T" -name '.netgen-*' | sed 's/^/leftover: /'
     `);
     expect(out).toContain('exit=2');
-    expect(out).toMatch(/no space left on the device; no target file was changed/);
+    expect(out).toMatch(/netgen: writing \S+ failed: no space left on the device; no target file was changed/);
+    expect(out.split('--- before')[1]).toContain('/etc/sysconfig\n');
     const before = out.split('--- before')[1]!.split('netgen:')[0]!.trim();
     const after = out.split('--- after')[1]!.split('leftover:')[0]!.trim();
     expect(after).toBe(before);
@@ -77,6 +82,7 @@ describeKernel('write faults', () => {
     `);
     expect(out).toContain('exit=2');
     expect(out).toMatch(/permission denied; no target file was changed/);
-    expect(out.split('--- after')[1]!.trim()).toBe('');
+    expect(out.split('--- after')[1]!.trim()).not.toMatch(/[0-9a-f]{64}/); // no file
+    expect(out).not.toContain('.netgen');
   });
 });

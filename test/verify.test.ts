@@ -1,5 +1,6 @@
 // `netgen verify` and `netgen route get` as a user runs them.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -107,6 +108,16 @@ describe('netgen route get', () => {
     expect([j.dev, j.src]).toEqual(['eth0', '172.16.3.105']);
   });
 
+  it('an error answer (no route) is printed as ip prints it and exits 1, so scripts can tell it', () => {
+    const lan = join(dir, 'lan.yaml');
+    writeFileSync(lan, 'host: lan\ninterfaces:\n  eth0:\n    addresses: [10.0.0.10/24]\n');
+    const r = runCli(['route', 'get', '8.8.8.8', '-m', lan]);
+    expect([r.code, r.stdout]).toEqual([1, 'RTNETLINK answers: Network is unreachable\n']);
+    const j = runCli(['route', 'get', '8.8.8.8', '-m', lan, '--json']);
+    expect(j.code).toBe(1);
+    expect(runCli(['route', 'get', '10.0.0.1', '-m', lan]).code).toBe(0);
+  });
+
   it('refuses addresses that are not addresses, or not the host\'s', () => {
     expect(runCli(['route', 'get', '300.1.1.1', '-m', SEED]).stderr).toContain('destination 300.1.1.1 is not an IPv4 address');
     const r = runCli(['route', 'get', '8.8.8.8', '--down', '10.9.9.9', '-m', SEED]);
@@ -157,6 +168,30 @@ describe.skipIf(!kernel.ok && process.env.NETGEN_KERNEL_TESTS !== 'required')('n
     expect(k.columns[0]!.rows.map((x) => x.ok)).toEqual([true, true, true, true]);
     expect(k.columns[1]!.rows.map((x) => x.ok)).toEqual([false, true, true, true]);
     expect(k.notes).toEqual([expect.stringMatching(/^OpenRC: etc\/local\.d\/netgen\.start: `.*netgen\.start` failed: /)]);
+  });
+
+  it('removes what a verify --kernel killed with SIGKILL left: its namespace and its directory', () => {
+    // A session of a process that is gone: its directory names it as owner, its namespace is still there.
+    const gone = spawnSync('true');
+    const pid = gone.pid!;
+    const pidns = readlinkSync('/proc/self/ns/pid');
+    const left = mkdtempSync(join(tmpdir(), 'ngk-'));
+    writeFileSync(join(left, 'owner'), `${pid} 1 ${pidns}\n`);
+    const ns = `ngk-${pid}-0`;
+    expect(spawnSync('ip', ['netns', 'add', ns]).status).toBe(0);
+    // Another process's directory without an owner file is not touched.
+    const foreign = mkdtempSync(join(tmpdir(), 'ngk-'));
+    try {
+      const r = runCli(['verify', '--kernel', '--distro', 'rhel6', '-m', SEED]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(existsSync(left)).toBe(false);
+      expect(existsSync(`/run/netns/${ns}`)).toBe(false);
+      expect(existsSync(foreign)).toBe(true);
+    } finally {
+      spawnSync('ip', ['netns', 'del', ns]);
+      rmSync(left, { recursive: true, force: true });
+      rmSync(foreign, { recursive: true, force: true });
+    }
   });
 
   it('needs --distro', () => {

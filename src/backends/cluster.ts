@@ -5,10 +5,16 @@
 // "Failover done by cluster tooling".
 import { NetgenError } from '../errors.js';
 import type { Plan, PlanRoute, PlanRule } from '../plan/types.js';
-import type { FileSpec } from './types.js';
+import type { FileSpec, Prunable } from './types.js';
 
 export const KEEPALIVED_CONF_PATH = 'etc/keepalived/netgen.conf';
 export const PACEMAKER_SCRIPT_PATH = 'etc/netgen/pacemaker-resources.sh';
+
+/** The cluster files as `--prune` sees them: stale once the model no longer names a cluster tool. */
+export const CLUSTER_PRUNABLE: readonly Prunable[] = [KEEPALIVED_CONF_PATH, PACEMAKER_SCRIPT_PATH].map((p) => {
+  const i = p.lastIndexOf('/');
+  return { dir: p.slice(0, i), name: (n: string) => n === p.slice(i + 1) };
+});
 
 /**
  * keepalived reads its configuration as words separated by blanks, `#` and `!` starting

@@ -5,7 +5,7 @@
 // What netifrc does with each line: design/consumers.md, "Gentoo netifrc".
 import { BackendModelError, NetgenError } from '../errors.js';
 import type { Plan, PlanAddress, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
-import { KEEPALIVED_CONF_PATH, PACEMAKER_SCRIPT_PATH, planClusterFiles } from './cluster.js';
+import { CLUSTER_PRUNABLE, KEEPALIVED_CONF_PATH, PACEMAKER_SCRIPT_PATH, planClusterFiles } from './cluster.js';
 import { planRtTables } from './rt-tables.js';
 import { SYSCTL_PATH, planSysctlFile, sysctlName } from './sysctl.js';
 import type { Backend, BackendOptions, FileSpec } from './types.js';
@@ -353,6 +353,8 @@ export const gentoo: Backend = {
   mainDir: 'etc/conf.d',
   sysctlConfAfter: true,
   planFiles: planGentooFiles,
+  // Its rules script, even when this render has none (the model dropped its rules).
+  prunable: [{ dir: 'etc/local.d', name: (n) => n === 'netgen.start' }, ...CLUSTER_PRUNABLE],
 };
 
 export const gentooLegacy: Backend = {
@@ -363,4 +365,5 @@ export const gentooLegacy: Backend = {
   // On current OpenRC; baselayout-1 reads it before local.start applies netgen's file.
   sysctlConfAfter: true,
   planFiles: planGentooLegacyFiles,
+  prunable: CLUSTER_PRUNABLE,
 };

@@ -6,7 +6,7 @@
 import { BackendModelError, NetgenError } from '../errors.js';
 import { formatNetmask } from '../net/ipv4.js';
 import type { Plan, PlanAddress, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
-import { planClusterFiles } from './cluster.js';
+import { CLUSTER_PRUNABLE, planClusterFiles } from './cluster.js';
 import { planRtTables } from './rt-tables.js';
 import { planSysctlFile } from './sysctl.js';
 import type { Backend, BackendOptions, FileSpec } from './types.js';
@@ -36,6 +36,9 @@ const VLAN_PREFIXED = /^vlan/;
 
 /** File names `service network` and ifup-aliases skip, or read as something else. */
 const IGNORED_SUFFIX = /(~|\.bak|\.orig|\.rpmnew|\.rpmorig|\.rpmsave)$/;
+
+/** The names of the files this back-end writes in network-scripts. */
+const OWN_FILE = /^(ifcfg|route|rule)-[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}(:[A-Za-z0-9_]+)?$/;
 
 interface IfcfgAddress {
   /** `''` for the first address, then `1`, `2`, ...: IPADDR, IPADDR1, IPADDR2. */
@@ -346,4 +349,6 @@ export const rhel6: Backend = {
   description: 'RHEL/CentOS 6 initscripts: ifcfg- and route- files in /etc/sysconfig/network-scripts, ip rules in the /sbin/ifup-local and ifdown-local hooks',
   mainDir: NETWORK_SCRIPTS_DIR,
   planFiles: planRhel6Files,
+  // ifcfg-/route-/rule- of a name netgen accepts; never what initscripts itself skips (backups).
+  prunable: [{ dir: NETWORK_SCRIPTS_DIR, name: (n) => OWN_FILE.test(n) && !IGNORED_SUFFIX.test(n) && !n.includes('-range') }, ...CLUSTER_PRUNABLE],
 };

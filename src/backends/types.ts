@@ -43,6 +43,17 @@ export interface BackendOptions {
   gentooRules?: 'local-start' | 'native';
 }
 
+/**
+ * A directory whose files of some names only this back-end writes. A file there that the
+ * render no longer produces, and whose header is exactly this model's, is stale.
+ */
+export interface Prunable {
+  /** Relative to the target root, POSIX separators. */
+  dir: string;
+  /** Whether a file name there is one the back-end writes (never a backup such as `.bak`). */
+  name(fileName: string): boolean;
+}
+
 export interface Backend {
   /** The `--distro` value. */
   name: string;
@@ -54,4 +65,6 @@ export interface Backend {
   sysctlConfAfter?: boolean;
   /** Decide which files spell the Plan on this distro, and what each template sees. */
   planFiles(plan: Plan, options: BackendOptions): FileSpec[];
+  /** Where `--prune` may look for files of an earlier render (see Prunable). */
+  prunable: readonly Prunable[];
 }

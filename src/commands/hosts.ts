@@ -2,9 +2,9 @@
 // host's files in the target. Shared by `render` and `diff`. Every model is validated
 // before anything is written; all problems of all hosts are reported together.
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ModelError, NetgenError, type ModelProblem } from '../errors.js';
-import { placeFiles, prepareChanges, readTargetText, shownPath, type Change, type Placement } from '../output/write.js';
+import { findStale, placeFiles, prepareChanges, readTargetText, shownPath, targetRoot, type Change, type Placement, type StaleFile, type TreeState } from '../output/write.js';
 import { SYSCTL_PATH } from '../backends/sysctl.js';
 import { sysctlConflicts } from '../plan/sysctl.js';
 import { renderModelFile, shownModelPath, type Rendered } from '../pipeline.js';
@@ -27,6 +27,8 @@ export interface HostResult {
   changes: Change[];
   /** Things in the target that undo part of what is rendered (a foreign sysctl.conf line). */
   warnings: string[];
+  /** Files netgen wrote earlier for this model that it no longer produces. */
+  stale: StaleFile[];
 }
 
 export interface Failure {
@@ -59,49 +61,76 @@ export function expandModels(models: readonly string[]): { paths: string[]; flee
   return { paths: [...new Set(paths)], fleet };
 }
 
+export interface HostRun {
+  failures: Failure[];
+  fleet: boolean;
+  /** Hosts that rendered and were visited. */
+  count: number;
+}
+
+/** The model files of a run, and whether they make a fleet. */
+export function modelsOf(a: HostArgs): { paths: string[]; fleet: boolean } {
+  getBackend(a.distro);
+  return expandModels(Array.isArray(a.model) ? a.model : [a.model]);
+}
+
+/** The directory a run works on: `--root` for a fleet, else the host's target root. */
+export function runRoot(a: HostArgs): string {
+  if (a.root !== undefined) return resolve(a.root);
+  return targetRoot(a.output === undefined ? {} : { outDir: a.output }, getBackend(a.distro).mainDir);
+}
+
 /**
- * Render every host and decide its changes. Throws when any host fails, unless
- * keepGoing; then the failures are returned beside the hosts that rendered.
+ * Render every host and decide its changes, one host at a time: `visit` sees each host
+ * that rendered, in model order, and may drop it afterwards (a fleet is never held whole
+ * in memory). Failures are collected (every host is still rendered, so all problems are
+ * reported together); whether that ends the run is the caller's decision.
  */
-export function renderHosts(a: HostArgs, options: BackendOptions, progress: Progress = silentProgress): { hosts: HostResult[]; failures: Failure[]; fleet: boolean } {
-  getBackend(a.distro); // a wrong --distro is one usage error, not one per host
-  const { paths, fleet } = expandModels(Array.isArray(a.model) ? a.model : [a.model]);
+export async function forEachHost(
+  a: HostArgs,
+  options: BackendOptions,
+  state: TreeState,
+  visit: (host: HostResult, failed: boolean) => void | Promise<void>,
+  progress: Progress = silentProgress,
+  models: { paths: string[]; fleet: boolean } = modelsOf(a),
+): Promise<HostRun> {
+  const backend = getBackend(a.distro); // a wrong --distro is one usage error, not one per host
+  const { paths, fleet } = models;
   if (fleet && a.root === undefined) {
     throw new NetgenError('usage', `${paths.length} models: give --root DIR (each host goes to DIR/<host>/); -o names one host's directory`);
   }
-  const rendered: { shown: string; r: Rendered }[] = [];
   const failures: Failure[] = [];
+  const seen = new Map<string, string>();
+  let count = 0;
   progress.start(paths.length);
   for (const [i, path] of paths.entries()) {
     const shown = shownModelPath(path);
+    let host: HostResult;
     try {
-      rendered.push({ shown, r: renderModelFile(path, a.distro, options) });
+      const r = renderModelFile(path, a.distro, options);
+      if (fleet) {
+        const other = seen.get(r.plan.host);
+        if (other) throw new NetgenError('usage', `${shown}: host ${r.plan.host} is also the host of ${other}; each host needs its own directory`);
+        seen.set(r.plan.host, shown);
+      }
+      const target = fleet ? { root: join(a.root!, r.plan.host) } : a.root !== undefined ? { root: a.root } : a.output !== undefined ? { outDir: a.output } : {};
+      const placement = placeFiles(r.files, target, r.backend.mainDir);
+      const changes = prepareChanges(placement, r.plan.source, state);
+      host = { shown, rendered: r, placement, changes, stale: findStale(placement, changes, backend.prunable, state), warnings: sysctlWarnings(r, placement) };
     } catch (err) {
       if (!(err instanceof NetgenError) || err.kind === 'internal') throw err;
       failures.push({ shown, error: err });
+      progress.tick(i + 1);
+      continue;
     }
+    count++;
+    // Writing errors are not the host's: they end the run.
+    await visit(host, failures.length > 0);
+    if (fleet) state.forgetBelow(host.placement.root);
     progress.tick(i + 1);
   }
   progress.done();
-
-  if (fleet) {
-    const seen = new Map<string, string>();
-    for (const { shown, r } of rendered) {
-      const other = seen.get(r.plan.host);
-      if (other) failures.push({ shown, error: new NetgenError('usage', `${shown}: host ${r.plan.host} is also the host of ${other}; each host needs its own directory`) });
-      seen.set(r.plan.host, shown);
-    }
-  }
-  if (failures.length > 0 && !a.keepGoing) throw combine(failures);
-  const failed = new Set(failures.map((f) => f.shown));
-  const hosts = rendered
-    .filter(({ shown }) => !failed.has(shown))
-    .map(({ shown, r }): HostResult => {
-      const target = fleet ? { root: join(a.root!, r.plan.host) } : a.root !== undefined ? { root: a.root } : a.output !== undefined ? { outDir: a.output } : {};
-      const placement = placeFiles(r.files, target, r.backend.mainDir);
-      return { shown, rendered: r, placement, changes: prepareChanges(placement, r.plan.source), warnings: sysctlWarnings(r, placement) };
-    });
-  return { hosts, failures, fleet };
+  return { failures, fleet, count };
 }
 
 /** Lines of the target's own /etc/sysctl.conf that would override netgen's sysctl file at boot. */

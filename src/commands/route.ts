@@ -1,6 +1,6 @@
 // `netgen route get DEST`: what the kernel would answer, computed from the model alone.
 // With --iif, the inbound question: is a packet from --from arriving on --iif accepted?
-import { NetgenError } from '../errors.js';
+import { EXIT, NetgenError } from '../errors.js';
 import { parseIPv4 } from '../net/ipv4.js';
 import type { FailoverStep, Plan } from '../plan/types.js';
 import { planModelFile } from '../pipeline.js';
@@ -96,6 +96,8 @@ export function runRouteGet(a: RouteGetArgs, out: (line: string) => void = (l) =
   const query: Parameters<typeof simulateRouteGet>[1] = { to: a.dest, steps };
   if (a.from !== undefined) query.from = a.from;
   const answer = simulateRouteGet(plan, query);
+  // An error answer is still an answer (printed as ip prints it), but scripts must tell it apart.
+  if (!answer.ok) process.exitCode = EXIT.changes;
   if (a.json) {
     out(JSON.stringify(answer, null, 2));
     return;

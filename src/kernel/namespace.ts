@@ -1,7 +1,8 @@
 // Throw-away network namespaces: unique names, and deleted whatever happens (normal close,
 // an exception, process exit, SIGINT/SIGTERM). Only namespaces this module made are touched,
 // plus leftovers of ours whose process is gone.
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { firstLine, runProgram } from './exec.js';
 
@@ -122,4 +123,62 @@ export function createSegment(): Segment {
     }
   }
   return { namespace, bridge: 'br0', close: () => deleteNamespace(namespace) };
+}
+
+/**
+ * A session's temporary directory says who owns it (pid, start time, PID namespace) in a
+ * file `owner`, written before its network namespace is made. `reapStaleSessions` removes
+ * the directories, and the `ngk-<pid>-*` namespaces, of owners that were killed (SIGKILL:
+ * no handler ran) and ran in this PID namespace, where "gone" can be told for certain.
+ */
+export function writeSessionOwner(dir: string): void {
+  writeFileSync(join(dir, 'owner'), `${process.pid} ${processStart(process.pid) ?? '-'} ${pidNamespace() ?? '-'}\n`);
+}
+
+export function reapStaleSessions(tmpRoot: string): void {
+  const mine = pidNamespace();
+  if (mine === undefined) return;
+  let names: string[];
+  try {
+    names = readdirSync(tmpRoot).filter((n) => n.startsWith(NS_PREFIX));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    let owner: string;
+    try {
+      owner = readFileSync(join(tmpRoot, name, 'owner'), 'utf8');
+    } catch {
+      continue; // not a session directory of ours (or not readable): leave it
+    }
+    const [pid, , pidns] = owner.trim().split(' ');
+    if (pidns !== mine || !pid || !/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    // Any live process with that pid (even a new one that reused it) may own ngk-<pid>-*: leave them.
+    if (processExists(Number(pid))) continue;
+    let nets: string[] = [];
+    try {
+      nets = readdirSync('/run/netns').filter((n) => n.startsWith(`${NS_PREFIX}${pid}-`) && /^ngk-\d+-\d+$/.test(n));
+    } catch {
+      // no namespaces at all
+    }
+    for (const ns of nets) runProgram(['ip', 'netns', 'del', ns]);
+    rmSync(join(tmpRoot, name), { recursive: true, force: true });
+  }
+}
+
+function pidNamespace(): string | undefined {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return undefined;
+  }
+}
+
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }

@@ -8,7 +8,7 @@ import { createRhel6Driver } from './apply-rhel6.js';
 import { createClusterDriver, type ClusterDriver } from './apply-cluster.js';
 import type { ConsumerDriver, DriverContext } from './driver.js';
 import { firstLine, kernelAvailable, namespaceArgv, runInNamespace, runProgram } from './exec.js';
-import { createNamespace, deleteNamespace } from './namespace.js';
+import { createNamespace, deleteNamespace, reapStaleSessions, writeSessionOwner } from './namespace.js';
 import { parseAddresses, parseRouteGet, parseRules } from './probe.js';
 import { RESERVED_RT_TABLES, RT_TABLES_PATH, writeTree } from './tree.js';
 import type { AddressEntry, ApplyReport, CommandRecord, Consumer, KernelAddressHint, KernelLink, Probe, RouteAnswer, RuleEntry, TreeFile } from './types.js';
@@ -115,10 +115,13 @@ export class KernelSession {
     this.links = [...options.links];
     this.hints = [...(options.addresses ?? [])];
     this.ocfDir = options.ocfDir;
+    // What a session killed earlier left (its namespace, its directory) goes first.
+    reapStaleSessions(tmpdir());
     const tmp = mkdtempSync(join(tmpdir(), 'ngk-'));
     this.tmp = tmp;
     const removeTmp = (): void => rmSync(tmp, { recursive: true, force: true });
     try {
+      writeSessionOwner(tmp);
       this.namespace = createNamespace(removeTmp);
     } catch (err) {
       removeTmp();

@@ -58,7 +58,14 @@ export function parseModelText(text: string, file: string): LoadedText {
   }
   const d = doc();
   if (d.problems.length > 0) return { file, data: undefined, problems: d.problems, locate };
-  return { file, data: d.doc.toJS({ maxAliasCount: 100 }) as unknown, problems: [], locate };
+  try {
+    return { file, data: d.doc.toJS({ maxAliasCount: 100 }) as unknown, problems: [], locate };
+  } catch (err) {
+    // `yaml` stops an alias bomb (aliases of aliases, expanding to millions of nodes) here.
+    if (!/alias/i.test((err as Error).message)) throw err;
+    const at = /[*][^\s,\]}]/.exec(text)?.index ?? 0;
+    return { file, data: undefined, problems: [{ ref: d.refAt(at), path: '', message: 'YAML aliases here expand to too much data (more than 100 alias uses); write the values out' }], locate };
+  }
 }
 
 function offsetRef(text: string, file: string, offset: number): SourceRef {

@@ -21,27 +21,36 @@ export const PROTO = /^(kernel|boot|static|dhcp|ra|redirect|0|[1-9][0-9]?|1[0-9]
 
 const U32 = 4294967295;
 
+// Patterns for the JSON Schema only (editors flag a bad value as it is typed); the
+// validator's own checks, with their messages, are the refinements and semantic rules.
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const QUAD_PATTERN = `${OCTET}(\\.${OCTET}){3}`;
+const PREFIX_PATTERN = '(3[0-2]|[12]?[0-9])';
+/** Key patterns of the maps, for editors (names are checked with messages by the validator). */
+const ifnameKey = z.string().meta({ pattern: IFNAME.source });
+
 export const ipv4 = z
   .string()
   .refine((s) => parseIPv4(s) !== undefined, { message: 'is not an IPv4 address (a.b.c.d)' })
-  .meta({ description: 'IPv4 address, dotted quad', examples: ['172.16.3.1'] });
+  .meta({ description: 'IPv4 address, dotted quad', examples: ['172.16.3.1'], pattern: `^${QUAD_PATTERN}$` });
 
 export const cidr = z
   .string()
   .refine((s) => parseCidr(s) !== undefined, { message: 'is not an IPv4 address with prefix length (a.b.c.d/n)' })
-  .meta({ description: 'IPv4 address with prefix length', examples: ['172.16.3.111/24'] });
+  .meta({ description: 'IPv4 address with prefix length', examples: ['172.16.3.111/24'], pattern: `^${QUAD_PATTERN}/${PREFIX_PATTERN}$` });
 
 /** A destination or selector: an address, `a.b.c.d/n`, or (routes only) `default`. */
 const prefixOrAddress = z
   .string()
-  .refine((s) => parseCidr(s, true) !== undefined, { message: 'is not an IPv4 address or a.b.c.d/n prefix' });
+  .refine((s) => parseCidr(s, true) !== undefined, { message: 'is not an IPv4 address or a.b.c.d/n prefix' })
+  .meta({ pattern: `^${QUAD_PATTERN}(/${PREFIX_PATTERN})?$` });
 
 const routeTarget = z
   .string()
   .refine((s) => s === 'default' || parseCidr(s, true) !== undefined, {
     message: 'is not `default`, an IPv4 address or an a.b.c.d/n prefix',
   })
-  .meta({ description: '`default`, an address, or a network a.b.c.d/n', examples: ['default', '10.0.0.0/8'] });
+  .meta({ description: '`default`, an address, or a network a.b.c.d/n', examples: ['default', '10.0.0.0/8'], pattern: `^(default|${QUAD_PATTERN}(/${PREFIX_PATTERN})?)$` });
 
 const tableRef = z
   .union([z.string().regex(TABLE_NAME, { message: 'is not a table name (letters, digits, _ . -; starting with a letter)' }), z.int().min(1).max(U32)])
@@ -180,7 +189,7 @@ const linkFields = {
     .regex(/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/, { message: 'is not a MAC address (aa:bb:cc:dd:ee:ff)' })
     .optional(),
   'on-boot': z.boolean().optional().meta({ description: 'brought up at boot (default true)' }),
-  aliases: z.record(z.string(), alias).optional().meta({ description: 'alias addresses by label, `eth0:1`' }),
+  aliases: z.record(z.string().meta({ pattern: ALIAS_LABEL.source }), alias).optional().meta({ description: 'alias addresses by label, `eth0:1`' }),
   routes: z.array(interfaceRoute).optional(),
   'routing-policy': z.array(rule).optional().meta({ description: 'policy rules carried by this interface\'s files' }),
   egress: egress.optional(),
@@ -191,7 +200,7 @@ const linkFields = {
 export const vlanUnder = z.strictObject(linkFields);
 export const iface = z.strictObject({
   ...linkFields,
-  vlans: z.record(z.string(), vlanUnder).optional().meta({ description: 'VLANs on this interface by id: `10:` is `eth0.10`' }),
+  vlans: z.record(z.string().meta({ pattern: '^[0-9]{1,4}$' }), vlanUnder).optional().meta({ description: 'VLANs on this interface by id: `10:` is `eth0.10`' }),
 });
 export const vlanTop = z.strictObject({
   ...linkFields,
@@ -228,11 +237,11 @@ export const modelSchema = z
   .strictObject({
     $schema: z.string().optional(),
     host: z.string().regex(HOST_NAME, { message: 'is not a host name (letters, digits, - and dots)' }),
-    interfaces: z.record(z.string(), iface).meta({ description: 'interfaces by kernel name' }),
-    vlans: z.record(z.string(), vlanTop).optional().meta({ description: 'VLAN interfaces by name, netplan style (`id`, `link`)' }),
+    interfaces: z.record(ifnameKey, iface).meta({ description: 'interfaces by kernel name' }),
+    vlans: z.record(ifnameKey, vlanTop).optional().meta({ description: 'VLAN interfaces by name, netplan style (`id`, `link`)' }),
     routes: z.array(hostRoute).optional().meta({ description: 'routes that name their device' }),
     tables: z
-      .record(z.string(), z.union([z.int().min(1).max(U32), z.literal('auto')]))
+      .record(z.string().meta({ pattern: TABLE_NAME.source }), z.union([z.int().min(1).max(U32), z.literal('auto')]))
       .optional()
       .meta({ description: 'routing tables: name: number, or name: auto for a number netgen allocates' }),
     expect: z.array(expectation).optional().meta({ description: 'route lookups, inbound lookups and ARP questions `netgen verify` checks' }),

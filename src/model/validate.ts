@@ -64,6 +64,7 @@ export function validateModel(loaded: LoadedText): Model {
       if (missing && suggested.has(formatPath(issue.path as PathSegment[]))) continue;
       structuralProblem(issue, report);
     }
+    problems.push(...semanticsOfTheRest(loaded, issues));
     throw new ModelError(problems);
   }
   const model = checkSemantics(parsed.data, loaded, report);
@@ -72,6 +73,52 @@ export function validateModel(loaded: LoadedText): Model {
 }
 
 type Report = (path: Path, message: string, at?: 'key' | 'value') => void;
+
+/**
+ * The semantic problems of the parts that parsed, so that a user meets them in the same
+ * round as the structural ones. What failed is taken out (a bad value, an unknown key) and
+ * the rest checked; problems inside a part that had a structural problem (an interface, a
+ * route, an expectation), and problems naming a value that was taken out, are left to the
+ * next round, since they may only echo the removal. Nothing when a part the rest needs
+ * is missing or top-level structure failed.
+ */
+function semanticsOfTheRest(loaded: LoadedText, issues: readonly z.core.$ZodIssue[]): ModelProblem[] {
+  const data = structuredClone(loaded.data) as unknown;
+  const removedValues: string[] = [];
+  const dropItems = new Map<unknown[], Set<number>>();
+  for (const issue of issues) {
+    const path = issue.path as PathSegment[];
+    if (path.length < 2) return []; // `host`, `interfaces` or the whole model: nothing to check around it
+    const parent = path.slice(0, -1).reduce<unknown>((cur, seg) => (cur as Record<string | number, unknown> | undefined)?.[seg], data);
+    const last = path[path.length - 1]!;
+    if (issue.code === 'unrecognized_keys') {
+      const target = (parent as Record<string | number, unknown> | undefined)?.[last] as Record<string, unknown> | undefined;
+      for (const k of issue.keys) if (target && typeof target === 'object') delete target[k];
+      continue;
+    }
+    const input = (issue as { input?: unknown }).input;
+    if (input === undefined) return []; // a required key is missing: the part cannot be checked
+    if (typeof input === 'string' || typeof input === 'number') removedValues.push(String(input).replace(/\/\d+$/, ''));
+    if (Array.isArray(parent) && typeof last === 'number') {
+      const set = dropItems.get(parent) ?? new Set<number>();
+      set.add(last);
+      dropItems.set(parent, set);
+    } else if (parent && typeof parent === 'object') delete (parent as Record<string | number, unknown>)[last];
+  }
+  for (const [arr, idx] of dropItems) for (const i of [...idx].sort((a, b) => b - a)) arr.splice(i, 1);
+  const again = modelSchema.safeParse(data);
+  if (!again.success) return [];
+  const found: ModelProblem[] = [];
+  try {
+    checkSemantics(again.data, loaded, (path, message, at = 'value') => found.push({ ref: loaded.locate(path, at), path: formatPath(path), message }));
+  } catch {
+    return [];
+  }
+  const parts = issues.map((i) => formatPath((i.path as PathSegment[]).slice(0, 2)));
+  return found.filter(
+    (p) => !parts.some((part) => p.path === part || p.path.startsWith(part + '.') || p.path.startsWith(part + '[')) && !removedValues.some((v) => v !== '' && p.message.includes(v)),
+  );
+}
 
 function structuralProblem(issue: z.core.$ZodIssue, report: Report): void {
   const path = issue.path as PathSegment[];

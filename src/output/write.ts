@@ -1,12 +1,11 @@
-// The only code that touches the target tree. Everything is rendered and merged first;
-// then every file is written beside its target and renamed into place, so a target is
-// always either as it was or complete. A failure part-way puts back what was renamed.
-import { type Stats, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync, chmodSync, realpathSync } from 'node:fs';
+// Reading the target tree: where each rendered file goes, what is there now, what would
+// change, and which of netgen's earlier files the model no longer produces. Writing is
+// src/output/run.ts (one locked, journaled run per target).
+import { type Stats, lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { NetgenError } from '../errors.js';
-import type { RenderedFile } from '../backends/types.js';
-import { isNetgenFile, mergeContent } from './merge.js';
+import type { Prunable, RenderedFile } from '../backends/types.js';
+import { headerLine, isNetgenFile, mergeContent } from './merge.js';
 
 export interface Target {
   /** `--root DIR`: the whole tree goes below DIR. */
@@ -27,6 +26,8 @@ export interface Placement {
   skipped: RenderedFile[];
   /** The root the placed files are under (for listing and stale checks). */
   root: string;
+  /** Where a directory of the tree (relative, POSIX) lies, or undefined when `-o` leaves it out. */
+  dirOf(rel: string): string | undefined;
 }
 
 /**
@@ -35,24 +36,31 @@ export interface Placement {
  * same tree `--root` would); otherwise they are reported as skipped.
  */
 export function placeFiles(files: RenderedFile[], target: Target, mainDir: string): Placement {
-  if (target.root !== undefined) {
-    const root = resolve(target.root);
-    return { placed: files.map((file) => ({ file, abs: join(root, ...file.path.split('/')) })), skipped: [], root };
-  }
-  if (target.outDir === undefined) throw new NetgenError('usage', 'give -o DIR or --root DIR');
-  const out = resolve(target.outDir);
-  const canonical = sep + mainDir.split('/').join(sep);
-  if (out.endsWith(canonical)) {
-    const root = out.slice(0, out.length - canonical.length) || sep;
-    return { placed: files.map((file) => ({ file, abs: join(root, ...file.path.split('/')) })), skipped: [], root };
-  }
+  const root = targetRoot(target, mainDir);
+  const whole = target.root !== undefined || root !== resolve(target.outDir!);
+  const dirOf = (rel: string): string | undefined => (whole ? join(root, ...rel.split('/')) : rel === mainDir ? root : undefined);
+  if (whole) return { placed: files.map((file) => ({ file, abs: join(root, ...file.path.split('/')) })), skipped: [], root, dirOf };
   const placed: Placed[] = [];
   const skipped: RenderedFile[] = [];
   for (const file of files) {
-    if (file.path.startsWith(mainDir + '/')) placed.push({ file, abs: join(out, ...file.path.slice(mainDir.length + 1).split('/')) });
-    else skipped.push(file);
+    if (file.path.startsWith(mainDir + '/')) placed.push({ file, abs: join(root, ...file.path.slice(mainDir.length + 1).split('/')) });
+    // A shared file whose block would be empty makes no file: nothing to tell about.
+    else if (!emptyBlock(file)) skipped.push(file);
   }
-  return { placed, skipped, root: out };
+  return { placed, skipped, root, dirOf };
+}
+
+/** The directory a target names: `--root DIR`, or the root `-o DIR` implies (DIR itself when not canonical). */
+export function targetRoot(target: Target, mainDir: string): string {
+  if (target.root !== undefined) return resolve(target.root);
+  if (target.outDir === undefined) throw new NetgenError('usage', 'give -o DIR or --root DIR');
+  const out = resolve(target.outDir);
+  const canonical = sep + mainDir.split('/').join(sep);
+  return out.endsWith(canonical) ? out.slice(0, out.length - canonical.length) || sep : out;
+}
+
+function emptyBlock(file: RenderedFile): boolean {
+  return (file.owner.kind === 'block' || file.owner.kind === 'rt-tables') && file.content.trim() === '';
 }
 
 export type Action = 'create' | 'update' | 'unchanged';
@@ -72,13 +80,153 @@ export interface Change {
   modeChanged: boolean;
 }
 
+export interface StaleFile {
+  abs: string;
+  shown: string;
+}
+
+/**
+ * What this run knows of the target tree's directories, so that a fleet asks the file
+ * system once per directory, and never about a path below one that does not exist or
+ * that this run created (nothing can be in it but what the run wrote). No component
+ * between the run's root and a target may be a symbolic link: netgen never follows one
+ * out of the tree.
+ */
+export class TreeState {
+  readonly root: string;
+  private readonly dirs = new Map<string, 'dir' | 'absent' | 'created'>();
+  /** Directories learnt since the last `forgetBelow`, so a fleet's cache stays one host deep. */
+  private recent: string[] = [];
+  /** One directory per file system seen, for flushing them (syncfs) at the end. */
+  readonly devices = new Map<number, string>();
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  /** The lstat of a file below the root, undefined when it does not exist. Refuses links and non-directories on the way. */
+  statFile(abs: string, shown: string): Stats | undefined {
+    const parent = dirname(abs);
+    const state = this.statDir(parent, shown);
+    if (state !== 'dir') return undefined;
+    let st: Stats | undefined;
+    try {
+      st = lstatSync(abs, { throwIfNoEntry: false });
+    } catch (err) {
+      throw fsError(err, shown);
+    }
+    if (st?.isSymbolicLink()) throw new NetgenError('io', `${shown}: ${abs} is a symbolic link; netgen does not follow links out of the target tree`);
+    return st;
+  }
+
+  /** Whether a directory below (or at) the root exists, or was created by this run. */
+  statDir(dir: string, shown: string = dir): 'dir' | 'absent' | 'created' {
+    const known = this.dirs.get(dir);
+    if (known) return known;
+    if (dir === this.root) return this.look(dir, shown, false);
+    const rel = relative(this.root, dir);
+    if (rel === '' || rel.startsWith('..') || rel.startsWith(sep)) throw new NetgenError('internal', `${shown} is outside the target tree`);
+    const up = this.statDir(dirname(dir), shown);
+    if (up !== 'dir') {
+      // Below a missing directory, or one this run made: nothing there the run did not put.
+      this.learn(dir, 'absent');
+      return 'absent';
+    }
+    return this.look(dir, shown, true);
+  }
+
+  private look(dir: string, shown: string, refuseLink: boolean): 'dir' | 'absent' {
+    let st: Stats | undefined;
+    try {
+      // The root itself may be a link (a user's choice); every directory below it is lstat'ed.
+      st = refuseLink ? lstatSync(dir, { throwIfNoEntry: false }) : statOrUndefined(dir);
+    } catch (err) {
+      throw fsError(err, shown);
+    }
+    if (!st) {
+      this.learn(dir, 'absent');
+      return 'absent';
+    }
+    if (st.isSymbolicLink()) throw new NetgenError('io', `${shown}: ${dir} is a symbolic link; netgen does not follow links out of the target tree`);
+    if (!st.isDirectory()) {
+      throw new NetgenError('usage', dir === this.root ? `the target ${dir} is not a directory; --root and -o name the directory to write into` : `${dir} is not a directory, but netgen must write ${shown} below it`);
+    }
+    this.learn(dir, 'dir');
+    if (!this.devices.has(st.dev)) this.devices.set(st.dev, dir);
+    return 'dir';
+  }
+
+  /** The directories to create (outermost first) so that `dir` exists. */
+  missing(dir: string): string[] {
+    const out: string[] = [];
+    let cur = dir;
+    while (this.statDir(cur) === 'absent') {
+      out.unshift(cur);
+      if (cur === this.root) {
+        // Above the root: created the same way, outermost first.
+        let up = dirname(cur);
+        while (up !== dirname(up) && safeStat(up, shownOf(dir)) === undefined) {
+          out.unshift(up);
+          up = dirname(up);
+        }
+        break;
+      }
+      cur = dirname(cur);
+    }
+    return out;
+  }
+
+  /** Drop what is known below `dir` (a host done with): hosts share no directory below their own. */
+  forgetBelow(dir: string): void {
+    const prefix = dir + sep;
+    for (const d of this.recent) if (d === dir || d.startsWith(prefix)) this.dirs.delete(d);
+    this.recent = [];
+  }
+
+  private learn(dir: string, state: 'dir' | 'absent' | 'created'): void {
+    if (!this.dirs.has(dir)) this.recent.push(dir);
+    this.dirs.set(dir, state);
+  }
+
+  /** Record directories this run created: files in them are known absent and written in place. */
+  created(dirs: string[]): void {
+    for (const d of dirs) this.learn(d, 'created');
+  }
+
+  /** Whether this run created the directory (its files are new and written without a temporary). */
+  isCreated(dir: string): boolean {
+    return this.dirs.get(dir) === 'created';
+  }
+}
+
+function statOrUndefined(p: string): Stats | undefined {
+  return statSync(p, { throwIfNoEntry: false });
+}
+
+function safeStat(p: string, shown: string): Stats | undefined {
+  try {
+    return statOrUndefined(p);
+  } catch (err) {
+    throw fsError(err, shown);
+  }
+}
+
+function shownOf(p: string): string {
+  return shownPath(p, process.cwd());
+}
+
+function fsError(err: unknown, shown: string): NetgenError {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOTDIR') return new NetgenError('usage', `${shown}: a part of the path ${e.path ?? ''} is a file, not a directory`);
+  if (e.code === 'EACCES' || e.code === 'EPERM') return new NetgenError('io', `${shown}: permission denied (${e.path ?? ''})`);
+  return new NetgenError('io', `${shown}: ${e.message}`);
+}
+
 /** Read what is there, merge, and decide per file. Reads only; refuses unsafe targets. */
-export function prepareChanges(placement: Placement, source: string, cwd: string = process.cwd()): Change[] {
-  const rootReal = safeRealpath(placement.root);
-  const checked = new Set<string>();
+export function prepareChanges(placement: Placement, source: string, state: TreeState = new TreeState(placement.root), cwd: string = process.cwd()): Change[] {
   return placement.placed.flatMap(({ file, abs }): Change[] => {
     const shown = shownPath(abs, cwd);
-    const st = checkPathInside(rootReal ?? placement.root, placement.root, abs, shown, checked);
+    const st = state.statFile(abs, shown);
     const existing = readExisting(abs, shown, st);
     const after = mergeContent(file, existing?.text, source, shown);
     if (after === undefined) return [];
@@ -103,36 +251,6 @@ export function shownPath(abs: string, cwd: string): string {
   return rel === '' || rel.startsWith('..') ? abs : rel;
 }
 
-function safeRealpath(p: string): string | undefined {
-  try {
-    return realpathSync(p);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * No component between the root and the target may be a symlink: never follow one out of
- * the tree. `checked` holds directories already found safe in this run (a fleet shares most).
- */
-function checkPathInside(rootReal: string, root: string, abs: string, shown: string, checked: Set<string>): Stats | undefined {
-  const rel = relative(root, abs);
-  if (rel.startsWith('..') || rel === '') throw new NetgenError('internal', `${shown} is outside the target tree`);
-  const parts = rel.split(sep);
-  let cur = rootReal;
-  for (const [i, part] of parts.entries()) {
-    cur = join(cur, part);
-    const isDir = i < parts.length - 1;
-    if (isDir && checked.has(cur)) continue;
-    const st = lstatSync(cur, { throwIfNoEntry: false });
-    if (!st) return undefined; // does not exist yet: nothing below it can be a link
-    if (st.isSymbolicLink()) throw new NetgenError('io', `${shown}: ${cur} is a symbolic link; netgen does not follow links out of the target tree`);
-    if (isDir) checked.add(cur);
-    else return st;
-  }
-  return undefined;
-}
-
 /** The target's current text and mode; `st` is its lstat (undefined: it does not exist). */
 function readExisting(abs: string, shown: string, st: Stats | undefined): { text: string; mode: number } | undefined {
   if (!st) return undefined;
@@ -145,205 +263,21 @@ function readExisting(abs: string, shown: string, st: Stats | undefined): { text
   }
 }
 
-export interface CommitHooks {
-  /** Test hook: runs before the i-th rename (0-based); throwing simulates a failure there. */
-  beforeRename?: (i: number, change: Change) => void;
-}
-
-const TMP_PREFIX = '.netgen-';
-
 /**
- * Write every changed file all-or-nothing: temporaries first (beside their targets, so the
- * rename stays on one filesystem), then renames; on any failure the renamed targets get
- * their old bytes back and every temporary is removed. Unchanged files are not touched.
+ * Files netgen wrote earlier for this model that this render no longer produces. Only
+ * names in the back-end's own namespace are considered (never a backup such as
+ * `ifcfg-eth0.bak`, never another program's file), and only files whose netgen header is
+ * exactly the one this model's files carry: another model's files, and files that
+ * merely mention netgen, are never stale.
  */
-export function commitChanges(changes: Change[], hooks: CommitHooks = {}): void {
-  // A host's handful of files: fsync each. A fleet's thousands: one flush per filesystem.
-  const perFileSync = changes.length <= PER_FILE_SYNC_MAX;
-  const todo = changes.filter((c) => c.action !== 'unchanged' || c.modeChanged);
-  removeOrphanTemps(new Set(todo.map((c) => dirname(c.abs))));
-  const temps: { change: Change; tmp: string }[] = [];
-  const createdDirs: string[] = [];
-  const knownDirs = new Set<string>();
-  try {
-    for (const change of todo) {
-      const parent = dirname(change.abs);
-      if (!knownDirs.has(parent)) {
-        createdDirs.push(...makeDirs(parent));
-        knownDirs.add(parent);
-      }
-      const tmp = join(dirname(change.abs), `${TMP_PREFIX}${process.pid}-${temps.length}.tmp`);
-      writeTemp(tmp, change.after, change.mode, perFileSync);
-      temps.push({ change, tmp });
-    }
-    // The temporaries must be on disk before they replace anything.
-    if (!perFileSync && temps.length > 0) syncFilesystems(temps.map((t) => t.tmp));
-  } catch (err) {
-    for (const { tmp } of temps) rmSync(tmp, { force: true });
-    removeDirs(createdDirs);
-    throw ioError('writing', temps.length < todo.length ? todo[temps.length]! : undefined, err);
-  }
-  const done: Change[] = [];
-  try {
-    temps.forEach(({ change, tmp }, i) => {
-      hooks.beforeRename?.(i, change);
-      renameSync(tmp, change.abs);
-      done.push(change);
-    });
-    if (!perFileSync && done.length > 0) syncFilesystems(done.map((c) => c.abs));
-  } catch (err) {
-    const failed = todo[done.length];
-    for (const { tmp } of temps) rmSync(tmp, { force: true });
-    const notRestored: string[] = [];
-    for (const change of done.reverse()) {
-      try {
-        if (change.before === undefined) rmSync(change.abs, { force: true });
-        else {
-          const tmp = join(dirname(change.abs), `${TMP_PREFIX}${process.pid}-restore.tmp`);
-          writeTemp(tmp, change.before, change.mode, true);
-          renameSync(tmp, change.abs);
-        }
-      } catch {
-        notRestored.push(change.shown);
-      }
-    }
-    removeDirs(createdDirs);
-    const e = ioError('replacing', failed, err);
-    if (notRestored.length) e.message += `\nCould not put back: ${notRestored.join(', ')}`;
-    throw e;
-  }
-}
-
-/** Temporaries left by a netgen run that was killed (its pid is gone) are removed. */
-function removeOrphanTemps(dirs: Set<string>): void {
-  for (const dir of dirs) {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      const m = /^\.netgen-(\d+)-[\w]+\.tmp$/.exec(name);
-      if (!m || pidAlive(Number(m[1]))) continue;
-      rmSync(join(dir, name), { force: true });
-    }
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Up to this many files per run are fsynced one by one; more are flushed per filesystem. */
-const PER_FILE_SYNC_MAX = 64;
-
-/**
- * Durability for a fleet costs one flush per filesystem and phase, not one fsync per file:
- * 1,000 hosts spent 3 of 7 seconds in fsync. coreutils `sync -f PATH` is syncfs(2) on the
- * filesystem holding PATH; where it cannot run, every file is fsynced instead.
- */
-function syncFilesystems(paths: string[]): void {
-  const byDevice = new Map<number, string>();
-  for (const dir of new Set(paths.map(dirname))) {
-    const dev = lstatSync(dir).dev;
-    if (!byDevice.has(dev)) byDevice.set(dev, dir);
-  }
-  const r = spawnSync('sync', ['-f', ...byDevice.values()], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  if (r.status === 0) return;
-  for (const p of paths) {
-    const fd = openSync(p, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  }
-}
-
-let cachedUmask: number | undefined;
-function umask(): number {
-  // process.umask() with no argument is deprecated; read it once by setting it back.
-  if (cachedUmask === undefined) {
-    cachedUmask = process.umask(0o022);
-    process.umask(cachedUmask);
-  }
-  return cachedUmask;
-}
-
-function writeTemp(path: string, text: string, mode: number, fsync: boolean): void {
-  const fd = openSync(path, 'wx', mode);
-  try {
-    try {
-      writeSync(fd, text);
-      if (fsync) fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    if ((mode & ~umask()) !== mode) chmodSync(path, mode); // the umask must not decide a script's run bit
-  } catch (err) {
-    rmSync(path, { force: true }); // a half-written temporary (disk full) must not stay behind
-    throw err;
-  }
-}
-
-/** Create missing parents; return the ones created, deepest last. */
-function makeDirs(dir: string): string[] {
-  const missing: string[] = [];
-  let cur = dir;
-  for (;;) {
-    const st = lstatSync(cur, { throwIfNoEntry: false });
-    if (st) {
-      if (!st.isDirectory()) throw new NetgenError('io', `${cur} is not a directory`);
-      break;
-    }
-    missing.unshift(cur);
-    const up = dirname(cur);
-    if (up === cur) break;
-    cur = up;
-  }
-  for (const d of missing) mkdirSync(d, { mode: 0o755 });
-  return missing;
-}
-
-function removeDirs(dirs: string[]): void {
-  for (const d of [...dirs].reverse()) {
-    try {
-      rmSync(d, { recursive: false });
-    } catch {
-      // not empty or gone: leave it
-    }
-  }
-}
-
-function ioError(what: string, change: Change | undefined, err: unknown): NetgenError {
-  if (err instanceof NetgenError) return err;
-  const e = err as NodeJS.ErrnoException;
-  const reason =
-    e.code === 'ENOSPC' ? 'no space left on the device' :
-    e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' :
-    e.code === 'EISDIR' ? 'it is a directory' :
-    e.code === 'EROFS' ? 'read-only file system' :
-    e.message;
-  const where = change ? ` ${change.shown}` : '';
-  return new NetgenError('io', `${what}${where} failed: ${reason}; no target file was changed`, { cause: err });
-}
-
-/**
- * Files netgen generated earlier (they carry its header) in the directories it writes,
- * which this render no longer produces. Only regular files are considered.
- */
-export function findStale(changes: Change[], cwd: string = process.cwd()): { abs: string; shown: string }[] {
-  const wanted = new Set(changes.map((c) => c.abs));
-  const dirs = [...new Set(changes.map((c) => dirname(c.abs)))].sort();
-  const out: { abs: string; shown: string }[] = [];
-  for (const dir of dirs) {
+export function findStale(placement: Placement, changes: Change[], prunable: readonly Prunable[], state: TreeState, cwd: string = process.cwd()): StaleFile[] {
+  const header = placement.placed.map(({ file }) => (file.owner.kind === 'whole' ? headerLine(file.content) : undefined)).find((h) => h !== undefined);
+  if (header === undefined) return [];
+  const wanted = new Set([...changes.map((c) => c.abs), ...placement.placed.map((p) => p.abs)]);
+  const out: StaleFile[] = [];
+  for (const ns of prunable) {
+    const dir = placement.dirOf(ns.dir);
+    if (dir === undefined || state.statDir(dir, shownPath(dir, cwd)) !== 'dir') continue;
     let names: string[];
     try {
       names = readdirSync(dir).sort();
@@ -352,22 +286,17 @@ export function findStale(changes: Change[], cwd: string = process.cwd()): { abs
     }
     for (const name of names) {
       const abs = join(dir, name);
-      if (wanted.has(abs) || name.startsWith(TMP_PREFIX)) continue;
+      if (wanted.has(abs) || !ns.name(name)) continue;
       try {
         const st = lstatSync(abs);
         if (!st.isFile() || st.size > 1024 * 1024) continue;
-        if (isNetgenFile(readFileSync(abs, 'utf8'))) out.push({ abs, shown: shownPath(abs, cwd) });
+        if (headerLine(readFileSync(abs, 'utf8')) === header) out.push({ abs, shown: shownPath(abs, cwd) });
       } catch {
         // unreadable: not ours to judge
       }
     }
   }
   return out;
-}
-
-/** Remove stale netgen files (`--prune`). */
-export function pruneFiles(stale: { abs: string }[]): void {
-  for (const s of stale) rmSync(s.abs, { force: true });
 }
 
 /**

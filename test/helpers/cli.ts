@@ -14,10 +14,11 @@ export interface CliResult {
 }
 
 /** `netgen ARGS` from source, in `cwd` (default: the repository). */
-export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
+export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}): CliResult {
   const r = spawnSync(process.execPath, ['--import', tsxLoader, entry, ...args], {
     cwd: opts.cwd ?? repo,
     encoding: 'utf8',
+    ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

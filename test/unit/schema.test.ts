@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { modelJsonSchema } from '../../src/model/json-schema.js';
+import { parseCidr, parseIPv4 } from '../../src/net/ipv4.js';
+import { IFNAME, TABLE_NAME } from '../../src/model/schema.js';
 
 describe('JSON Schema for editors', () => {
   it('is the one generated from the validator\'s schema (run `npm run schema` after changing it)', () => {
@@ -12,5 +14,25 @@ describe('JSON Schema for editors', () => {
     const schema = JSON.parse(modelJsonSchema()) as { additionalProperties: unknown; required: string[] };
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required).toEqual(['host', 'interfaces']);
+  });
+
+  it('gives editors patterns for addresses, prefixes and names that agree with the validator', () => {
+    type Node = { [k: string]: Node } & { pattern?: string };
+    const schema = JSON.parse(modelJsonSchema()) as Node;
+    const iface = schema.properties!.interfaces!;
+    const re = (n: Node | undefined): RegExp => {
+      expect(n?.pattern, JSON.stringify(n)).toBeDefined();
+      return new RegExp(n!.pattern!, 'u');
+    };
+    const fields = iface.additionalProperties!.properties!;
+    const cases: [RegExp, (s: string) => boolean, string[]][] = [
+      [re(fields.gateway), (s) => parseIPv4(s) !== undefined, ['172.16.3.1', '0.0.0.0', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.2.3', '172.16.3.300', '1.2.3.4/24', ' 1.2.3.4']],
+      [re(fields.addresses!.items), (s) => parseCidr(s) !== undefined, ['172.16.3.111/24', '10.0.0.1/32', '10.0.0.1/33', '10.0.0.1', '172.16.3.300/24', '1.2.3.4/024']],
+      [re(iface.propertyNames), (s) => IFNAME.test(s), ['eth0', 'eth0.10', 'bond_1', 'eth 1', 'eth0:1', 'a'.repeat(16), '-x']],
+      [re(schema.properties!.tables!.propertyNames), (s) => TABLE_NAME.test(s), ['e0v10', 'uplink', '1abc', 'a b']],
+    ];
+    for (const [pattern, accepts, samples] of cases) {
+      for (const s of samples) expect(pattern.test(s), `${pattern} on ${JSON.stringify(s)}`).toBe(accepts(s));
+    }
   });
 });

@@ -2,10 +2,17 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import type { RenderedFile } from '../../src/backends/types.js';
-import { REPO } from '../helpers/repo.js';
-import { commitChanges, findStale, placeFiles, prepareChanges } from '../../src/output/write.js';
+import { rhel6 } from '../../src/backends/rhel6.js';
+import { LOCK_NAME, Run } from '../../src/output/run.js';
+import { TreeState, findStale, placeFiles, prepareChanges, type Change } from '../../src/output/write.js';
+
+/** Write one host's changes as `render` does: one locked run, committed. */
+function commitChanges(changes: Change[], root = dir): void {
+  const run = Run.open(new TreeState(root), { expectedFiles: changes.length, note: () => {} });
+  run.stageHost(changes);
+  run.commit();
+}
 
 let dir: string;
 beforeEach(() => {
@@ -65,48 +72,38 @@ describe('writing', () => {
     expect(statSync(f).mtimeMs).toBe(1_000_000_000_000);
   });
 
-  it('puts every target back when a rename fails part-way, and leaves no temporary file', () => {
+  it('puts everything back when staging fails part-way: no new file, no temporary, no new directory, no lock', () => {
     mkdirSync(join(dir, MAIN), { recursive: true });
     writeFileSync(join(dir, MAIN, 'ifcfg-eth0'), H + 'DEVICE=old\n');
     writeFileSync(join(dir, 'etc/sysconfig/network'), 'NETWORKING=yes\nGATEWAY=1.2.3.1\n');
+    writeFileSync(join(dir, 'etc/blocker'), '');
     const before = snapshot(dir);
-    const changes = prepareChanges(placeFiles(files(), { root: dir }, MAIN), 'm.yaml');
-    expect(() =>
-      commitChanges(changes, {
-        beforeRename: (i) => {
-          if (i === 2) throw Object.assign(new Error('disk on fire'), { code: 'EIO' });
-        },
-      }),
-    ).toThrow(/replacing .* failed: disk on fire; no target file was changed/);
+    const state = new TreeState(dir);
+    const changes = prepareChanges(placeFiles(files(), { root: dir }, MAIN), 'm.yaml', state);
+    const run = Run.open(state, { expectedFiles: 4, note: () => {} });
+    run.stageHost(changes);
+    // A second host whose directory turns out to be below a file: staging fails there.
+    const late = { ...changes[0]!, abs: join(dir, 'etc/blocker/x/ifcfg-eth0'), shown: 'etc/blocker/x/ifcfg-eth0', action: 'create' as const };
+    expect(() => run.stageHost([late])).toThrow(/blocker is not a directory/);
+    run.rollback();
     expect(snapshot(dir)).toEqual(before);
+    expect(existsSync(join(dir, 'etc/local.d'))).toBe(false);
+    expect(existsSync(join(dir, LOCK_NAME))).toBe(false);
   });
 
-  it('leaves every target either as it was or complete when the process is killed between renames', () => {
-    mkdirSync(join(dir, MAIN), { recursive: true });
-    writeFileSync(join(dir, MAIN, 'ifcfg-eth0'), H + 'DEVICE=old\n');
-    writeFileSync(join(dir, MAIN, 'route-eth0'), H + 'old route\n');
-    const script = join(dir, 'kill.ts');
-    writeFileSync(
-      script,
-      `import { commitChanges, placeFiles, prepareChanges } from ${JSON.stringify(join(REPO, 'src/output/write.ts'))};\n` +
-        `const files = ${JSON.stringify(files())};\n` +
-        `const changes = prepareChanges(placeFiles(files, { root: ${JSON.stringify(dir)} }, ${JSON.stringify(MAIN)}), 'm.yaml');\n` +
-        `commitChanges(changes, { beforeRename: (i) => { if (i === 1) process.kill(process.pid, 'SIGKILL'); } });\n`,
-    );
-    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' });
-    expect(r.signal).toBe('SIGKILL');
-    const want = Object.fromEntries(files().map((f) => [f.path, f.content]));
-    const got = snapshot(dir);
-    expect(got[`${MAIN}/ifcfg-eth0`]).toBe(want[`${MAIN}/ifcfg-eth0`]); // renamed before the kill
-    expect(got[`${MAIN}/route-eth0`]).toBe(H + 'old route\n'); // not reached: as it was
-    expect(got['etc/sysconfig/network']).toBeUndefined();
-    // Temporaries of the killed run may remain; they are never mistaken for targets.
-    for (const name of Object.keys(got)) expect(name === 'kill.ts' || name.includes('.netgen-') || name in want).toBe(true);
-    // The next run finishes the job and clears the killed run's temporaries.
-    commitChanges(prepareChanges(placeFiles(files(), { root: dir }, MAIN), 'm.yaml'));
-    const after = snapshot(dir);
-    expect(Object.keys(after).filter((n) => n.includes('.netgen-'))).toEqual([]);
-    for (const [path, content] of Object.entries(want)) expect(after[path]).toBe(content);
+  it('a run into a new tree writes in place and leaves only the tree; rolled back, it leaves nothing', () => {
+    const root = join(dir, 'new/tree');
+    const state = new TreeState(root);
+    const changes = prepareChanges(placeFiles(files(), { root }, MAIN), 'm.yaml', state);
+    const run = Run.open(state, { expectedFiles: 4, note: () => {} });
+    run.stageHost(changes);
+    const journal = readFileSync(join(root, LOCK_NAME), 'utf8');
+    expect(journal).toMatch(/^netgen-run pid=\d+ start=\S+\nD\t"[^"]+\/new"\nD\t"[^"]+\/new\/tree"\nD\t"etc"\nD\t"etc\/sysconfig"\n/);
+    expect(journal).not.toContain('\nT\t'); // no temporary in a directory the run made
+    run.rollback();
+    expect(existsSync(join(dir, 'new'))).toBe(false);
+    commitChanges(prepareChanges(placeFiles(files(), { root }, MAIN), 'm.yaml', new TreeState(root)), root);
+    expect(Object.keys(snapshot(root)).sort()).toEqual(files().map((f) => f.path).sort());
   });
 
   it('refuses a target that is a directory before writing anything', () => {
@@ -140,6 +137,7 @@ describe('writing', () => {
     const changes = prepareChanges(placeFiles(files(), { root: dir }, MAIN), 'm.yaml');
     expect(changes.find((c) => c.rel.endsWith('ifcfg-eth0'))!.unmanaged).toBe(true);
     expect(changes.find((c) => c.rel.endsWith('route-eth0'))!.unmanaged).toBe(false);
-    expect(findStale(changes, dir).map((s) => s.shown)).toEqual([join(MAIN, 'ifcfg-eth9')]);
+    const placement = placeFiles(files(), { root: dir }, MAIN);
+    expect(findStale(placement, changes, rhel6.prunable, new TreeState(dir), dir).map((s) => s.shown)).toEqual([join(MAIN, 'ifcfg-eth9')]);
   });
 });
