@@ -311,6 +311,13 @@ function readLocalStart(facts: Facts, f: ImportFile, tables: TableBook): void {
       note(facts, f.path, l.lineNo, l.text, 'ignored', 'bookkeeping of the script itself');
       continue;
     }
+    if (/^(?:\/s?bin\/)?sysctl[ \t]/.test(l.text)) {
+      // The ARP and reverse-path settings netgen writes for a multi-homed host (applied from
+      // local.start on baselayout-1): render derives them from the model again. A model's
+      // own `sysctl:` overrides are not imported yet; the report says so.
+      note(facts, f.path, l.lineNo, l.text, 'ignored', 'sysctl settings: render writes the ARP and reverse-path settings of the model again (a `sysctl:` override of the model is not imported yet)');
+      continue;
+    }
     const m = IP_LINE.exec(l.text);
     if (!m) {
       note(facts, f.path, l.lineNo, l.text, 'not-representable', 'shell code netgen does not run (only `ip rule add` and `ip route add` lines are read)');
