@@ -1,10 +1,21 @@
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { REPO } from '../helpers/repo.js';
 import { modelJsonSchema } from '../../src/model/json-schema.js';
 import { parseCidr, parseIPv4 } from '../../src/net/ipv4.js';
 import { IFNAME, TABLE_NAME } from '../../src/model/schema.js';
 
 describe('JSON Schema for editors', () => {
+  it('is reachable outside the repository: an export of the installed package', () => {
+    // Node resolves a package's own name through its exports, as an installed copy would be.
+    const resolved = createRequire(join(REPO, 'package.json')).resolve('netgen/schema/netgen.schema.json');
+    expect(resolved).toBe(join(REPO, 'schema', 'netgen.schema.json'));
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { files: string[] };
+    expect(pkg.files).toContain('schema');
+  });
+
   it('is the one generated from the validator\'s schema (run `npm run schema` after changing it)', () => {
     const shipped = readFileSync(new URL('../../schema/netgen.schema.json', import.meta.url), 'utf8');
     expect(shipped).toBe(modelJsonSchema());
