@@ -5,6 +5,7 @@ import { readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from '
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { firstLine, runProgram } from './exec.js';
+import { processStart } from '../process-start.js';
 
 /** Every namespace the harness makes starts with this. */
 export const NS_PREFIX = 'ngk-';
@@ -174,11 +175,3 @@ function pidNamespace(): string | undefined {
   }
 }
 
-function processStart(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { InterruptedError, NetgenError } from '../errors.js';
 import { shownPath, type Change, type StaleFile, type TreeState } from './write.js';
+import { processStart } from '../process-start.js';
 
 export const LOCK_NAME = '.netgen.lock';
 const TMP_PREFIX = '.netgen-';
@@ -413,15 +414,6 @@ function holderAlive(head: LockHead): boolean {
   return head.start === undefined || start === undefined || start === head.start;
 }
 
-/** A process's start time in clock ticks since boot (Linux /proc), to tell a reused pid. */
-function processStart(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
 
 /** Remove a file the run wrote; anything else found there (a directory) is left. */
 function removeFile(p: string): void {
