@@ -9,7 +9,7 @@
 // then the temporaries are renamed over their targets, pruned files removed, and the lock
 // deleted. A run that dies before `C` is rolled back by the next run on that target, one
 // that dies after it is completed; SIGINT and SIGTERM roll back before exiting.
-import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, writeFileSync, readFileSync, readSync, renameSync, rmSync, rmdirSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, writeFileSync, readSync, renameSync, rmSync, rmdirSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
