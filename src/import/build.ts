@@ -581,7 +581,7 @@ function samePath(a: FactRoute, b: FactRoute): boolean {
 }
 
 function factPlanRoute(r: FactRoute): PlanRoute {
-  const p: PlanRoute = { to: r.to.isDefault ? 'default' : formatCidr(r.to.address, r.to.prefix), dev: r.dev, metric: r.metric, table: r.table, origin: 'static', appliedBy: 'boot' };
+  const p: PlanRoute = { family: 4, to: r.to.isDefault ? 'default' : formatCidr(r.to.address, r.to.prefix), dev: r.dev, metric: r.metric, table: r.table, origin: 'static', appliedBy: 'boot' };
   if (r.via !== undefined) p.via = formatIPv4(r.via);
   if (r.src !== undefined) p.src = formatIPv4(r.src);
   if (r.scope !== undefined) p.scope = r.scope;

@@ -35,7 +35,8 @@ export function compilePlan(model: Model): Plan {
     routes,
     rules,
     tables,
-    removeGlobalGateway: routes.some((r) => r.table === 'main' && r.to === 'default'),
+    removeGlobalGateway: routes.some((r) => r.family === 4 && r.table === 'main' && r.to === 'default'),
+    removeGlobalGateway6: routes.some((r) => r.family === 6 && r.table === 'main' && r.to === 'default'),
     checks: egressChecks(model, addresses, routes),
     vrrpInstances: planVrrpInstances(model.links),
     pacemakerGroups: planPacemakerGroups(model, addresses),
@@ -86,7 +87,7 @@ function planAddresses(links: ModelLink[], host: string): PlanAddress[] {
       const subnet = `${networkOf(a.address, a.prefix)}/${a.prefix}`;
       const secondary = seen.has(subnet);
       seen.add(subnet);
-      const pa: PlanAddress = { address: formatIPv4(a.address), prefix: a.prefix, device: link.name, onParent: a.onParent, secondary, appliedBy: applierOf(a), modelPath: a.path };
+      const pa: PlanAddress = { family: 4, address: formatIPv4(a.address), prefix: a.prefix, device: link.name, onParent: a.onParent, secondary, appliedBy: applierOf(a), modelPath: a.path };
       if (a.label !== undefined) pa.label = a.label;
       if (a.manager?.kind === 'keepalived') pa.cluster = a.manager.vrrp.instance;
       if (a.manager?.kind === 'pacemaker') pa.cluster = a.manager.group ?? defaultGroup(host);
@@ -112,6 +113,7 @@ function allocateTables(model: Model): PlanTable[] {
 
 function planRoute(r: ModelRoute, origin: PlanRoute['origin']): PlanRoute {
   const route: PlanRoute = {
+    family: 4,
     to: r.to.isDefault ? 'default' : formatCidr(r.to.address, r.to.prefix),
     dev: r.dev,
     metric: r.metric,
@@ -133,7 +135,7 @@ function linkRoutes(link: ModelLink): PlanRoute[] {
   const out: PlanRoute[] = [];
   if (link.egress) out.push(...egressRoutes(link));
   else if (link.gateway !== undefined) {
-    out.push({ to: 'default', via: formatIPv4(link.gateway), dev: link.name, metric: 0, table: 'main', origin: 'gateway', appliedBy: 'boot', modelPath: [...link.path, 'gateway'] });
+    out.push({ family: 4, to: 'default', via: formatIPv4(link.gateway), dev: link.name, metric: 0, table: 'main', origin: 'gateway', appliedBy: 'boot', modelPath: [...link.path, 'gateway'] });
   }
   for (const r of link.routes.map((x) => planRoute(x, 'static'))) out.push(...(egressCovers(link, r) ? egressPair(link, r) : [r]));
   if (link.sourceRouting) out.push(...sourceTableRoutes(link));
@@ -162,11 +164,12 @@ function egressRoutes(link: ModelLink): PlanRoute[] {
   const gw = link.gateway;
   const out: PlanRoute[] = [];
   if (gw !== undefined) {
-    out.push({ to: 'default', via: formatIPv4(gw), dev: link.name, src: primary, metric: eg.fallbackMetric, table: 'main', origin: 'egress-fallback', appliedBy: 'boot', modelPath: eg.path });
+    out.push({ family: 4, to: 'default', via: formatIPv4(gw), dev: link.name, src: primary, metric: eg.fallbackMetric, table: 'main', origin: 'egress-fallback', appliedBy: 'boot', modelPath: eg.path });
   }
   for (const subnet of subnets) {
     for (const half of splitHalves(subnet.address, subnet.prefix)) {
       out.push({
+        family: 4,
         to: formatCidr(half.address, half.prefix),
         dev: link.name,
         src: vip,
@@ -181,7 +184,7 @@ function egressRoutes(link: ModelLink): PlanRoute[] {
     }
   }
   if (gw !== undefined) {
-    out.push({ to: 'default', via: formatIPv4(gw), dev: link.name, src: vip, metric: eg.metric, table: 'main', origin: 'egress-preferred', appliedBy: 'boot', modelPath: eg.path });
+    out.push({ family: 4, to: 'default', via: formatIPv4(gw), dev: link.name, src: vip, metric: eg.metric, table: 'main', origin: 'egress-preferred', appliedBy: 'boot', modelPath: eg.path });
   }
   return out;
 }
@@ -220,10 +223,10 @@ function sourceTableRoutes(link: ModelLink): PlanRoute[] {
     const net = formatCidr(a.address, a.prefix);
     if (subnets.has(net)) continue;
     subnets.add(net);
-    out.push({ to: net, dev: link.name, metric: 0, table: sr.table, scope: 'link', origin: 'source-table', appliedBy: 'boot', modelPath: sr.path });
+    out.push({ family: 4, to: net, dev: link.name, metric: 0, table: sr.table, scope: 'link', origin: 'source-table', appliedBy: 'boot', modelPath: sr.path });
   }
   if (sr.gateway !== undefined) {
-    out.push({ to: 'default', via: formatIPv4(sr.gateway), dev: link.name, metric: 0, table: sr.table, origin: 'source-table', appliedBy: 'boot', modelPath: [...sr.path, 'gateway'] });
+    out.push({ family: 4, to: 'default', via: formatIPv4(sr.gateway), dev: link.name, metric: 0, table: sr.table, origin: 'source-table', appliedBy: 'boot', modelPath: [...sr.path, 'gateway'] });
   }
   out.push(...sr.routes.map((r) => planRoute(r, 'source-table')));
   return out;
@@ -238,7 +241,7 @@ function planRules(links: ModelLink[]): PlanRule[] {
   const pending: { rule: Omit<PlanRule, 'priority'>; priority: number | undefined }[] = [];
   for (const link of links) {
     for (const r of link.rules) {
-      const rule: Omit<PlanRule, 'priority'> = { table: r.table, dev: link.name, origin: 'static', appliedBy: 'boot' };
+      const rule: Omit<PlanRule, 'priority'> = { family: 4, table: r.table, dev: link.name, origin: 'static', appliedBy: 'boot' };
       if (r.from) rule.from = selector(r.from.address, r.from.prefix);
       if (r.to) rule.to = selector(r.to.address, r.to.prefix);
       pending.push({ rule, priority: r.priority });
@@ -247,7 +250,7 @@ function planRules(links: ModelLink[]): PlanRule[] {
     if (sr) {
       link.addresses.forEach((a, i) => {
         pending.push({
-          rule: { from: formatIPv4(a.address), table: sr.table, dev: link.name, origin: 'source-table', appliedBy: 'boot' },
+          rule: { family: 4, from: formatIPv4(a.address), table: sr.table, dev: link.name, origin: 'source-table', appliedBy: 'boot' },
           priority: sr.priority === undefined ? undefined : sr.priority + i,
         });
       });

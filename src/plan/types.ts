@@ -2,6 +2,9 @@
 // evaluates. Everything here is already decided: the egress intents are expanded, table
 // numbers and rule priorities allocated, defaults filled in. Back-ends only spell it.
 import type { SourceRef } from '../errors.js';
+import type { Family } from '../net/ip.js';
+
+export type { Family };
 
 export interface Plan {
   /** The model's `host:` name. */
@@ -18,8 +21,10 @@ export interface Plan {
   rules: PlanRule[];
   /** User routing tables (never the reserved ones), sorted by id. */
   tables: PlanTable[];
-  /** True when netgen manages the default route, so a distro-wide GATEWAY must go. */
+  /** True when netgen manages the IPv4 default route, so a distro-wide GATEWAY must go. */
   removeGlobalGateway: boolean;
+  /** The same for IPv6: a distro-wide IPV6_DEFAULTGW must go. */
+  removeGlobalGateway6: boolean;
   /** `expect:` entries of the model, checked by `netgen verify`. */
   expectations: Expectation[];
   /** What every egress intent promises, checked by `netgen verify` beside `expectations` (src/plan/checks.ts). */
@@ -118,7 +123,9 @@ export interface PlanLink {
 }
 
 export interface PlanAddress {
-  /** Dotted quad. */
+  /** 4 or 6: every address, route and rule says which `ip -4`/`ip -6` world it lives in. */
+  family: Family;
+  /** Dotted quad; IPv6 in RFC 5952 canonical text (lower case, `::` compressed). */
   address: string;
   prefix: number;
   /** The link it is configured on (never an alias label). */
@@ -136,6 +143,12 @@ export interface PlanAddress {
   appliedBy: Applier;
   /** keepalived: its VRRP instance; pacemaker: its group. */
   cluster?: string;
+  /**
+   * IPv6 only: added deprecated (`preferred_lft 0`), so the kernel's own source selection
+   * (RFC 6724 rule 3) never picks it; routes that name it as `src` still use it. Set on
+   * every IPv6 alias/VIP so that a VIP cannot become the source by being the newest address.
+   */
+  deprecated?: boolean;
   /** Where the model defines it (for messages). */
   modelPath?: readonly (string | number)[];
 }
@@ -151,7 +164,8 @@ export type RouteOrigin =
   | 'source-table'; // per-source routing: a route inside an interface's own table
 
 export interface PlanRoute {
-  /** `default` or a canonical network `a.b.c.d/n` (host bits cleared). */
+  family: Family;
+  /** `default` or a canonical network `a.b.c.d/n` / `2001:db8::/64` (host bits cleared). */
   to: string;
   via?: string;
   dev: string;
@@ -175,6 +189,7 @@ export interface PlanRoute {
 }
 
 export interface PlanRule {
+  family: Family;
   priority: number;
   /** Selector: a dotted quad (single address) or `a.b.c.d/n`; absent means all. */
   from?: string;

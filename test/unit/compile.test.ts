@@ -38,8 +38,8 @@ describe('VIP egress recipe', () => {
     ]);
     expect(p.removeGlobalGateway).toBe(true);
     expect(p.addresses).toEqual([
-      { address: '172.16.3.111', prefix: 24, device: 'eth0', onParent: true, secondary: false, appliedBy: 'boot', modelPath: ['interfaces', 'eth0', 'addresses', 0] },
-      { address: '172.16.3.105', prefix: 24, device: 'eth0', label: 'eth0:1', onParent: false, secondary: true, appliedBy: 'alias', modelPath: ['interfaces', 'eth0', 'aliases', 'eth0:1', 'address'] },
+      { family: 4, address: '172.16.3.111', prefix: 24, device: 'eth0', onParent: true, secondary: false, appliedBy: 'boot', modelPath: ['interfaces', 'eth0', 'addresses', 0] },
+      { family: 4, address: '172.16.3.105', prefix: 24, device: 'eth0', label: 'eth0:1', onParent: false, secondary: true, appliedBy: 'alias', modelPath: ['interfaces', 'eth0', 'aliases', 'eth0:1', 'address'] },
     ]);
     expect(p.routes.map((r) => r.modelPath)).toEqual(Array(4).fill(['interfaces', 'eth0', 'egress']));
     // What names the VIP as src follows it: added by `ifup eth0:1` (ONPARENT=no), not at boot.
@@ -143,9 +143,9 @@ interfaces:
       '10.0.0.0/8 via 1.2.3.9 dev eth1 metric 10 table t1',
     ]);
     expect(p.rules).toEqual([
-      { priority: 1000, from: '1.2.3.16', table: 't0', dev: 'eth0', origin: 'source-table', appliedBy: 'boot' },
-      { priority: 1001, from: '1.2.3.20', table: 't0', dev: 'eth0', origin: 'source-table', appliedBy: 'boot', dependsOn: '1.2.3.20' },
-      { priority: 1002, from: '1.2.3.17', table: 't1', dev: 'eth1', origin: 'source-table', appliedBy: 'boot' },
+      { family: 4, priority: 1000, from: '1.2.3.16', table: 't0', dev: 'eth0', origin: 'source-table', appliedBy: 'boot' },
+      { family: 4, priority: 1001, from: '1.2.3.20', table: 't0', dev: 'eth0', origin: 'source-table', appliedBy: 'boot', dependsOn: '1.2.3.20' },
+      { family: 4, priority: 1002, from: '1.2.3.17', table: 't1', dev: 'eth1', origin: 'source-table', appliedBy: 'boot' },
     ]);
   });
 

@@ -448,11 +448,11 @@ describe('rhel6: the other shapes a model can take', () => {
   });
 
   it('route spelling: metric 0 and table main left out, everything else in ip order', () => {
-    expect(formatRhel6Route({ to: '10.9.0.0/16', via: '10.0.0.1', dev: 'eth0', metric: 0, table: 'main', origin: 'static', appliedBy: 'boot' })).toBe('10.9.0.0/16 via 10.0.0.1 dev eth0');
+    expect(formatRhel6Route({ family: 4, to: '10.9.0.0/16', via: '10.0.0.1', dev: 'eth0', metric: 0, table: 'main', origin: 'static', appliedBy: 'boot' })).toBe('10.9.0.0/16 via 10.0.0.1 dev eth0');
     expect(
-      formatRhel6Route({ to: 'default', via: '10.0.0.1', dev: 'eth0', src: '10.0.0.5', metric: 7, table: 'uplink', scope: 'global', proto: 'static', onlink: true, origin: 'static', appliedBy: 'boot' }),
+      formatRhel6Route({ family: 4, to: 'default', via: '10.0.0.1', dev: 'eth0', src: '10.0.0.5', metric: 7, table: 'uplink', scope: 'global', proto: 'static', onlink: true, origin: 'static', appliedBy: 'boot' }),
     ).toBe('default via 10.0.0.1 dev eth0 proto static scope global src 10.0.0.5 metric 7 table uplink onlink');
-    expect(formatRhel6Rule({ priority: 5, from: '10.0.0.0/8', to: '192.0.2.0/24', table: 'uplink', dev: 'eth0', origin: 'static', appliedBy: 'boot' })).toBe(
+    expect(formatRhel6Rule({ family: 4, priority: 5, from: '10.0.0.0/8', to: '192.0.2.0/24', table: 'uplink', dev: 'eth0', origin: 'static', appliedBy: 'boot' })).toBe(
       'from 10.0.0.0/8 to 192.0.2.0/24 table uplink priority 5',
     );
   });

@@ -34,17 +34,18 @@ function found(answer: RouteAnswer): RouteFound {
 function mkPlan(p: { links: string[]; addresses: [string, string][]; routes?: Partial<PlanRoute>[]; rules?: Partial<PlanRule>[]; tables?: string[] }): Plan {
   const addresses = p.addresses.map(([cidr, device]): PlanAddress => {
     const [address, prefix] = cidr.split('/') as [string, string];
-    return { address, prefix: Number(prefix), device, onParent: true, secondary: false, appliedBy: 'boot' };
+    return { family: 4, address, prefix: Number(prefix), device, onParent: true, secondary: false, appliedBy: 'boot' };
   });
   return {
     host: 'h',
     source: 'h.yaml',
     links: p.links.map((name) => ({ name, kind: 'ethernet', onBoot: true })),
     addresses,
-    routes: (p.routes ?? []).map((r) => ({ to: 'default', dev: p.links[0]!, metric: 0, table: 'main', origin: 'static', appliedBy: 'boot', ...r }) as PlanRoute),
-    rules: (p.rules ?? []).map((r) => ({ priority: 100, table: 'main', dev: p.links[0]!, origin: 'static', appliedBy: 'boot', ...r }) as PlanRule),
+    routes: (p.routes ?? []).map((r) => ({ family: 4, to: 'default', dev: p.links[0]!, metric: 0, table: 'main', origin: 'static', appliedBy: 'boot', ...r }) as PlanRoute),
+    rules: (p.rules ?? []).map((r) => ({ family: 4, priority: 100, table: 'main', dev: p.links[0]!, origin: 'static', appliedBy: 'boot', ...r }) as PlanRule),
     tables: (p.tables ?? []).map((name, i) => ({ name, id: 100 + i })),
     removeGlobalGateway: false,
+    removeGlobalGateway6: false,
     expectations: [],
     checks: [],
     vrrpInstances: [],
@@ -521,7 +522,7 @@ describe('properties', () => {
         if (winner.prefix >= 32) return;
         const prefix = Math.min(32, winner.prefix + extra);
         const dest = parseIPv4(c.to)!;
-        const longer: PlanRoute = { to: formatCidr(dest, prefix), dev: a.dev, metric: 4000000000, table: a.table, scope: 'link', origin: 'static', appliedBy: 'boot' };
+        const longer: PlanRoute = { family: 4, to: formatCidr(dest, prefix), dev: a.dev, metric: 4000000000, table: a.table, scope: 'link', origin: 'static', appliedBy: 'boot' };
         const b = found(simulateRouteGet({ ...plan, routes: [...plan.routes, longer] }, { to: c.to, down, apply: c.apply }));
         expect(b.route).toBe(longer);
         expect(b.losers.some((l) => isDeepStrictEqual(l.route, a.route) && l.why === 'longer prefix wins')).toBe(true);
