@@ -7,6 +7,7 @@ import { ModelError, NetgenError } from '../errors.js';
 import { formatPath, type PathSegment } from '../model/load.js';
 import type { Model } from '../model/types.js';
 import { compareLabels, egressSubnets, validateModel } from '../model/validate.js';
+import { IPV4 } from '../net/family.js';
 import { HOST_NAME } from '../model/schema.js';
 import { contains, formatCidr, formatIPv4, networkOf } from '../net/ipv4.js';
 import { compilePlan } from '../plan/compile.js';
@@ -530,7 +531,7 @@ function liftEgress(d: Draft, l: DraftLink, c: EgressCandidate, file: string): b
     // The folded plain default would stay beside the recipe, which drops it: not the same routing.
     return false;
   }
-  if (egressSubnets({ addresses: [...l.own, ...l.aliases].map((a) => ({ ...a, path: [] })) }, c.prefer).length === 0) return false;
+  if (egressSubnets(IPV4, { addresses: [...l.own, ...l.aliases].map((a) => ({ ...a, path: [] })) }, c.prefer).length === 0) return false;
   // Ask the compiler for the recipe's routes, and take exactly those out of the explicit ones.
   const probe = cloneDraft(d);
   const pl = probe.links[d.links.indexOf(l)]!;

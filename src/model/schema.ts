@@ -4,6 +4,8 @@
 // shell sources as root, so anything outside the grammar is refused, never escaped.
 import { z } from 'zod';
 import { parseCidr, parseIPv4 } from '../net/ipv4.js';
+import { parsePrefix, parseIp } from '../net/ip.js';
+import { checkCidr6, checkIPv6 } from '../net/ipv6.js';
 
 /** Kernel device names: at most 15 bytes, no `/`, `:`, whitespace or shell metacharacters. */
 export const IFNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
@@ -34,23 +36,79 @@ export const ipv4 = z
   .refine((s) => parseIPv4(s) !== undefined, { message: 'is not an IPv4 address (a.b.c.d)' })
   .meta({ description: 'IPv4 address, dotted quad', examples: ['172.16.3.1'], pattern: `^${QUAD_PATTERN}$` });
 
+/**
+ * Every RFC 4291 text form checkIPv6 accepts, as one pattern (for editors): eight groups, or
+ * `::` with at most seven written, either of them optionally ending in a dotted quad.
+ */
+const V6_PATTERN = ((): string => {
+  const h = '[0-9A-Fa-f]{1,4}';
+  const alts = [`(?:${h}:){7}${h}`, `(?:${h}:){6}${QUAD_PATTERN}`];
+  for (let l = 0; l <= 7; l++) {
+    const left = l === 0 ? '' : `${h}(?::${h}){${l - 1}}`;
+    const room = 7 - l;
+    alts.push(`${left}::${room >= 1 ? `(?:${h}(?::${h}){0,${room - 1}})?` : ''}`);
+    if (room >= 2) alts.push(`${left}::(?:${h}:){0,${room - 2}}${QUAD_PATTERN}`);
+  }
+  return `(?:${alts.join('|')})`;
+})();
+const V6_PREFIX_PATTERN = '(12[0-8]|1[01][0-9]|[1-9]?[0-9])';
+
+/** Text is taken for IPv6 when it has a colon: the message then says what is wrong with it as IPv6. */
+function isV6Text(input: unknown): boolean {
+  return typeof input === 'string' && input.includes(':');
+}
+
+function v6Reason(text: string, prefixAllowed: boolean): string {
+  const r = prefixAllowed ? checkCidr6(text, true) : checkIPv6(text);
+  return r.ok ? 'not allowed here' : r.reason;
+}
+
+/** An address of either family; which one is decided by its text (`:` is IPv6). */
+export const ipAddr = z
+  .string()
+  .refine((s) => parseIp(s) !== undefined, {
+    error: (iss) => (isV6Text(iss.input) ? `is not an IPv6 address: ${v6Reason(String(iss.input), false)}` : 'is not an IPv4 address (a.b.c.d)'),
+  })
+  .meta({ description: 'IPv4 or IPv6 address', examples: ['172.16.3.1', '2001:db8:3::1'], pattern: `^(${QUAD_PATTERN}|${V6_PATTERN})$` });
+
+/** One address, or a list of at most one per family (`[172.16.3.1, 2001:db8:3::1]`). */
+const ipAddrPerFamily = z
+  .union([ipAddr, z.array(ipAddr).min(1).max(2)])
+  .meta({ description: 'one address, or a list with at most one IPv4 and one IPv6 address' });
+
 export const cidr = z
   .string()
   .refine((s) => parseCidr(s) !== undefined, { message: 'is not an IPv4 address with prefix length (a.b.c.d/n)' })
   .meta({ description: 'IPv4 address with prefix length', examples: ['172.16.3.111/24'], pattern: `^${QUAD_PATTERN}/${PREFIX_PATTERN}$` });
 
-/** A destination or selector: an address, `a.b.c.d/n`, or (routes only) `default`. */
+/** An address with prefix length of either family. */
+export const ipCidr = z
+  .string()
+  .refine((s) => parsePrefix(s) !== undefined, {
+    error: (iss) =>
+      isV6Text(iss.input) ? `is not an IPv6 address with prefix length (2001:db8::10/64): ${v6Reason(String(iss.input), true)}` : 'is not an IPv4 address with prefix length (a.b.c.d/n)',
+  })
+  .meta({ description: 'IPv4 or IPv6 address with prefix length', examples: ['172.16.3.111/24', '2001:db8:3::111/64'], pattern: `^(${QUAD_PATTERN}/${PREFIX_PATTERN}|${V6_PATTERN}/${V6_PREFIX_PATTERN})$` });
+
+/** A destination or selector: an address, `a.b.c.d/n` or `2001:db8::/32`, or (routes only) `default`. */
 const prefixOrAddress = z
   .string()
-  .refine((s) => parseCidr(s, true) !== undefined, { message: 'is not an IPv4 address or a.b.c.d/n prefix' })
-  .meta({ pattern: `^${QUAD_PATTERN}(/${PREFIX_PATTERN})?$` });
+  .refine((s) => parsePrefix(s, true) !== undefined, {
+    error: (iss) => (isV6Text(iss.input) ? `is not an IPv6 address or prefix: ${v6Reason(String(iss.input), true)}` : 'is not an IPv4 address or a.b.c.d/n prefix'),
+  })
+  .meta({ pattern: `^(${QUAD_PATTERN}(/${PREFIX_PATTERN})?|${V6_PATTERN}(/${V6_PREFIX_PATTERN})?)$` });
 
 const routeTarget = z
   .string()
-  .refine((s) => s === 'default' || parseCidr(s, true) !== undefined, {
-    message: 'is not `default`, an IPv4 address or an a.b.c.d/n prefix',
+  .refine((s) => s === 'default' || parsePrefix(s, true) !== undefined, {
+    error: (iss) =>
+      isV6Text(iss.input) ? `is not \`default\`, an IPv6 address or prefix: ${v6Reason(String(iss.input), true)}` : 'is not `default`, an IPv4 address or an a.b.c.d/n prefix',
   })
-  .meta({ description: '`default`, an address, or a network a.b.c.d/n', examples: ['default', '10.0.0.0/8'], pattern: `^(default|${QUAD_PATTERN}(/${PREFIX_PATTERN})?)$` });
+  .meta({
+    description: '`default`, an address, or a network (a.b.c.d/n, 2001:db8::/32); `default` is IPv6 when `via` or `src` is',
+    examples: ['default', '10.0.0.0/8', '2001:db8:9::/48'],
+    pattern: `^(default|${QUAD_PATTERN}(/${PREFIX_PATTERN})?|${V6_PATTERN}(/${V6_PREFIX_PATTERN})?)$`,
+  });
 
 const tableRef = z
   .union([z.string().regex(TABLE_NAME, { message: 'is not a table name (letters, digits, _ . -; starting with a letter)' }), z.int().min(1).max(U32)])
@@ -60,10 +118,10 @@ const metric = z.int().min(0).max(U32).meta({ description: 'route metric (prefer
 
 const routeFields = {
   to: routeTarget,
-  via: ipv4.optional(),
+  via: ipAddr.optional(),
   /** `from` is netplan's word for the preferred source; `src` is `ip route`'s. */
-  from: ipv4.optional().meta({ description: 'preferred source address (netplan `from`, ip `src`)' }),
-  src: ipv4.optional().meta({ description: 'preferred source address (ip `src`, same as `from`)' }),
+  from: ipAddr.optional().meta({ description: 'preferred source address (netplan `from`, ip `src`)' }),
+  src: ipAddr.optional().meta({ description: 'preferred source address (ip `src`, same as `from`)' }),
   metric: metric.optional(),
   table: tableRef.optional(),
   scope: z.enum(['link', 'host', 'global']).optional(),
@@ -79,7 +137,7 @@ export const hostRoute = z.strictObject({ ...routeFields, dev: z.string().meta({
 /** A route inside an interface's own table (per-source routing): device and table are implied. */
 const ownTableRoute = z.strictObject({
   to: routeTarget,
-  via: ipv4.optional(),
+  via: ipAddr.optional(),
   metric: metric.optional(),
   scope: z.enum(['link', 'host', 'global']).optional(),
   'on-link': z.boolean().optional(),
@@ -121,8 +179,10 @@ const pacemaker = z
 const alias = z.strictObject({
   address: z
     .string()
-    .refine((s) => parseCidr(s, true) !== undefined, { message: 'is not an IPv4 address (a.b.c.d or a.b.c.d/n)' })
-    .meta({ description: 'the alias address; a bare address is a /32' }),
+    .refine((s) => parsePrefix(s, true) !== undefined, {
+      error: (iss) => (isV6Text(iss.input) ? `is not an IPv6 address (2001:db8::50 or 2001:db8::50/64): ${v6Reason(String(iss.input), true)}` : 'is not an IPv4 address (a.b.c.d or a.b.c.d/n)'),
+    })
+    .meta({ description: 'the alias address; a bare address is a /32 (IPv6: /128)' }),
   'on-parent': z.boolean().optional().meta({
     description: 'brought up with its interface at boot (default true); false leaves it to failover tooling',
   }),
@@ -135,7 +195,7 @@ const alias = z.strictObject({
 
 const egress = z
   .strictObject({
-    prefer: ipv4.meta({ description: 'the address (a VIP) to prefer as source while it is on this host' }),
+    prefer: ipAddrPerFamily.meta({ description: 'the address (a VIP) to prefer as source while it is on this host; or one per family: [172.16.3.105, 2001:db8:3::105]' }),
     metric: metric.optional().meta({ description: 'metric of the preferred routes (default 1)' }),
     'fallback-metric': metric.optional().meta({ description: 'metric of the primary-address default (default 100)' }),
   })
@@ -147,7 +207,7 @@ const egress = z
 const sourceRouting = z
   .strictObject({
     table: tableRef.meta({ description: 'this interface\'s own table (declared under `tables:`)' }),
-    gateway: ipv4.optional().meta({ description: 'the default route inside the own table' }),
+    gateway: ipAddrPerFamily.optional().meta({ description: 'the default route inside the own table (one per family)' }),
     routes: z.array(ownTableRoute).optional().meta({ description: 'further routes inside the own table' }),
     priority: z.int().min(1).max(U32).optional().meta({
       description: 'priority of the first `from ADDR` rule; the next addresses count up from it',
@@ -181,8 +241,8 @@ export const sysctlKeys = z.strictObject({
 });
 
 const linkFields = {
-  addresses: z.array(cidr).optional().meta({ description: 'addresses with prefix length; the first of a subnet is primary' }),
-  gateway: ipv4.optional().meta({ description: 'default route through this interface (main table)' }),
+  addresses: z.array(ipCidr).optional().meta({ description: 'addresses with prefix length, IPv4 and IPv6; the first of a subnet is primary' }),
+  gateway: ipAddrPerFamily.optional().meta({ description: 'default route through this interface (main table); one address, or one per family: [172.16.3.1, 2001:db8:3::1]' }),
   mtu: z.int().min(68).max(65535).optional(),
   mac: z
     .string()
@@ -211,25 +271,25 @@ export const vlanTop = z.strictObject({
 /** One failover event before the lookup: exactly one of the three keys (checked with the semantics). */
 const step = z
   .strictObject({
-    down: ipv4.optional().meta({ description: 'the address is taken away (ip addr del): the kernel drops main-table routes naming it' }),
-    up: ipv4.optional().meta({ description: 'the address comes back through its manager (ifup, keepalived, Pacemaker), with what depends on it' }),
-    add: ipv4.optional().meta({ description: 'the address comes back alone (ip addr add by a tool netgen does not know)' }),
+    down: ipAddr.optional().meta({ description: 'the address is taken away (ip addr del): the kernel drops main-table routes naming it (IPv6: clears their src)' }),
+    up: ipAddr.optional().meta({ description: 'the address comes back through its manager (ifup, keepalived, Pacemaker), with what depends on it' }),
+    add: ipAddr.optional().meta({ description: 'the address comes back alone (ip addr add by a tool netgen does not know)' }),
   })
   .meta({ description: 'a failover event: `{down: ADDR}`, `{up: ADDR}` or `{add: ADDR}`' });
 
 export const expectation = z.strictObject({
-  to: ipv4.optional().meta({ description: 'destination address to look up (with `iif`: an address of the host a packet arrives for)' }),
-  from: ipv4.optional().meta({ description: 'source address; with `iif`, the remote sender' }),
+  to: ipAddr.optional().meta({ description: 'destination address to look up, IPv4 or IPv6 (with `iif`: an address of the host a packet arrives for)' }),
+  from: ipAddr.optional().meta({ description: 'source address; with `iif`, the remote sender' }),
   iif: z.string().optional().meta({ description: 'inbound lookup: the interface the packet arrives on (ip route get TO from FROM iif IIF)' }),
   accept: z.boolean().optional().meta({ description: 'inbound lookup: whether the host accepts the packet (default true)' }),
   'who-has': ipv4.optional().meta({ description: 'ARP: the address asked for (an ARP request arriving on `on`)' }),
   on: z.string().optional().meta({ description: 'ARP: the interface the request arrives on' }),
   answers: z.boolean().optional().meta({ description: 'ARP: whether that interface answers (default true)' }),
-  down: z.array(ipv4).optional().meta({ description: 'addresses taken away first (a VIP after failover); shorthand for `after: [{down: ADDR}]`' }),
+  down: z.array(ipAddr).optional().meta({ description: 'addresses taken away first (a VIP after failover); shorthand for `after: [{down: ADDR}]`' }),
   after: z.array(step).optional().meta({ description: 'failover events, in order, before the lookup' }),
   dev: z.string().optional(),
-  via: ipv4.optional(),
-  src: ipv4.optional(),
+  via: ipAddr.optional(),
+  src: ipAddr.optional(),
   table: z.string().optional(),
 });
 

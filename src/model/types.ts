@@ -21,8 +21,13 @@ export type ModelManager =
   | { kind: 'keepalived'; vrrp: ModelVrrp; path: Path }
   | { kind: 'pacemaker'; group?: string; prefix?: string; path: Path };
 
-export interface ModelAddress {
-  address: number;
+/**
+ * Address values are numbers for IPv4 and bigints for IPv6 (`A`); the per-family parts of a
+ * link are the same shapes over either (see ModelFamily), so a recipe is written once over
+ * src/net/family.ts's FamilyOps.
+ */
+export interface ModelAddress<A extends number | bigint = number> {
+  address: A;
   prefix: number;
   /** Alias label (`eth0:1`), absent for the link's own addresses. */
   label?: string;
@@ -33,12 +38,12 @@ export interface ModelAddress {
   path: Path;
 }
 
-export interface ModelRoute {
-  /** `default` is 0.0.0.0/0. */
-  to: { address: number; prefix: number; isDefault: boolean };
-  via?: number;
+export interface ModelRoute<A extends number | bigint = number> {
+  /** `default` is 0.0.0.0/0 (::/0 for IPv6). */
+  to: { address: A; prefix: number; isDefault: boolean };
+  via?: A;
   dev: string;
-  src?: number;
+  src?: A;
   metric: number;
   /** `main` or a declared table name. */
   table: string;
@@ -48,26 +53,27 @@ export interface ModelRoute {
   path: Path;
 }
 
-export interface ModelRule {
-  from?: { address: number; prefix: number };
-  to?: { address: number; prefix: number };
+export interface ModelRule<A extends number | bigint = number> {
+  from?: { address: A; prefix: number };
+  to?: { address: A; prefix: number };
   table: string;
   priority?: number;
   dev: string;
   path: Path;
 }
 
-export interface ModelEgress {
-  prefer: number;
+export interface ModelEgress<A extends number | bigint = number> {
+  prefer: A;
   metric: number;
   fallbackMetric: number;
   path: Path;
 }
 
-export interface ModelSourceRouting {
+export interface ModelSourceRouting<A extends number | bigint = number> {
+  /** One table for both families (ip -4 and ip -6 tables are separate, under one number). */
   table: string;
-  gateway?: number;
-  routes: ModelRoute[];
+  gateway?: A;
+  routes: ModelRoute<A>[];
   priority?: number;
   path: Path;
 }
@@ -78,7 +84,19 @@ export interface ModelSysctl {
   path: Path;
 }
 
-export interface ModelLink {
+/** What a link has of one address family. */
+export interface ModelFamily<A extends number | bigint> {
+  /** Own addresses first (model order), then aliases (label order). */
+  addresses: ModelAddress<A>[];
+  gateway?: A;
+  routes: ModelRoute<A>[];
+  rules: ModelRule<A>[];
+  egress?: ModelEgress<A>;
+  sourceRouting?: ModelSourceRouting<A>;
+}
+
+/** A link: its IPv4 part at the top (the fields of ModelFamily<number>), its IPv6 part in `ipv6`. */
+export interface ModelLink extends ModelFamily<number> {
   name: string;
   kind: 'ethernet' | 'vlan';
   parent?: string;
@@ -86,13 +104,7 @@ export interface ModelLink {
   mtu?: number;
   mac?: string;
   onBoot: boolean;
-  /** Own addresses first (model order), then aliases (label order). */
-  addresses: ModelAddress[];
-  gateway?: number;
-  routes: ModelRoute[];
-  rules: ModelRule[];
-  egress?: ModelEgress;
-  sourceRouting?: ModelSourceRouting;
+  ipv6: ModelFamily<bigint>;
   sysctl?: ModelSysctl;
   path: Path;
 }
@@ -107,7 +119,8 @@ export interface ModelTable {
 /** A failover event before a lookup (`after:`; `down: [...]` is shorthand for down steps). */
 export interface ModelStep {
   op: 'down' | 'up' | 'add';
-  address: number;
+  /** Canonical text (dotted quad, RFC 5952). */
+  address: string;
 }
 
 export interface ModelExpectation {
@@ -116,17 +129,20 @@ export interface ModelExpectation {
    * `arp`: does interface ON answer an ARP request for TO (`who-has`).
    */
   kind: 'route' | 'inbound' | 'arp';
-  to: number;
+  /** The lookup's family: that of `to`; every other address of the entry is of it too. */
+  family: 4 | 6;
+  /** Addresses are canonical text (dotted quad, RFC 5952). */
+  to: string;
   iif?: string;
   accept?: boolean;
   on?: string;
   answers?: boolean;
-  from?: number;
+  from?: string;
   /** Failover events in order: the `down:` shorthand first, then `after:`. */
   steps: ModelStep[];
   dev?: string;
-  via?: number;
-  src?: number;
+  via?: string;
+  src?: string;
   table?: string;
   path: Path;
 }
@@ -138,6 +154,7 @@ export interface Model {
   links: ModelLink[];
   /** Top-level routes (each names its device). */
   routes: ModelRoute[];
+  routes6: ModelRoute<bigint>[];
   tables: ModelTable[];
   expect: ModelExpectation[];
   /** Host-wide settings (every interface), `false` when the model opts out, absent: netgen decides. */

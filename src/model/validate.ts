@@ -2,7 +2,10 @@
 // problem of the file is collected and reported at once, each with its place.
 import type { z } from 'zod';
 import { ModelError, type ModelProblem } from '../errors.js';
-import { broadcastOf, contains, formatCidr, formatIPv4, networkOf, parseCidr, parseIPv4, splitHalves } from '../net/ipv4.js';
+import { broadcastOf, contains, formatCidr, formatIPv4, networkOf, parseCidr, parseIPv4 } from '../net/ipv4.js';
+import { IPV4, IPV6, type FamilyOps } from '../net/family.js';
+import { familyOfText, parseIp, parsePrefix, type Family } from '../net/ip.js';
+import { formatIPv6, isLoopback6, isMulticast6, isUnspecified6, parseIPv6 } from '../net/ipv6.js';
 import { formatPath, type LoadedText, type PathSegment } from './load.js';
 import {
   ALIAS_LABEL,
@@ -15,7 +18,7 @@ import {
   type RawRule,
 } from './schema.js';
 import { suggest } from './suggest.js';
-import type { Model, ModelAddress, ModelExpectation, ModelLink, ModelManager, ModelRoute, ModelRule, ModelStep, ModelSysctl, ModelTable, ModelVrrp, Path } from './types.js';
+import type { Model, ModelAddress, ModelExpectation, ModelFamily, ModelLink, ModelManager, ModelRoute, ModelRule, ModelStep, ModelSysctl, ModelTable, ModelVrrp, Path } from './types.js';
 
 /** Tables every system has; never declared by a model, always referable by name. */
 export const RESERVED_TABLES: ReadonlyMap<string, number> = new Map([
@@ -216,6 +219,7 @@ function knownKeysAt(path: readonly PathSegment[]): string[] {
 
 function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Model {
   checkConsumerWords(raw, report);
+  checkIPv6Spelling(raw, report);
   const tables = collectTables(raw, report);
   const tableNames = new Map(tables.map((t) => [t.name, t]));
   const { links, rawOf } = collectLinks(raw, report);
@@ -237,6 +241,7 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
     }
   }
   const hostHas = (addr: number): boolean => seen.has(addr);
+  const hostHas6 = checkAddresses6(links, report);
 
   const resolveTable = (ref: string | number | undefined, path: Path, forRule: boolean): string => {
     if (ref === undefined) return 'main';
@@ -253,95 +258,77 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
     return 'main';
   };
 
+  const ctx4: FamilyContext<number> = { ops: IPV4, links, famOf: (l) => l, hostHas, resolveTable, report };
+  const ctx6: FamilyContext<bigint> = { ops: IPV6, links, famOf: (l) => l.ipv6, hostHas: hostHas6, resolveTable, report };
   const routes: ModelRoute[] = [];
-  const convertRoute = (r: RawRoute | (Omit<RawRoute, 'dev'> & { dev?: string }), dev: string, path: Path, tableOverride?: string): ModelRoute | undefined => {
-    const to = parseTarget(r.to);
-    if (!to) return undefined;
-    if (!to.isDefault && to.address !== networkOf(to.address, to.prefix)) {
-      report([...path, 'to'], `${r.to} has host bits set; the network is ${formatCidr(to.address, to.prefix)}`);
+  const routes6: ModelRoute<bigint>[] = [];
+  /** A route goes to its family's list; one that mixes families goes nowhere. */
+  const takeRoute = (r: AnyRawRoute, dev: string, path: Path, into4: ModelRoute[], into6: ModelRoute<bigint>[], tableOverride?: string): void => {
+    const family = routeFamily(r, path, report);
+    if (family === 4) {
+      const route = convertRoute(ctx4, r, dev, path, tableOverride);
+      if (route) into4.push(route);
+    } else if (family === 6) {
+      const route = convertRoute(ctx6, r, dev, path, tableOverride);
+      if (route) into6.push(route);
     }
-    if (r.from !== undefined && r.src !== undefined) report([...path, 'src'], 'give the source once: `from` and `src` mean the same');
-    const srcText = r.src ?? r.from;
-    const src = srcText === undefined ? undefined : parseIPv4(srcText);
-    const srcKey = r.src !== undefined ? 'src' : 'from';
-    if (src !== undefined && !hostHas(src)) {
-      report([...path, srcKey], `source ${srcText} is not an address configured on this host (the kernel refuses it: Invalid prefsrc address)`);
-    } else if (src !== undefined) {
-      // Routes go in when their device comes up; a source on a device that comes up later
-      // is not there yet, and the route is refused at boot (Invalid prefsrc address).
-      const owner = links.find((l) => l.addresses.some((a) => a.address === src));
-      if (owner && owner.name !== dev && links.indexOf(owner) > links.findIndex((l) => l.name === dev)) {
-        report(
-          [...path, srcKey],
-          `source ${srcText} is on ${owner.name}, which comes up after ${dev} (${owner.kind === 'vlan' ? 'VLANs come up after the other interfaces' : 'interfaces come up in model order'}); ` +
-            `the route would be refused at boot (Invalid prefsrc address): put the route on ${owner.name}, or the address on ${dev}`,
-        );
-      }
-    }
-    const link = linkByName.get(dev);
-    const via = r.via === undefined ? undefined : parseIPv4(r.via);
-    if (via !== undefined && link && !r['on-link'] && !link.addresses.some((a) => a.prefix < 32 && contains(a.address, a.prefix, via))) {
-      report([...path, 'via'], `gateway ${r.via} is not inside a subnet of ${dev}; add it there or set \`on-link: true\``);
-    }
-    checkRouteScope(r, via !== undefined, path, report);
-    if (via !== undefined && hostHas(via)) report([...path, 'via'], `gateway ${r.via} is an address of this host (the kernel refuses it: Nexthop has invalid gateway)`);
-    const route: ModelRoute = {
-      to,
-      dev,
-      metric: r.metric ?? 0,
-      table: tableOverride ?? resolveTable(r.table, [...path, 'table'], false),
-      onlink: r['on-link'] ?? false,
-      path,
-    };
-    if (via !== undefined) route.via = via;
-    if (src !== undefined) route.src = src;
-    if (r.scope) route.scope = r.scope;
-    if (r.proto) route.proto = r.proto;
-    return route;
   };
 
   for (const link of links) {
     const rawLink = rawOf.get(link)!;
     const base = link.path;
     if (rawLink.gateway !== undefined) {
-      const gw = parseIPv4(rawLink.gateway)!;
-      if (!link.addresses.some((a) => a.prefix < 32 && contains(a.address, a.prefix, gw))) {
-        report([...base, 'gateway'], `gateway ${rawLink.gateway} is not inside a subnet of ${link.name} (${subnetsOf(link) || 'it has no addresses'})`);
-      }
-      if (hostHas(gw)) report([...base, 'gateway'], `gateway ${rawLink.gateway} is an address of this host`);
-      link.gateway = gw;
+      const gws = perFamily(rawLink.gateway, [...base, 'gateway'], 'gateway', report);
+      const gw4 = gws[4] && checkGateway(ctx4, link, gws[4].text, gws[4].path);
+      const gw6 = gws[6] && checkGateway(ctx6, link, gws[6].text, gws[6].path);
+      if (gw4 !== undefined) link.gateway = gw4;
+      if (gw6 !== undefined) link.ipv6.gateway = gw6;
     }
-    (rawLink.routes ?? []).forEach((r, i) => {
-      const route = convertRoute(r, link.name, [...base, 'routes', i]);
-      if (route) link.routes.push(route);
-    });
+    (rawLink.routes ?? []).forEach((r, i) => takeRoute(r, link.name, [...base, 'routes', i], link.routes, link.ipv6.routes));
     (rawLink['routing-policy'] ?? []).forEach((r, i) => {
-      const rule = convertRule(r, link.name, [...base, 'routing-policy', i], resolveTable, report);
-      if (rule) link.rules.push(rule);
+      const path = [...base, 'routing-policy', i];
+      const family = ruleFamily(r, path, report);
+      if (family === 4) {
+        const rule = convertRule(IPV4, r, link.name, path, resolveTable, report);
+        if (rule) link.rules.push(rule);
+      } else if (family === 6) {
+        const rule = convertRule(IPV6, r, link.name, path, resolveTable, report);
+        if (rule) link.ipv6.rules.push(rule);
+      }
     });
-    if (rawLink.egress) checkEgress(link, rawLink.egress, [...base, 'egress'], report);
+    if (rawLink.egress) {
+      const p = [...base, 'egress'];
+      const prefers = perFamily(rawLink.egress.prefer, [...p, 'prefer'], 'preferred source', report);
+      if (prefers[4]) checkEgress(ctx4, link, prefers[4].text, prefers[4].path, rawLink.egress, p);
+      if (prefers[6]) checkEgress(ctx6, link, prefers[6].text, prefers[6].path, rawLink.egress, p);
+    }
     const sr = rawLink['source-routing'];
     if (sr) {
       const p = [...base, 'source-routing'];
       const table = resolveTable(sr.table, [...p, 'table'], false);
       if (table === 'main' && (sr.table === 'main' || sr.table === 254)) report([...p, 'table'], 'per-source routing needs a table of its own, not `main`');
       const srRoutes: ModelRoute[] = [];
-      (sr.routes ?? []).forEach((r, i) => {
-        const route = convertRoute({ ...r }, link.name, [...p, 'routes', i], table);
-        if (route) srRoutes.push(route);
-      });
-      let gateway: number | undefined;
-      if (sr.gateway !== undefined) {
-        gateway = parseIPv4(sr.gateway)!;
-        if (!link.addresses.some((a) => a.prefix < 32 && contains(a.address, a.prefix, gateway!))) {
-          report([...p, 'gateway'], `gateway ${sr.gateway} is not inside a subnet of ${link.name} (${subnetsOf(link) || 'it has no addresses'})`);
+      const srRoutes6: ModelRoute<bigint>[] = [];
+      (sr.routes ?? []).forEach((r, i) => takeRoute({ ...r }, link.name, [...p, 'routes', i], srRoutes, srRoutes6, table));
+      const gws = sr.gateway === undefined ? {} : perFamily(sr.gateway, [...p, 'gateway'], 'gateway', report);
+      if (link.addresses.length === 0 && link.ipv6.addresses.length === 0) report(p, `${link.name} has no addresses to route by source`);
+      // Each family that has addresses (or routes) gets the recipe; one table serves both.
+      if (link.addresses.length > 0 || srRoutes.length > 0 || gws[4] || link.ipv6.addresses.length === 0) {
+        link.sourceRouting = { table, routes: srRoutes, path: p };
+        if (gws[4]) {
+          const gw = checkGateway(ctx4, link, gws[4].text, gws[4].path);
+          if (gw !== undefined) link.sourceRouting.gateway = gw;
         }
-        if (hostHas(gateway)) report([...p, 'gateway'], `gateway ${sr.gateway} is an address of this host`);
+        if (sr.priority !== undefined) link.sourceRouting.priority = sr.priority;
       }
-      if (link.addresses.length === 0) report(p, `${link.name} has no addresses to route by source`);
-      link.sourceRouting = { table, routes: srRoutes, path: p };
-      if (gateway !== undefined) link.sourceRouting.gateway = gateway;
-      if (sr.priority !== undefined) link.sourceRouting.priority = sr.priority;
+      if (link.ipv6.addresses.length > 0 || srRoutes6.length > 0 || gws[6]) {
+        link.ipv6.sourceRouting = { table, routes: srRoutes6, path: p };
+        if (gws[6]) {
+          const gw = checkGateway(ctx6, link, gws[6].text, gws[6].path);
+          if (gw !== undefined) link.ipv6.sourceRouting.gateway = gw;
+        }
+        if (sr.priority !== undefined) link.ipv6.sourceRouting.priority = sr.priority;
+      }
     }
   }
 
@@ -354,17 +341,23 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
       report([...path, 'dev'], `device \`${dev}\` is not an interface of this model${hint}`);
       return;
     }
-    const route = convertRoute(r, dev, path);
-    if (route) routes.push(route);
+    takeRoute(r, dev, path, routes, routes6);
   });
 
-  checkRouteCollisions(links, routes, report);
+  checkRouteCollisions(IPV4, links, (l) => l, routes, report);
+  checkRouteCollisions(IPV6, links, (l) => l.ipv6, routes6, report);
   checkZeroNetSubnets(links, report);
-  checkGatewaysAtBoot(links, routes, report);
+  checkGatewaysAtBoot(IPV4, links, (l) => l, routes, report);
+  checkGatewaysAtBoot(IPV6, links, (l) => l.ipv6, routes6, report);
   checkMacs(links, report);
-  checkPriorities(links, report);
+  checkPriorities(IPV4, links, (l) => l, report);
+  checkPriorities(IPV6, links, (l) => l.ipv6, report);
   checkManagers(links, linkByName, hostHas, report);
 
+  const hostHasText = (text: string): boolean => {
+    const a = parseIp(text);
+    return a !== undefined && (a.family === 4 ? hostHas(a.address) : hostHas6(a.address));
+  };
   const expect = (raw.expect ?? []).flatMap((e, i): ModelExpectation[] => {
     const path = ['expect', i];
     const devCheck = (key: 'dev' | 'iif' | 'on', name: string): void => {
@@ -380,20 +373,27 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
         return [];
       }
       devCheck('on', e.on);
-      return [{ kind: 'arp', to: parseIPv4(e['who-has'])!, steps: [], on: e.on, answers: e.answers ?? true, path }];
+      return [{ kind: 'arp', family: 4, to: canonicalText(e['who-has']), steps: [], on: e.on, answers: e.answers ?? true, path }];
     }
     for (const k of ['on', 'answers'] as const) if (has(k)) report([...path, k], `\`${k}\` belongs to an ARP expectation (with \`who-has\`)`, 'key');
     if (e.to === undefined) {
       report(path, '`to` is required (or `who-has` for an ARP expectation)');
       return [];
     }
-    const x: ModelExpectation = { kind: e.iif !== undefined ? 'inbound' : 'route', to: parseIPv4(e.to)!, steps: expectationSteps(e, path, hostHas, report), path };
-    if (e.from !== undefined) x.from = parseIPv4(e.from)!;
+    const family = familyOfText(e.to);
+    // One lookup is one family: `ip route get 2001:db8::1 from 10.0.0.1` is refused by ip.
+    for (const k of ['from', 'via', 'src'] as const) {
+      const v = e[k];
+      if (v !== undefined && familyOfText(v) !== family) report([...path, k], `${v} is ${familyName(familyOfText(v))} and \`to\` ${e.to} is ${familyName(family)}: one lookup is one family`);
+    }
+    const x: ModelExpectation = { kind: e.iif !== undefined ? 'inbound' : 'route', family, to: canonicalText(e.to), steps: expectationSteps(e, path, hostHasText, report), path };
+    if (e.from !== undefined) x.from = canonicalText(e.from);
     if (e.iif !== undefined) {
       devCheck('iif', e.iif);
       x.iif = e.iif;
       x.accept = e.accept ?? true;
       if (e.from === undefined) report([...path, 'iif'], 'an inbound expectation (`iif`) needs `from`: the remote sender');
+      if (family === 6) report([...path, 'iif'], 'inbound lookups (`iif`) are checked for IPv4 only: the IPv6 inbound path (neighbour discovery, rp_filter for IPv6) is not simulated');
       const extra = ['via', 'src', 'table', 'dev'].filter(has);
       if (extra.length > 0) report([...path, extra[0]!], `an inbound expectation (\`iif\`) checks only \`accept\`, not \`${extra[0]}\``, 'key');
     } else if (e.accept !== undefined) report([...path, 'accept'], '`accept` belongs to an inbound expectation (with `iif`)', 'key');
@@ -401,8 +401,13 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
       devCheck('dev', e.dev);
       x.dev = e.dev;
     }
-    if (e.via !== undefined) x.via = parseIPv4(e.via)!;
-    if (e.src !== undefined) x.src = parseIPv4(e.src)!;
+    if (e.via !== undefined) {
+      const via = parseIPv6(e.via);
+      // fe80::1 is on every link: which one is part of the answer.
+      if (via !== undefined && IPV6.isOnEveryLink(via) && e.dev === undefined) report([...path, 'via'], `${e.via} is a link-local gateway, which every link has: give \`dev\`, the interface it is expected on`);
+      x.via = canonicalText(e.via);
+    }
+    if (e.src !== undefined) x.src = canonicalText(e.src);
     if (e.table !== undefined) {
       if (!tableNames.has(e.table) && !RESERVED_TABLES.has(e.table)) report([...path, 'table'], `table \`${e.table}\` is not declared under \`tables:\``);
       x.table = e.table;
@@ -411,10 +416,178 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
   });
 
   checkVlanSysctl(links, report);
-  const model: Model = { host: raw.host, source: loaded.file, links, routes, tables, expect, locate: (p) => loaded.locate(p) };
+  const model: Model = { host: raw.host, source: loaded.file, links, routes, routes6, tables, expect, locate: (p) => loaded.locate(p) };
   if (raw.sysctl === false) model.sysctl = false;
   else if (raw.sysctl !== undefined) model.sysctl = { values: sysctlValues(raw.sysctl), path: ['sysctl'] };
   return model;
+}
+
+type AnyRawRoute = RawRoute | (Omit<RawRoute, 'dev'> & { dev?: string });
+
+/** What the family-neutral checks need of one family. */
+interface FamilyContext<A extends number | bigint> {
+  ops: FamilyOps<A>;
+  links: readonly ModelLink[];
+  famOf: (l: ModelLink) => ModelFamily<A>;
+  hostHas: (a: A) => boolean;
+  resolveTable: (ref: string | number | undefined, path: Path, forRule: boolean) => string;
+  report: Report;
+}
+
+function familyName(f: Family): string {
+  return f === 4 ? 'IPv4' : 'IPv6';
+}
+
+/** The canonical text of an address the schema accepted (RFC 5952 for IPv6). */
+function canonicalText(text: string): string {
+  const a = parseIp(text)!;
+  return a.family === 4 ? formatIPv4(a.address) : formatIPv6(a.address);
+}
+
+/**
+ * IPv6 addresses are written in RFC 5952's canonical form (lower case, the longest run of
+ * zero groups as `::`, no leading zeros), the form `ip -6` prints: a model read beside `ip`
+ * output, a diff and a grep all see one spelling of one address.
+ */
+function checkIPv6Spelling(raw: RawModel, report: Report): void {
+  const walk = (v: unknown, path: Path): void => {
+    if (typeof v === 'string') {
+      if (!v.includes(':')) return;
+      const slash = v.indexOf('/');
+      const addr = slash < 0 ? v : v.slice(0, slash);
+      const a = parseIPv6(addr);
+      if (a === undefined) return;
+      const canonical = formatIPv6(a);
+      if (canonical !== addr) report(path, `${v} is not written in canonical form (RFC 5952, as ip -6 prints it): write ${canonical}${slash < 0 ? '' : v.slice(slash)}`);
+      return;
+    }
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+  };
+  walk(raw, []);
+}
+
+/** IPv6 addresses: once per host, and addresses a host can have. Returns the host's lookup. */
+function checkAddresses6(links: readonly ModelLink[], report: Report): (a: bigint) => boolean {
+  const seen = new Map<bigint, Path>();
+  for (const link of links) {
+    for (const a of link.ipv6.addresses) {
+      const prev = seen.get(a.address);
+      if (prev) report(a.path, `${formatIPv6(a.address)} is configured twice (also at ${formatPath(prev)})`);
+      else seen.set(a.address, a.path);
+      if (a.prefix === 0) report(a.path, `/0 is not a host address prefix`);
+      else if (isUnspecified6(a.address) || isLoopback6(a.address)) report(a.path, `${formatIPv6(a.address)} is ${isLoopback6(a.address) ? 'the loopback address' : 'the unspecified address'}, not an interface address`);
+      else if (isMulticast6(a.address)) report(a.path, `${formatIPv6(a.address)} is a multicast address, not an interface address`);
+    }
+  }
+  return (a) => seen.has(a);
+}
+
+/**
+ * `gateway: A` or `gateway: [A, B]` with at most one address of each family; a wrong item
+ * is reported and left out.
+ */
+function perFamily(value: string | string[], path: Path, what: string, report: Report): { 4?: { text: string; path: Path }; 6?: { text: string; path: Path } } {
+  const out: { 4?: { text: string; path: Path }; 6?: { text: string; path: Path } } = {};
+  const items = Array.isArray(value) ? value.map((text, i) => ({ text, path: [...path, i] })) : [{ text: value, path }];
+  for (const item of items) {
+    const f = familyOfText(item.text);
+    const prev = out[f];
+    if (prev) report(item.path, `a second ${familyName(f)} ${what} (${prev.text} is the first): give at most one per family`);
+    else out[f] = item;
+  }
+  return out;
+}
+
+/** An interface's (or own table's) default gateway: inside a subnet of the link (IPv6 link-local: always), not the host's. */
+function checkGateway<A extends number | bigint>(ctx: FamilyContext<A>, link: ModelLink, text: string, path: Path): A | undefined {
+  const { ops, report } = ctx;
+  const gw = ops.parse(text);
+  if (gw === undefined) return undefined;
+  const fam = ctx.famOf(link);
+  if (!ops.isOnEveryLink(gw) && !fam.addresses.some((a) => a.prefix < ops.bits && ops.contains(a.address, a.prefix, gw))) {
+    report(path, `gateway ${text} is not inside a subnet of ${link.name} (${subnetsOf(ops, fam) || `it has no ${ops.family === 4 ? '' : 'IPv6 '}addresses`})`);
+  }
+  if (ctx.hostHas(gw)) report(path, `gateway ${text} is an address of this host`);
+  return gw;
+}
+
+/** A route is one family: that of `to`, else of `via` or `src`; `default` alone is IPv4. */
+function routeFamily(r: AnyRawRoute, path: Path, report: Report): Family | undefined {
+  const given = (
+    [
+      ['to', r.to === 'default' ? undefined : r.to],
+      ['via', r.via],
+      [r.src !== undefined ? 'src' : 'from', r.src ?? r.from],
+    ] as const
+  ).filter((x): x is readonly ['to' | 'via' | 'src' | 'from', string] => x[1] !== undefined);
+  const first = given[0];
+  if (first === undefined) return 4;
+  const family = familyOfText(first[1]);
+  const other = given.find(([, v]) => familyOfText(v) !== family);
+  if (other) {
+    report([...path, other[0]], `${other[1]} is ${familyName(familyOfText(other[1]))} but \`${first[0]}\` ${first[1]} is ${familyName(family)}: a route is one family (ip -4 or ip -6)`);
+    return undefined;
+  }
+  return family;
+}
+
+/** A rule is one family: that of `from`/`to`; a rule with neither is IPv4 (`ip rule`). */
+function ruleFamily(r: RawRule, path: Path, report: Report): Family | undefined {
+  if (r.from !== undefined && r.to !== undefined && familyOfText(r.from) !== familyOfText(r.to)) {
+    report([...path, 'to'], `${r.to} is ${familyName(familyOfText(r.to))} but \`from\` ${r.from} is ${familyName(familyOfText(r.from))}: a rule is one family (ip -4 rule or ip -6 rule)`);
+    return undefined;
+  }
+  const text = r.from ?? r.to;
+  return text === undefined ? 4 : familyOfText(text);
+}
+
+function convertRoute<A extends number | bigint>(ctx: FamilyContext<A>, r: AnyRawRoute, dev: string, path: Path, tableOverride?: string): ModelRoute<A> | undefined {
+  const { ops, links, report } = ctx;
+  const to = parseTarget(ops, r.to);
+  if (!to) return undefined;
+  if (!to.isDefault && to.address !== ops.networkOf(to.address, to.prefix)) {
+    report([...path, 'to'], `${r.to} has host bits set; the network is ${ops.formatCidr(to.address, to.prefix)}`);
+  }
+  if (r.from !== undefined && r.src !== undefined) report([...path, 'src'], 'give the source once: `from` and `src` mean the same');
+  const srcText = r.src ?? r.from;
+  const src = srcText === undefined ? undefined : ops.parse(srcText);
+  const srcKey = r.src !== undefined ? 'src' : 'from';
+  const refused = ops.family === 4 ? 'Invalid prefsrc address' : 'Invalid source address';
+  if (src !== undefined && !ctx.hostHas(src)) {
+    report([...path, srcKey], `source ${srcText} is not an address configured on this host (the kernel refuses it: ${refused})`);
+  } else if (src !== undefined) {
+    // Routes go in when their device comes up; a source on a device that comes up later
+    // is not there yet, and the route is refused at boot.
+    const owner = links.find((l) => ctx.famOf(l).addresses.some((a) => a.address === src));
+    if (owner && owner.name !== dev && links.indexOf(owner) > links.findIndex((l) => l.name === dev)) {
+      report(
+        [...path, srcKey],
+        `source ${srcText} is on ${owner.name}, which comes up after ${dev} (${owner.kind === 'vlan' ? 'VLANs come up after the other interfaces' : 'interfaces come up in model order'}); ` +
+          `the route would be refused at boot (${refused}): put the route on ${owner.name}, or the address on ${dev}`,
+      );
+    }
+  }
+  const link = links.find((l) => l.name === dev);
+  const via = r.via === undefined ? undefined : ops.parse(r.via);
+  if (via !== undefined && link && !r['on-link'] && !ops.isOnEveryLink(via) && !ctx.famOf(link).addresses.some((a) => a.prefix < ops.bits && ops.contains(a.address, a.prefix, via))) {
+    report([...path, 'via'], `gateway ${r.via} is not inside a subnet of ${dev}; add it there or set \`on-link: true\``);
+  }
+  checkRouteScope(r, via !== undefined, path, report);
+  if (via !== undefined && ctx.hostHas(via)) report([...path, 'via'], `gateway ${r.via} is an address of this host (the kernel refuses it: Nexthop has invalid gateway)`);
+  const route: ModelRoute<A> = {
+    to,
+    dev,
+    metric: r.metric ?? ops.defaultMetric,
+    table: tableOverride ?? ctx.resolveTable(r.table, [...path, 'table'], false),
+    onlink: r['on-link'] ?? false,
+    path,
+  };
+  if (via !== undefined) route.via = via;
+  if (src !== undefined) route.src = src;
+  if (r.scope) route.scope = r.scope;
+  if (r.proto) route.proto = r.proto;
+  return route;
 }
 
 /**
@@ -489,13 +662,13 @@ function suggestText(word: string, candidates: string[]): string {
   return hint ? `; did you mean \`${hint}\`?` : '';
 }
 
-function subnetsOf(link: ModelLink): string {
-  return [...new Set(link.addresses.filter((a) => a.prefix < 32).map((a) => formatCidr(a.address, a.prefix)))].join(', ');
+function subnetsOf<A extends number | bigint>(ops: FamilyOps<A>, fam: Pick<ModelFamily<A>, 'addresses'>): string {
+  return [...new Set(fam.addresses.filter((a) => a.prefix < ops.bits).map((a) => ops.formatCidr(a.address, a.prefix)))].join(', ');
 }
 
-function parseTarget(text: string): ModelRoute['to'] | undefined {
-  if (text === 'default') return { address: 0, prefix: 0, isDefault: true };
-  const c = parseCidr(text, true);
+function parseTarget<A extends number | bigint>(ops: FamilyOps<A>, text: string): ModelRoute<A>['to'] | undefined {
+  if (text === 'default') return { address: ops.zero, prefix: 0, isDefault: true };
+  const c = ops.parseCidr(text, true);
   return c ? { address: c.address, prefix: c.prefix, isDefault: c.prefix === 0 } : undefined;
 }
 
@@ -625,15 +798,17 @@ function checkIfName(name: string, path: Path, report: Report): boolean {
 }
 
 function makeLink(name: string, kind: 'ethernet' | 'vlan', raw: RawLinkFields, path: Path, report: Report, parent?: string, vlanId?: number): ModelLink {
-  const link: ModelLink = { name, kind, onBoot: raw['on-boot'] ?? true, addresses: [], routes: [], rules: [], path };
+  const link: ModelLink = { name, kind, onBoot: raw['on-boot'] ?? true, addresses: [], routes: [], rules: [], ipv6: { addresses: [], routes: [], rules: [] }, path };
   if (parent !== undefined) link.parent = parent;
   if (vlanId !== undefined) link.vlanId = vlanId;
   if (raw.mtu !== undefined) link.mtu = raw.mtu;
   if (raw.mac !== undefined) link.mac = raw.mac.toLowerCase();
   if (raw.sysctl !== undefined) link.sysctl = { values: sysctlValues(raw.sysctl), path: [...path, 'sysctl'] };
   (raw.addresses ?? []).forEach((text, i) => {
-    const c = parseCidr(text)!;
-    link.addresses.push({ address: c.address, prefix: c.prefix, onParent: true, path: [...path, 'addresses', i] });
+    const c = parsePrefix(text)!;
+    const at = [...path, 'addresses', i];
+    if (c.family === 4) link.addresses.push({ address: c.address, prefix: c.prefix, onParent: true, path: at });
+    else link.ipv6.addresses.push({ address: c.address, prefix: c.prefix, onParent: true, path: at });
   });
   for (const [label, a] of Object.entries(raw.aliases ?? {}).sort(([x], [y]) => compareLabels(x, y))) {
     const apath = [...path, 'aliases', label];
@@ -650,15 +825,19 @@ function makeLink(name: string, kind: 'ethernet' | 'vlan', raw: RawLinkFields, p
       report(apath, `alias label \`${label}\` is ${label.length} characters; Linux allows at most 15`, 'key');
       continue;
     }
-    const c = parseCidr(a.address, true)!;
-    const address: ModelAddress = { address: c.address, prefix: c.prefix, label, onParent: a['on-parent'] ?? true, path: [...apath, 'address'] };
+    const c = parsePrefix(a.address, true)!;
     const manager = aliasManager(name, label, a, apath, report);
-    if (manager) {
-      address.manager = manager;
-      // The manager brings it up; nothing at boot may.
-      address.onParent = false;
-    }
-    link.addresses.push(address);
+    const fill = <A extends number | bigint>(address: ModelAddress<A>): ModelAddress<A> => {
+      if (manager) {
+        address.manager = manager;
+        // The manager brings it up; nothing at boot may.
+        address.onParent = false;
+      }
+      return address;
+    };
+    const onParent = a['on-parent'] ?? true;
+    if (c.family === 4) link.addresses.push(fill({ address: c.address, prefix: c.prefix, label, onParent, path: [...apath, 'address'] }));
+    else link.ipv6.addresses.push(fill({ address: c.address, prefix: c.prefix, label, onParent, path: [...apath, 'address'] }));
   }
   return link;
 }
@@ -709,25 +888,41 @@ export function compareLabels(a: string, b: string): number {
   return ta < tb ? -1 : ta > tb ? 1 : 0;
 }
 
-function convertRule(r: RawRule, dev: string, path: Path, resolveTable: (ref: string | number | undefined, path: Path, forRule: boolean) => string, report: Report): ModelRule | undefined {
-  const rule: ModelRule = { table: resolveTable(r.table, [...path, 'table'], true), dev, path };
+function convertRule<A extends number | bigint>(
+  ops: FamilyOps<A>,
+  r: RawRule,
+  dev: string,
+  path: Path,
+  resolveTable: (ref: string | number | undefined, path: Path, forRule: boolean) => string,
+  report: Report,
+): ModelRule<A> | undefined {
+  const rule: ModelRule<A> = { table: resolveTable(r.table, [...path, 'table'], true), dev, path };
   for (const key of ['from', 'to'] as const) {
     const text = r[key];
     if (text === undefined) continue;
-    const c = parseCidr(text, true)!;
-    if (c.address !== networkOf(c.address, c.prefix)) {
-      report([...path, key], `${text} has host bits set; the network is ${formatCidr(c.address, c.prefix)}`);
+    const c = ops.parseCidr(text, true)!;
+    if (c.address !== ops.networkOf(c.address, c.prefix)) {
+      report([...path, key], `${text} has host bits set; the network is ${ops.formatCidr(c.address, c.prefix)}`);
     }
-    rule[key] = { address: networkOf(c.address, c.prefix), prefix: c.prefix };
+    rule[key] = { address: ops.networkOf(c.address, c.prefix), prefix: c.prefix };
   }
   if (r.priority !== undefined) rule.priority = r.priority;
   return rule;
 }
 
-function checkEgress(link: ModelLink, raw: NonNullable<RawLinkFields['egress']>, path: Path, report: Report): void {
-  const prefer = parseIPv4(raw.prefer)!;
-  const own = link.addresses.filter((a) => a.label === undefined);
-  const vip = link.addresses.find((a) => a.address === prefer);
+function checkEgress<A extends number | bigint>(
+  ctx: FamilyContext<A>,
+  link: ModelLink,
+  preferText: string,
+  preferPath: Path,
+  raw: NonNullable<RawLinkFields['egress']>,
+  path: Path,
+): void {
+  const { ops, report } = ctx;
+  const fam = ctx.famOf(link);
+  const prefer = ops.parse(preferText)!;
+  const own = fam.addresses.filter((a) => a.label === undefined);
+  const vip = fam.addresses.find((a) => a.address === prefer);
   const egress = {
     prefer,
     metric: raw.metric ?? DEFAULT_EGRESS_METRIC,
@@ -735,81 +930,91 @@ function checkEgress(link: ModelLink, raw: NonNullable<RawLinkFields['egress']>,
     path,
   };
   if (!vip) {
-    report([...path, 'prefer'], `${raw.prefer} is not an address of ${link.name}: add it under \`aliases:\` (for a VIP) or \`addresses:\``);
+    report(preferPath, `${preferText} is not an address of ${link.name}: add it under \`aliases:\` (for a VIP) or \`addresses:\``);
     return;
   }
   if (own.length === 0) {
-    report(path, `${link.name} has no address of its own to fall back to`);
+    report(path, `${link.name} has no ${ops.family === 4 ? '' : 'IPv6 '}address of its own to fall back to`);
     return;
   }
   if (own[0]!.address === prefer) {
-    report([...path, 'prefer'], `${raw.prefer} is already ${link.name}'s primary address; prefer a VIP or secondary address`);
+    report(preferPath, `${preferText} is already ${link.name}'s primary ${ops.family === 4 ? '' : 'IPv6 '}address; prefer a VIP or secondary address`);
     return;
   }
-  const subnets = egressSubnets(link, prefer);
+  const subnets = egressSubnets(ops, fam, prefer);
   if (subnets.length === 0) {
     report(
-      [...path, 'prefer'],
-      `${raw.prefer} is not inside a subnet of ${link.name} (${subnetsOf(link) || 'none'}), so there is no connected subnet to prefer it in` +
-        (vip.prefix < 32 ? ` (as a /32 alias, ${raw.prefer} would be preferred in every subnet of ${link.name})` : ''),
+      preferPath,
+      `${preferText} is not inside a subnet of ${link.name} (${subnetsOf(ops, fam) || 'none'}), so there is no connected subnet to prefer it in` +
+        (vip.prefix < ops.bits ? ` (as a /${ops.bits} alias, ${preferText} would be preferred in every subnet of ${link.name})` : ''),
     );
     return;
   }
-  const tooLong = subnets.find((n) => n.prefix > 30);
+  const tooLong = subnets.find((n) => n.prefix > ops.bits - 2);
   if (tooLong) {
-    report([...path, 'prefer'], `the subnet ${formatCidr(tooLong.address, tooLong.prefix)} is /${tooLong.prefix}; the egress split needs /30 or shorter`);
+    report(preferPath, `the subnet ${ops.formatCidr(tooLong.address, tooLong.prefix)} is /${tooLong.prefix}; the egress split needs /${ops.bits - 2} or shorter`);
     return;
   }
   if (egress.metric >= egress.fallbackMetric) {
     report([...path, 'metric'], `the preferred metric ${egress.metric} must be lower than the fallback metric ${egress.fallbackMetric}`);
     return;
   }
-  link.egress = egress;
+  if (vip.manager?.kind === 'pacemaker' && ops.defaultMetric >= egress.fallbackMetric) {
+    report(
+      [...path, raw['fallback-metric'] !== undefined ? 'fallback-metric' : 'prefer'],
+      `${preferText} is moved by Pacemaker, whose Route agent adds ${ops.name} routes without a metric, so the kernel gives them ${ops.defaultMetric}; ` +
+        `the fallback from the primary must come after them, and its metric is ${egress.fallbackMetric}: set \`fallback-metric\` above ${ops.defaultMetric}`,
+    );
+    return;
+  }
+  fam.egress = egress;
 }
 
 /**
  * The connected subnets the VIP egress recipe splits: the subnet of the link's own
  * addresses that holds the VIP (a /32 VIP uses its interface's subnet), else the VIP's own;
  * a /32 VIP from another network (192.0.2.77/32 beside 10.50.0.10/26) is preferred in every
- * subnet of the link's own addresses.
+ * subnet of the link's own addresses. The same for IPv6 with /128.
  */
-export function egressSubnets(link: Pick<ModelLink, 'addresses'>, prefer: number): { address: number; prefix: number }[] {
-  const own = link.addresses.find((a) => a.label === undefined && a.prefix < 32 && contains(a.address, a.prefix, prefer));
-  if (own) return [{ address: networkOf(own.address, own.prefix), prefix: own.prefix }];
-  const any = link.addresses.find((a) => a.prefix < 32 && contains(a.address, a.prefix, prefer));
-  if (any) return [{ address: networkOf(any.address, any.prefix), prefix: any.prefix }];
-  const vip = link.addresses.find((a) => a.address === prefer);
-  if (vip === undefined || vip.prefix < 32) return [];
-  const out = new Map<string, { address: number; prefix: number }>();
-  for (const a of link.addresses) {
-    if (a.label !== undefined || a.prefix >= 32) continue;
-    const net = { address: networkOf(a.address, a.prefix), prefix: a.prefix };
-    out.set(formatCidr(net.address, net.prefix), net);
+export function egressSubnets<A extends number | bigint>(ops: FamilyOps<A>, fam: Pick<ModelFamily<A>, 'addresses'>, prefer: A): { address: A; prefix: number }[] {
+  const inside = (a: ModelAddress<A>): boolean => a.prefix < ops.bits && ops.contains(a.address, a.prefix, prefer);
+  const own = fam.addresses.find((a) => a.label === undefined && inside(a));
+  if (own) return [{ address: ops.networkOf(own.address, own.prefix), prefix: own.prefix }];
+  const any = fam.addresses.find(inside);
+  if (any) return [{ address: ops.networkOf(any.address, any.prefix), prefix: any.prefix }];
+  const vip = fam.addresses.find((a) => a.address === prefer);
+  if (vip === undefined || vip.prefix < ops.bits) return [];
+  const out = new Map<string, { address: A; prefix: number }>();
+  for (const a of fam.addresses) {
+    if (a.label !== undefined || a.prefix >= ops.bits) continue;
+    const net = { address: ops.networkOf(a.address, a.prefix), prefix: a.prefix };
+    out.set(ops.formatCidr(net.address, net.prefix), net);
   }
   return [...out.values()];
 }
 
-/** Whether the egress intent of `link` takes over a route: a main-table route out of it with no `src` of its own. */
-export function egressCovers(link: Pick<ModelLink, 'name' | 'egress'> | undefined, route: { dev: string; table: string; src?: number | string }): boolean {
+/** Whether the egress intent of a link (one family of it) takes over a route: a main-table route out of it with no `src` of its own. */
+export function egressCovers(link: { name: string; egress?: unknown } | undefined, route: { dev: string; table: string; src?: unknown }): boolean {
   return link?.egress !== undefined && route.dev === link.name && route.table === 'main' && route.src === undefined;
 }
 
 /**
  * The metrics a route is added with: its own, or for a route the egress intent takes over,
- * its own plus the preferred metric (from the VIP; 0 when Pacemaker adds it, whose Route
- * agent has no metric) and its own plus the fallback metric (from the primary).
+ * its own plus the preferred metric (from the VIP; when Pacemaker adds it, whose Route agent
+ * has no metric, what the kernel gives: 0 for IPv4, 1024 for IPv6) and its own plus the
+ * fallback metric (from the primary).
  */
-function addedMetrics(link: ModelLink | undefined, r: ModelRoute): number[] {
-  if (!egressCovers(link, r)) return [r.metric];
-  const eg = link!.egress!;
-  const vip = link!.addresses.find((a) => a.address === eg.prefer);
-  return [vip?.manager?.kind === 'pacemaker' ? 0 : r.metric + eg.metric, r.metric + eg.fallbackMetric];
+function addedMetrics<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLink | undefined, fam: ModelFamily<A> | undefined, r: ModelRoute<A>): number[] {
+  const eg = fam?.egress;
+  if (!link || !fam || !eg || !egressCovers({ name: link.name, egress: eg }, r)) return [r.metric];
+  const vip = fam.addresses.find((a) => a.address === eg.prefer);
+  return [vip?.manager?.kind === 'pacemaker' ? ops.defaultMetric : r.metric + eg.metric, r.metric + eg.fallbackMetric];
 }
 
-/** The two halves of the subnet the egress recipe splits, as `a.b.c.d/n`. */
-function egressHalves(link: ModelLink): string[] {
-  const subnets = link.egress ? egressSubnets(link, link.egress.prefer) : [];
-  return subnets.filter((n) => n.prefix <= 30).flatMap((n) => splitHalves(n.address, n.prefix).map((h) => formatCidr(h.address, h.prefix)));
+/** The two halves of the subnet the egress recipe splits, as `addr/n`. */
+function egressHalves<A extends number | bigint>(ops: FamilyOps<A>, fam: ModelFamily<A>): string[] {
+  const subnets = fam.egress ? egressSubnets(ops, fam, fam.egress.prefer) : [];
+  return subnets.filter((n) => n.prefix <= ops.bits - 2).flatMap((n) => ops.splitHalves(n.address, n.prefix).map((h) => ops.formatCidr(h.address, h.prefix)));
 }
 
 /**
@@ -834,23 +1039,24 @@ function checkZeroNetSubnets(links: ModelLink[], report: Report): void {
  * reachable at boot, when the consumers add the routes: the kernel refuses them (Nexthop
  * has invalid gateway), and nothing adds them again. `on-link` routes skip the lookup.
  */
-function checkGatewaysAtBoot(links: ModelLink[], topRoutes: ModelRoute[], report: Report): void {
-  const check = (link: ModelLink, via: number, path: Path): void => {
-    const holders = link.addresses.filter((a) => a.prefix < 32 && contains(a.address, a.prefix, via));
+function checkGatewaysAtBoot<A extends number | bigint>(ops: FamilyOps<A>, links: ModelLink[], famOf: (l: ModelLink) => ModelFamily<A>, topRoutes: ModelRoute<A>[], report: Report): void {
+  const check = (link: ModelLink, via: A, path: Path): void => {
+    const holders = famOf(link).addresses.filter((a) => a.prefix < ops.bits && ops.contains(a.address, a.prefix, via));
     if (holders.length === 0 || holders.some((a) => a.onParent)) return; // outside every subnet: reported elsewhere
     const a = holders[0]!;
     report(
       path,
-      `gateway ${formatIPv4(via)} is inside ${formatCidr(a.address, a.prefix)} only through ${a.label ?? link.name}, which has \`on-parent: false\`: ` +
+      `gateway ${ops.format(via)} is inside ${ops.formatCidr(a.address, a.prefix)} only through ${a.label ?? link.name}, which has \`on-parent: false\`: ` +
         `it is not up at boot, when the routes are added, so the kernel refuses them (Nexthop has invalid gateway); put the gateway in a subnet ${link.name} has at boot`,
     );
   };
   const byName = new Map(links.map((l) => [l.name, l]));
   for (const link of links) {
-    if (link.gateway !== undefined) check(link, link.gateway, [...link.path, 'gateway']);
-    const sr = link.sourceRouting;
+    const fam = famOf(link);
+    if (fam.gateway !== undefined) check(link, fam.gateway, [...link.path, 'gateway']);
+    const sr = fam.sourceRouting;
     if (sr?.gateway !== undefined) check(link, sr.gateway, [...sr.path, 'gateway']);
-    for (const r of [...link.routes, ...(sr?.routes ?? [])]) if (r.via !== undefined && !r.onlink) check(link, r.via, [...r.path, 'via']);
+    for (const r of [...fam.routes, ...(sr?.routes ?? [])]) if (r.via !== undefined && !r.onlink) check(link, r.via, [...r.path, 'via']);
   }
   for (const r of topRoutes) {
     const link = byName.get(r.dev);
@@ -869,7 +1075,7 @@ function checkMacs(links: ModelLink[], report: Report): void {
 }
 
 /** The kernel refuses a second route with the same table, destination and metric (File exists). */
-function checkRouteCollisions(links: ModelLink[], topRoutes: ModelRoute[], report: Report): void {
+function checkRouteCollisions<A extends number | bigint>(ops: FamilyOps<A>, links: ModelLink[], famOf: (l: ModelLink) => ModelFamily<A>, topRoutes: ModelRoute<A>[], report: Report): void {
   const seen = new Map<string, Path>();
   const connected = new Set<string>();
   const claim = (table: string, to: string, metric: number, path: Path, why = ''): void => {
@@ -879,44 +1085,49 @@ function checkRouteCollisions(links: ModelLink[], topRoutes: ModelRoute[], repor
       report(path, `route to ${to} with metric ${metric} in table ${table} is there already (${formatPath(prev)}); the kernel refuses the second (File exists)${why}`);
     } else seen.set(key, path);
   };
+  // The kernel's own connected route for each subnet (IPv4: metric 0; IPv6: metric 256, which a route's default 1024 does not meet).
+  const connectedMetric = ops.family === 4 ? 0 : 256;
   for (const link of links) {
-    // The kernel's own connected route (metric 0, main) for each subnet.
-    for (const a of link.addresses) if (a.prefix < 32) connected.add(formatCidr(a.address, a.prefix));
+    for (const a of famOf(link).addresses) if (a.prefix < ops.bits) connected.add(ops.formatCidr(a.address, a.prefix));
   }
+  const gatewayMetric = ops.defaultMetric;
   for (const link of links) {
-    if (link.gateway !== undefined && !link.egress) claim('main', 'default', 0, [...link.path, 'gateway']);
-    if (link.egress && link.gateway !== undefined) {
-      claim('main', 'default', link.egress.fallbackMetric, [...link.path, 'egress']);
-      const vip = link.addresses.find((a) => a.address === link.egress!.prefer);
-      claim('main', 'default', vip?.manager?.kind === 'pacemaker' ? 0 : link.egress.metric, [...link.path, 'egress']);
+    const fam = famOf(link);
+    const eg = fam.egress;
+    if (fam.gateway !== undefined && !eg) claim('main', 'default', gatewayMetric, [...link.path, 'gateway']);
+    if (eg && fam.gateway !== undefined) {
+      claim('main', 'default', eg.fallbackMetric, [...link.path, 'egress']);
+      const vip = fam.addresses.find((a) => a.address === eg.prefer);
+      claim('main', 'default', vip?.manager?.kind === 'pacemaker' ? ops.defaultMetric : eg.metric, [...link.path, 'egress']);
     }
     // The recipe's two halves of the VIP's subnet: a second egress into the same subnet
     // (another link, the same metric) is refused by `ip route add` (File exists).
-    if (link.egress) {
-      const vip = link.addresses.find((a) => a.address === link.egress!.prefer);
-      const metric = vip?.manager?.kind === 'pacemaker' ? 0 : link.egress.metric;
-      for (const half of egressHalves(link)) claim('main', half, metric, [...link.path, 'egress']);
+    if (eg) {
+      const vip = fam.addresses.find((a) => a.address === eg.prefer);
+      const metric = vip?.manager?.kind === 'pacemaker' ? ops.defaultMetric : eg.metric;
+      for (const half of egressHalves(ops, fam)) claim('main', half, metric, [...link.path, 'egress']);
     }
-    for (const r of [...link.routes, ...(link.sourceRouting?.routes ?? [])]) claimRoute(r);
-    if (link.sourceRouting?.gateway !== undefined) claim(link.sourceRouting.table, 'default', 0, [...link.sourceRouting.path, 'gateway']);
+    for (const r of [...fam.routes, ...(fam.sourceRouting?.routes ?? [])]) claimRoute(r);
+    if (fam.sourceRouting?.gateway !== undefined) claim(fam.sourceRouting.table, 'default', gatewayMetric, [...fam.sourceRouting.path, 'gateway']);
   }
   for (const r of topRoutes) claimRoute(r);
 
-  function claimRoute(r: ModelRoute): void {
-    const to = r.to.isDefault ? 'default' : formatCidr(r.to.address, r.to.prefix);
+  function claimRoute(r: ModelRoute<A>): void {
+    const to = r.to.isDefault ? 'default' : ops.formatCidr(r.to.address, r.to.prefix);
     const link = links.find((l) => l.name === r.dev);
-    const metrics = addedMetrics(link, r);
+    const fam = link && famOf(link);
+    const metrics = addedMetrics(ops, link, fam, r);
     const why =
-      metrics.length > 1 && link?.egress
-        ? `; the egress intent of ${r.dev} adds its routes without src twice, at their metric + ${metrics[0]! - r.metric} from the VIP and + ${link.egress.fallbackMetric} from the primary: give them metrics further apart`
+      metrics.length > 1 && fam?.egress
+        ? `; the egress intent of ${r.dev} adds its routes without src twice, at their metric + ${metrics[0]! - r.metric} from the VIP and + ${fam.egress.fallbackMetric} from the primary: give them metrics further apart`
         : '';
     for (const metric of metrics) {
       if (metric > U32) {
         report([...r.path, 'metric'], `with the egress intent of ${r.dev} this route is also added at metric ${r.metric} + ${metric - r.metric} = ${metric}, above 4294967295`);
         return;
       }
-      if (r.table === 'main' && metric === 0 && connected.has(to)) {
-        report(r.path, `${to} with metric 0 in table main is the kernel's own connected route; give it a metric`);
+      if (r.table === 'main' && metric === connectedMetric && connected.has(to)) {
+        report(r.path, `${to} with metric ${connectedMetric} in table main is the kernel's own connected route; give it a metric`);
         return;
       }
       claim(r.table, to, metric, r.path, why);
@@ -924,7 +1135,8 @@ function checkRouteCollisions(links: ModelLink[], topRoutes: ModelRoute[], repor
   }
 }
 
-function checkPriorities(links: ModelLink[], report: Report): void {
+/** Rule priorities, per family: `ip -4 rule` and `ip -6 rule` are separate lists. */
+function checkPriorities<A extends number | bigint>(ops: FamilyOps<A>, links: ModelLink[], famOf: (l: ModelLink) => ModelFamily<A>, report: Report): void {
   const seen = new Map<number, string>();
   /** `shown`: where the priority comes from, as the other claimant's message names it. */
   const claim = (p: number, path: Path, shown = formatPath(path)): void => {
@@ -937,12 +1149,13 @@ function checkPriorities(links: ModelLink[], report: Report): void {
     else seen.set(p, shown);
   };
   for (const link of links) {
-    for (const r of link.rules) if (r.priority !== undefined) claim(r.priority, [...r.path, 'priority']);
-    const sr = link.sourceRouting;
+    const fam = famOf(link);
+    for (const r of fam.rules) if (r.priority !== undefined) claim(r.priority, [...r.path, 'priority']);
+    const sr = fam.sourceRouting;
     if (sr?.priority !== undefined) {
       // One rule per address, counting up: every one of them must be free, not just the first.
       const at = [...sr.path, 'priority'];
-      link.addresses.forEach((a, i) => claim(sr.priority! + i, at, i === 0 ? formatPath(at) : `${formatPath(at)} + ${i}, the rule of ${formatIPv4(a.address)}`));
+      fam.addresses.forEach((a, i) => claim(sr.priority! + i, at, i === 0 ? formatPath(at) : `${formatPath(at)} + ${i}, the rule of ${ops.format(a.address)}`));
     }
   }
 }
@@ -954,12 +1167,12 @@ type RawExpectation = NonNullable<RawModel['expect']>[number];
  * with all addresses present, so a step must change something: `down` of an address that
  * is present, `up`/`add` of one that a step before took away.
  */
-function expectationSteps(e: RawExpectation, path: Path, hostHas: (a: number) => boolean, report: Report): ModelStep[] {
+function expectationSteps(e: RawExpectation, path: Path, hostHas: (text: string) => boolean, report: Report): ModelStep[] {
   const steps: ModelStep[] = [];
-  const gone = new Set<number>();
+  const gone = new Set<string>();
   const take = (op: ModelStep['op'], text: string, at: Path): void => {
-    const address = parseIPv4(text)!;
-    if (!hostHas(address)) {
+    const address = canonicalText(text);
+    if (!hostHas(text)) {
       report(at, `${text} is not an address of this host, so it cannot be ${op === 'down' ? 'taken away' : 'brought back'}`);
       return;
     }

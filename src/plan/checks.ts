@@ -4,84 +4,107 @@
 // it back (ifup, keepalived, Pacemaker), the VIP again. Each is asked for a destination
 // through the gateway (when the link has one), for one on each half of each split subnet,
 // and for one through each of the link's own routes that the intent took over.
-import type { Model } from '../model/types.js';
+import type { Model, ModelFamily, ModelLink } from '../model/types.js';
 import { formatPath } from '../model/load.js';
-import { contains, formatIPv4, parseCidr, parseIPv4 } from '../net/ipv4.js';
+import { IPV4, IPV6, type FamilyOps } from '../net/family.js';
 import type { Expectation, FailoverStep, PlanAddress, PlanRoute } from './types.js';
 
 /** Destinations tried, in order, for "somewhere through the gateway": documentation networks first. */
-const OUTSIDE = ['192.0.2.1', '198.51.100.1', '203.0.113.1', '8.8.8.8', '1.1.1.1'];
+const OUTSIDE = {
+  4: ['192.0.2.1', '198.51.100.1', '203.0.113.1', '8.8.8.8', '1.1.1.1'],
+  6: ['3fff::1', '2001:db8:ffff:ffff::1', '2001:4860:4860::8888', '2606:4700:4700::1111'],
+};
 
-/** The built-in checks of every egress intent of the model. */
+/** The built-in checks of every egress intent of the model, IPv4 and IPv6. */
 export function egressChecks(model: Model, addresses: readonly PlanAddress[], routes: readonly PlanRoute[]): Expectation[] {
   const out: Expectation[] = [];
   for (const link of model.links) {
-    const eg = link.egress;
-    if (!eg) continue;
-    const vip = formatIPv4(eg.prefer);
-    const split = routes.filter((r) => r.origin === 'egress-split' && r.dev === link.name && r.src === vip);
-    const fallback = routes.find((r) => r.origin === 'egress-fallback' && r.dev === link.name);
-    const primary = fallback?.src ?? addresses.find((a) => a.device === link.name && a.label === undefined && !a.secondary)?.address;
-    const vipAddress = link.addresses.find((a) => a.address === eg.prefer);
-    if (primary === undefined || vipAddress === undefined) continue;
-    const taken = new Set(addresses.map((a) => a.address));
-    const targets: { to: string; via?: string }[] = [];
-    if (link.gateway !== undefined) {
-      const to = OUTSIDE.find((d) => !taken.has(d) && !routes.some((r) => r.to !== 'default' && holds(r.to, d)) && !addresses.some((a) => holds(`${a.address}/${a.prefix}`, d)));
-      if (to !== undefined) targets.push({ to, via: formatIPv4(link.gateway) });
-    }
-    for (const half of split) {
-      const to = firstFreeHost(half.to, taken);
-      if (to !== undefined) targets.push({ to });
-    }
-    // The link's own routes the intent took over: one destination in each, the first of a prefix.
-    const seen = new Set<string>();
-    for (const r of routes) {
-      if (r.origin !== 'egress-route-preferred' || r.dev !== link.name || r.src !== vip || r.to === 'default' || seen.has(r.to)) continue;
-      seen.add(r.to);
-      const to = firstFreeHost(r.to, taken);
-      if (to !== undefined) targets.push(r.via !== undefined ? { to, via: r.via } : { to });
-    }
-    const states: { steps: FailoverStep[]; src: string; what: string }[] = [
-      { steps: [], src: vip, what: `${vip} here: the source is the VIP` },
-      { steps: [{ op: 'down', address: vip }], src: primary, what: `${vip} gone: the source is the primary ${primary}` },
-      { steps: [{ op: 'down', address: vip }, { op: 'up', address: vip }], src: vip, what: `${vip} back through its manager: the VIP again` },
-    ];
-    const path = formatPath(vipAddress.path);
-    for (const s of states) {
-      for (const t of targets) {
-        const x: Expectation = {
-          to: t.to,
-          steps: s.steps,
-          dev: link.name,
-          src: s.src,
-          builtin: s.what,
-          get ref() {
-            return model.locate(vipAddress.path);
-          },
-          path,
-        };
-        if (t.via !== undefined) x.via = t.via;
-        out.push(x);
-      }
+    out.push(...familyChecks(IPV4, model, link, link, addresses, routes));
+    out.push(...familyChecks(IPV6, model, link, link.ipv6, addresses, routes));
+  }
+  return out;
+}
+
+function familyChecks<A extends number | bigint>(
+  ops: FamilyOps<A>,
+  model: Model,
+  link: ModelLink,
+  fam: ModelFamily<A>,
+  allAddresses: readonly PlanAddress[],
+  allRoutes: readonly PlanRoute[],
+): Expectation[] {
+  const out: Expectation[] = [];
+  const eg = fam.egress;
+  if (!eg) return out;
+  const addresses = allAddresses.filter((a) => a.family === ops.family);
+  const routes = allRoutes.filter((r) => r.family === ops.family);
+  const vip = ops.format(eg.prefer);
+  const split = routes.filter((r) => r.origin === 'egress-split' && r.dev === link.name && r.src === vip);
+  const fallback = routes.find((r) => r.origin === 'egress-fallback' && r.dev === link.name);
+  const primary = fallback?.src ?? addresses.find((a) => a.device === link.name && a.label === undefined && !a.secondary)?.address;
+  const vipAddress = fam.addresses.find((a) => a.address === eg.prefer);
+  if (primary === undefined || vipAddress === undefined) return out;
+  const taken = new Set(addresses.map((a) => a.address));
+  const targets: { to: string; via?: string }[] = [];
+  if (fam.gateway !== undefined) {
+    const to = OUTSIDE[ops.family].find(
+      (d) => !taken.has(d) && !routes.some((r) => r.to !== 'default' && holds(ops, r.to, d)) && !addresses.some((a) => holds(ops, `${a.address}/${a.prefix}`, d)),
+    );
+    if (to !== undefined) targets.push({ to, via: ops.format(fam.gateway) });
+  }
+  for (const half of split) {
+    const to = firstFreeHost(ops, half.to, taken);
+    if (to !== undefined) targets.push({ to });
+  }
+  // The link's own routes the intent took over: one destination in each, the first of a prefix.
+  const seen = new Set<string>();
+  for (const r of routes) {
+    if (r.origin !== 'egress-route-preferred' || r.dev !== link.name || r.src !== vip || r.to === 'default' || seen.has(r.to)) continue;
+    seen.add(r.to);
+    const to = firstFreeHost(ops, r.to, taken);
+    if (to !== undefined) targets.push(r.via !== undefined ? { to, via: r.via } : { to });
+  }
+  const states: { steps: FailoverStep[]; src: string; what: string }[] = [
+    { steps: [], src: vip, what: `${vip} here: the source is the VIP` },
+    { steps: [{ op: 'down', address: vip }], src: primary, what: `${vip} gone: the source is the primary ${primary}` },
+    { steps: [{ op: 'down', address: vip }, { op: 'up', address: vip }], src: vip, what: `${vip} back through its manager: the VIP again` },
+  ];
+  const path = formatPath(vipAddress.path);
+  for (const s of states) {
+    for (const t of targets) {
+      const x: Expectation = {
+        to: t.to,
+        steps: s.steps,
+        dev: link.name,
+        src: s.src,
+        builtin: s.what,
+        get ref() {
+          return model.locate(vipAddress.path);
+        },
+        path,
+      };
+      if (t.via !== undefined) x.via = t.via;
+      out.push(x);
     }
   }
   return out;
 }
 
-function holds(prefix: string, address: string): boolean {
-  const c = parseCidr(prefix, true);
-  const a = parseIPv4(address);
-  return c !== undefined && a !== undefined && contains(c.address, c.prefix, a);
+function holds<A extends number | bigint>(ops: FamilyOps<A>, prefix: string, address: string): boolean {
+  const c = ops.parseCidr(prefix, true);
+  const a = ops.parse(address);
+  return c !== undefined && a !== undefined && ops.contains(c.address, c.prefix, a);
 }
 
 /** The first address of a prefix, after its network address, that is not the host's. */
-function firstFreeHost(prefix: string, taken: ReadonlySet<string>): string | undefined {
-  const c = parseCidr(prefix);
+function firstFreeHost<A extends number | bigint>(ops: FamilyOps<A>, prefix: string, taken: ReadonlySet<string>): string | undefined {
+  const c = ops.parseCidr(prefix);
   if (c === undefined) return undefined;
-  const size = 2 ** (32 - c.prefix);
-  for (let i = 1; i < Math.min(size, 64); i++) {
-    const a = formatIPv4((c.address + i) >>> 0);
+  const net = ops.networkOf(c.address, c.prefix);
+  const room = ops.bits - c.prefix;
+  const count = room >= 6 ? 64 : 2 ** room;
+  for (let i = 1; i < count; i++) {
+    const a = ops.format((ops.family === 4 ? ((Number(net) + i) >>> 0) : (BigInt(net) + BigInt(i))) as A);
     if (!taken.has(a)) return a;
   }
   return undefined;

@@ -1,9 +1,9 @@
 // Model -> Plan. The two egress recipes expand here, once, for every back-end:
 //  - VIP egress: prefer the VIP as source, fall back to the primary (scenario A);
 //  - per-source routing: each interface's addresses route through its own table (scenario B).
-import type { Model, ModelAddress, ModelLink, ModelRoute } from '../model/types.js';
+import type { Model, ModelAddress, ModelFamily, ModelLink, ModelRoute } from '../model/types.js';
 import { RESERVED_TABLES, egressCovers, egressSubnets } from '../model/validate.js';
-import { contains, formatCidr, formatIPv4, networkOf, splitHalves } from '../net/ipv4.js';
+import { IPV4, IPV6, type FamilyOps } from '../net/family.js';
 import type { Applier, Expectation, Plan, PlanAddress, PlanLink, PlanPacemakerGroup, PlanRoute, PlanRule, PlanTable, PlanVrrpInstance } from './types.js';
 import { formatPath } from '../model/load.js';
 import { egressChecks } from './checks.js';
@@ -17,15 +17,13 @@ export const AUTO_PRIORITY_START = 1000;
 /** Compile a validated model into the distro-neutral Plan. Pure and deterministic. */
 export function compilePlan(model: Model): Plan {
   const links = model.links.map(planLink);
-  const addresses = planAddresses(model.links, model.host);
+  const addresses = model.links.flatMap((l) => [...planAddresses(IPV4, l, l, model.host), ...planAddresses(IPV6, l, l.ipv6, model.host)]);
   const tables = allocateTables(model);
   const routes: PlanRoute[] = [];
-  for (const link of model.links) routes.push(...linkRoutes(link));
-  for (const r of model.routes.map((x) => planRoute(x, 'static'))) {
-    const link = model.links.find((l) => l.name === r.dev);
-    routes.push(...(egressCovers(link, r) ? egressPair(link!, r) : [r]));
-  }
-  const rules = planRules(model.links);
+  for (const link of model.links) routes.push(...linkRoutes(IPV4, link, link), ...linkRoutes(IPV6, link, link.ipv6));
+  routes.push(...topRoutes(IPV4, model, model.routes, (l) => l), ...topRoutes(IPV6, model, model.routes6, (l) => l.ipv6));
+  // ip -4 rule and ip -6 rule are separate lists: each family numbers its own.
+  const rules = [...planRules(IPV4, model.links, (l) => l), ...planRules(IPV6, model.links, (l) => l.ipv6)];
   followAddresses(addresses, routes, rules);
   const plan: Plan = {
     host: model.host,
@@ -44,17 +42,17 @@ export function compilePlan(model: Model): Plan {
       // The place in the file is needed only to report a failed expectation: locate it then.
       const x: Expectation = {
         kind: e.kind,
-        to: formatIPv4(e.to),
-        steps: e.steps.map((st) => ({ op: st.op, address: formatIPv4(st.address) })),
+        to: e.to,
+        steps: e.steps.map((st) => ({ op: st.op, address: st.address })),
         get ref() {
           return model.locate(e.path);
         },
         path: formatPath(e.path),
       };
-      if (e.from !== undefined) x.from = formatIPv4(e.from);
+      if (e.from !== undefined) x.from = e.from;
       if (e.dev !== undefined) x.dev = e.dev;
-      if (e.via !== undefined) x.via = formatIPv4(e.via);
-      if (e.src !== undefined) x.src = formatIPv4(e.src);
+      if (e.via !== undefined) x.via = e.via;
+      if (e.src !== undefined) x.src = e.src;
       if (e.table !== undefined) x.table = e.table;
       if (e.iif !== undefined) x.iif = e.iif;
       if (e.accept !== undefined) x.accept = e.accept;
@@ -77,22 +75,26 @@ function planLink(l: ModelLink): PlanLink {
   return link;
 }
 
-/** The kernel marks an address secondary when one before it on the device has the same subnet and prefix. */
-function planAddresses(links: ModelLink[], host: string): PlanAddress[] {
+/**
+ * A link's addresses of one family. The kernel marks an address secondary when one before
+ * it on the device has the same subnet and prefix. IPv6 aliases are added deprecated, so
+ * that the kernel's own source selection never picks one for being the newest address.
+ */
+function planAddresses<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLink, fam: ModelFamily<A>, host: string): PlanAddress[] {
   const out: PlanAddress[] = [];
-  for (const link of links) {
-    // The subnets (network/prefix) seen so far on this link: one lookup per address, not a scan.
-    const seen = new Set<string>();
-    link.addresses.forEach((a) => {
-      const subnet = `${networkOf(a.address, a.prefix)}/${a.prefix}`;
-      const secondary = seen.has(subnet);
-      seen.add(subnet);
-      const pa: PlanAddress = { family: 4, address: formatIPv4(a.address), prefix: a.prefix, device: link.name, onParent: a.onParent, secondary, appliedBy: applierOf(a), modelPath: a.path };
-      if (a.label !== undefined) pa.label = a.label;
-      if (a.manager?.kind === 'keepalived') pa.cluster = a.manager.vrrp.instance;
-      if (a.manager?.kind === 'pacemaker') pa.cluster = a.manager.group ?? defaultGroup(host);
-      out.push(pa);
-    });
+  // The subnets (network/prefix) seen so far on this link: one lookup per address, not a scan.
+  const seen = new Set<string>();
+  for (const a of fam.addresses) {
+    const subnet = `${ops.networkOf(a.address, a.prefix)}/${a.prefix}`;
+    // IPv6 has no primary and secondary addresses: every one stands alone.
+    const secondary = ops.family === 4 && seen.has(subnet);
+    seen.add(subnet);
+    const pa: PlanAddress = { family: ops.family, address: ops.format(a.address), prefix: a.prefix, device: link.name, onParent: a.onParent, secondary, appliedBy: applierOf(a), modelPath: a.path };
+    if (a.label !== undefined) pa.label = a.label;
+    if (a.manager?.kind === 'keepalived') pa.cluster = a.manager.vrrp.instance;
+    if (a.manager?.kind === 'pacemaker') pa.cluster = a.manager.group ?? defaultGroup(host);
+    if (ops.family === 6 && a.label !== undefined) pa.deprecated = true;
+    out.push(pa);
   }
   return out;
 }
@@ -111,10 +113,10 @@ function allocateTables(model: Model): PlanTable[] {
   return out.sort((a, b) => a.id - b.id);
 }
 
-function planRoute(r: ModelRoute, origin: PlanRoute['origin']): PlanRoute {
+function planRoute<A extends number | bigint>(ops: FamilyOps<A>, r: ModelRoute<A>, origin: PlanRoute['origin']): PlanRoute {
   const route: PlanRoute = {
-    family: 4,
-    to: r.to.isDefault ? 'default' : formatCidr(r.to.address, r.to.prefix),
+    family: ops.family,
+    to: r.to.isDefault ? 'default' : ops.formatCidr(r.to.address, r.to.prefix),
     dev: r.dev,
     metric: r.metric,
     table: r.table,
@@ -122,23 +124,34 @@ function planRoute(r: ModelRoute, origin: PlanRoute['origin']): PlanRoute {
     appliedBy: 'boot',
     modelPath: r.path,
   };
-  if (r.via !== undefined) route.via = formatIPv4(r.via);
-  if (r.src !== undefined) route.src = formatIPv4(r.src);
+  if (r.via !== undefined) route.via = ops.format(r.via);
+  if (r.src !== undefined) route.src = ops.format(r.src);
   if (r.scope !== undefined) route.scope = r.scope;
   if (r.proto !== undefined) route.proto = r.proto;
   if (r.onlink) route.onlink = true;
   return route;
 }
 
-/** A link's routes in the order they must be added. */
-function linkRoutes(link: ModelLink): PlanRoute[] {
+/** The model's top-level routes of one family; a route out of a link with an egress intent becomes its pair. */
+function topRoutes<A extends number | bigint>(ops: FamilyOps<A>, model: Model, routes: ModelRoute<A>[], famOf: (l: ModelLink) => ModelFamily<A>): PlanRoute[] {
   const out: PlanRoute[] = [];
-  if (link.egress) out.push(...egressRoutes(link));
-  else if (link.gateway !== undefined) {
-    out.push({ family: 4, to: 'default', via: formatIPv4(link.gateway), dev: link.name, metric: 0, table: 'main', origin: 'gateway', appliedBy: 'boot', modelPath: [...link.path, 'gateway'] });
+  for (const r of routes.map((x) => planRoute(ops, x, 'static'))) {
+    const link = model.links.find((l) => l.name === r.dev);
+    const fam = link && famOf(link);
+    out.push(...(link && fam && egressCovers({ name: link.name, egress: fam.egress }, r) ? egressPair(ops, fam, r) : [r]));
   }
-  for (const r of link.routes.map((x) => planRoute(x, 'static'))) out.push(...(egressCovers(link, r) ? egressPair(link, r) : [r]));
-  if (link.sourceRouting) out.push(...sourceTableRoutes(link));
+  return out;
+}
+
+/** A link's routes of one family, in the order they must be added. */
+function linkRoutes<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLink, fam: ModelFamily<A>): PlanRoute[] {
+  const out: PlanRoute[] = [];
+  if (fam.egress) out.push(...egressRoutes(ops, link, fam));
+  else if (fam.gateway !== undefined) {
+    out.push({ family: ops.family, to: 'default', via: ops.format(fam.gateway), dev: link.name, metric: ops.defaultMetric, table: 'main', origin: 'gateway', appliedBy: 'boot', modelPath: [...link.path, 'gateway'] });
+  }
+  for (const r of fam.routes.map((x) => planRoute(ops, x, 'static'))) out.push(...(egressCovers({ name: link.name, egress: fam.egress }, r) ? egressPair(ops, fam, r) : [r]));
+  if (fam.sourceRouting) out.push(...sourceTableRoutes(ops, link, fam));
   return out;
 }
 
@@ -149,28 +162,31 @@ function linkRoutes(link: ModelLink): PlanRoute[] {
  * network splits every subnet of the link); the default with `src VIP` at the preferred
  * metric. The link's gateway becomes these routes and nothing else, so no distro turns it
  * into a metric-0 default without `src`. When the VIP goes, the kernel drops the routes
- * that name it and the fallback remains.
+ * that name it and the fallback remains (IPv6: it keeps them with their `src` cleared,
+ * and the deprecated VIP is not picked again by itself).
  *
  * The link's other main-table routes without a `src` of their own would leave from the
  * primary (the kernel picks it for a route without `src`), so each becomes a pair too: the
  * route from the VIP at its metric plus the preferred metric, and from the primary at its
  * metric plus the fallback metric. The user's metrics keep their order within each pair.
+ * The same for either family, over its own addresses, gateway and routes.
  */
-function egressRoutes(link: ModelLink): PlanRoute[] {
-  const eg = link.egress!;
-  const subnets = egressSubnets(link, eg.prefer);
-  const vip = formatIPv4(eg.prefer);
-  const primary = formatIPv4(primaryOf(link, subnets[0]!).address);
-  const gw = link.gateway;
+function egressRoutes<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLink, fam: ModelFamily<A>): PlanRoute[] {
+  const eg = fam.egress!;
+  const subnets = egressSubnets(ops, fam, eg.prefer);
+  const vip = ops.format(eg.prefer);
+  const primary = ops.format(primaryOf(ops, fam, subnets[0]!).address);
+  const gw = fam.gateway;
   const out: PlanRoute[] = [];
+  const family = ops.family;
   if (gw !== undefined) {
-    out.push({ family: 4, to: 'default', via: formatIPv4(gw), dev: link.name, src: primary, metric: eg.fallbackMetric, table: 'main', origin: 'egress-fallback', appliedBy: 'boot', modelPath: eg.path });
+    out.push({ family, to: 'default', via: ops.format(gw), dev: link.name, src: primary, metric: eg.fallbackMetric, table: 'main', origin: 'egress-fallback', appliedBy: 'boot', modelPath: eg.path });
   }
   for (const subnet of subnets) {
-    for (const half of splitHalves(subnet.address, subnet.prefix)) {
+    for (const half of ops.splitHalves(subnet.address, subnet.prefix)) {
       out.push({
-        family: 4,
-        to: formatCidr(half.address, half.prefix),
+        family,
+        to: ops.formatCidr(half.address, half.prefix),
         dev: link.name,
         src: vip,
         metric: eg.metric,
@@ -184,28 +200,28 @@ function egressRoutes(link: ModelLink): PlanRoute[] {
     }
   }
   if (gw !== undefined) {
-    out.push({ family: 4, to: 'default', via: formatIPv4(gw), dev: link.name, src: vip, metric: eg.metric, table: 'main', origin: 'egress-preferred', appliedBy: 'boot', modelPath: eg.path });
+    out.push({ family, to: 'default', via: ops.format(gw), dev: link.name, src: vip, metric: eg.metric, table: 'main', origin: 'egress-preferred', appliedBy: 'boot', modelPath: eg.path });
   }
   return out;
 }
 
 /** The address the egress recipe falls back to: the one holding the gateway, else the subnet's, else the first. */
-function primaryOf(link: ModelLink, subnet: { address: number; prefix: number }): ModelAddress {
-  const own = link.addresses.filter((a) => a.label === undefined);
-  const gw = link.gateway;
+function primaryOf<A extends number | bigint>(ops: FamilyOps<A>, fam: ModelFamily<A>, subnet: { address: A; prefix: number }): ModelAddress<A> {
+  const own = fam.addresses.filter((a) => a.label === undefined);
+  const gw = fam.gateway;
   return (
-    (gw !== undefined ? own.find((a) => a.prefix < 32 && contains(a.address, a.prefix, gw)) : undefined) ??
-    own.find((a) => a.prefix < 32 && contains(a.address, a.prefix, subnet.address)) ??
+    (gw !== undefined ? own.find((a) => a.prefix < ops.bits && ops.contains(a.address, a.prefix, gw)) : undefined) ??
+    own.find((a) => a.prefix < ops.bits && ops.contains(a.address, a.prefix, subnet.address)) ??
     own[0]!
   );
 }
 
 /** A link's own main-table route without `src`, as the egress pair: from the VIP, then the fallback from the primary. */
-export function egressPair(link: ModelLink, route: PlanRoute): PlanRoute[] {
-  const eg = link.egress!;
-  const primary = formatIPv4(primaryOf(link, egressSubnets(link, eg.prefer)[0]!).address);
+export function egressPair<A extends number | bigint>(ops: FamilyOps<A>, fam: ModelFamily<A>, route: PlanRoute): PlanRoute[] {
+  const eg = fam.egress!;
+  const primary = ops.format(primaryOf(ops, fam, egressSubnets(ops, fam, eg.prefer)[0]!).address);
   return [
-    { ...route, src: formatIPv4(eg.prefer), metric: route.metric + eg.metric, origin: 'egress-route-preferred' },
+    { ...route, src: ops.format(eg.prefer), metric: route.metric + eg.metric, origin: 'egress-route-preferred' },
     { ...route, src: primary, metric: route.metric + eg.fallbackMetric, origin: 'egress-route-fallback' },
   ];
 }
@@ -214,43 +230,47 @@ export function egressPair(link: ModelLink, route: PlanRoute): PlanRoute[] {
  * The per-source recipe (scenario B), table part: the link's connected subnets on its own
  * device, its own default, and its own further routes, all inside its own table.
  */
-function sourceTableRoutes(link: ModelLink): PlanRoute[] {
-  const sr = link.sourceRouting!;
+function sourceTableRoutes<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLink, fam: ModelFamily<A>): PlanRoute[] {
+  const sr = fam.sourceRouting!;
   const out: PlanRoute[] = [];
   const subnets = new Set<string>();
-  for (const a of link.addresses) {
-    if (a.prefix >= 32) continue;
-    const net = formatCidr(a.address, a.prefix);
+  const family = ops.family;
+  for (const a of fam.addresses) {
+    if (a.prefix >= ops.bits) continue;
+    const net = ops.formatCidr(a.address, a.prefix);
     if (subnets.has(net)) continue;
     subnets.add(net);
-    out.push({ family: 4, to: net, dev: link.name, metric: 0, table: sr.table, scope: 'link', origin: 'source-table', appliedBy: 'boot', modelPath: sr.path });
+    out.push({ family, to: net, dev: link.name, metric: ops.defaultMetric, table: sr.table, scope: 'link', origin: 'source-table', appliedBy: 'boot', modelPath: sr.path });
   }
   if (sr.gateway !== undefined) {
-    out.push({ family: 4, to: 'default', via: formatIPv4(sr.gateway), dev: link.name, metric: 0, table: sr.table, origin: 'source-table', appliedBy: 'boot', modelPath: [...sr.path, 'gateway'] });
+    out.push({ family, to: 'default', via: ops.format(sr.gateway), dev: link.name, metric: ops.defaultMetric, table: sr.table, origin: 'source-table', appliedBy: 'boot', modelPath: [...sr.path, 'gateway'] });
   }
-  out.push(...sr.routes.map((r) => planRoute(r, 'source-table')));
+  out.push(...sr.routes.map((r) => planRoute(ops, r, 'source-table')));
   return out;
 }
 
 /**
- * Rules: the model's own, and per-source `from ADDR table T` for every address of a
- * link with its own table (aliases too). Rules without a priority take the lowest free
- * numbers from AUTO_PRIORITY_START in model order, so the same model gives the same numbers.
+ * Rules of one family: the model's own, and per-source `from ADDR table T` for every
+ * address of a link with its own table (aliases too). Rules without a priority take the
+ * lowest free numbers from AUTO_PRIORITY_START in model order, so the same model gives the
+ * same numbers.
  */
-function planRules(links: ModelLink[]): PlanRule[] {
+function planRules<A extends number | bigint>(ops: FamilyOps<A>, links: ModelLink[], famOf: (l: ModelLink) => ModelFamily<A>): PlanRule[] {
   const pending: { rule: Omit<PlanRule, 'priority'>; priority: number | undefined }[] = [];
+  const family = ops.family;
   for (const link of links) {
-    for (const r of link.rules) {
-      const rule: Omit<PlanRule, 'priority'> = { family: 4, table: r.table, dev: link.name, origin: 'static', appliedBy: 'boot' };
-      if (r.from) rule.from = selector(r.from.address, r.from.prefix);
-      if (r.to) rule.to = selector(r.to.address, r.to.prefix);
+    const fam = famOf(link);
+    for (const r of fam.rules) {
+      const rule: Omit<PlanRule, 'priority'> = { family, table: r.table, dev: link.name, origin: 'static', appliedBy: 'boot' };
+      if (r.from) rule.from = selector(ops, r.from.address, r.from.prefix);
+      if (r.to) rule.to = selector(ops, r.to.address, r.to.prefix);
       pending.push({ rule, priority: r.priority });
     }
-    const sr = link.sourceRouting;
+    const sr = fam.sourceRouting;
     if (sr) {
-      link.addresses.forEach((a, i) => {
+      fam.addresses.forEach((a, i) => {
         pending.push({
-          rule: { family: 4, from: formatIPv4(a.address), table: sr.table, dev: link.name, origin: 'source-table', appliedBy: 'boot' },
+          rule: { family, from: ops.format(a.address), table: sr.table, dev: link.name, origin: 'source-table', appliedBy: 'boot' },
           priority: sr.priority === undefined ? undefined : sr.priority + i,
         });
       });
@@ -269,11 +289,11 @@ function planRules(links: ModelLink[]): PlanRule[] {
   return rules.sort((a, b) => a.priority - b.priority);
 }
 
-function selector(address: number, prefix: number): string {
-  return prefix === 32 ? formatIPv4(address) : formatCidr(address, prefix);
+function selector<A extends number | bigint>(ops: FamilyOps<A>, address: A, prefix: number): string {
+  return prefix === ops.bits ? ops.format(address) : ops.formatCidr(address, prefix);
 }
 
-function applierOf(a: ModelAddress): Applier {
+function applierOf(a: ModelAddress<number | bigint>): Applier {
   if (a.manager) return a.manager.kind;
   if (a.label === undefined || a.onParent) return 'boot';
   return 'alias';
@@ -306,7 +326,8 @@ function followAddresses(addresses: readonly PlanAddress[], routes: PlanRoute[],
     r.dependsOn = a.address;
     r.appliedBy = a.appliedBy;
     if (a.appliedBy === 'pacemaker') {
-      r.metric = 0;
+      // What `ip route add` without a metric gives: 0 for IPv4, 1024 for IPv6.
+      r.metric = r.family === 4 ? IPV4.defaultMetric : IPV6.defaultMetric;
       delete r.proto;
       delete r.scope;
     }
@@ -326,7 +347,7 @@ function followAddresses(addresses: readonly PlanAddress[], routes: PlanRoute[],
 function planVrrpInstances(links: readonly ModelLink[]): PlanVrrpInstance[] {
   const out = new Map<string, PlanVrrpInstance>();
   for (const link of links) {
-    for (const a of link.addresses) {
+    for (const a of [...link.addresses.map((x) => ({ ...x, text: IPV4.format(x.address) })), ...link.ipv6.addresses.map((x) => ({ ...x, text: IPV6.format(x.address) }))]) {
       if (a.manager?.kind !== 'keepalived') continue;
       const v = a.manager.vrrp;
       let inst = out.get(v.instance);
@@ -338,13 +359,13 @@ function planVrrpInstances(links: readonly ModelLink[]): PlanVrrpInstance[] {
           priority: v.priority,
           advertInt: v.advertInt,
           state: v.state ?? 'BACKUP',
-          unicastPeers: v.unicastPeers.map(formatIPv4),
+          unicastPeers: v.unicastPeers.map(IPV4.format),
           addresses: [],
           modelPath: v.path,
         };
         out.set(v.instance, inst);
       }
-      inst.addresses.push(formatIPv4(a.address));
+      inst.addresses.push(a.text);
     }
   }
   return [...out.values()];
@@ -354,7 +375,7 @@ function planVrrpInstances(links: readonly ModelLink[]): PlanVrrpInstance[] {
 function planPacemakerGroups(model: Model, addresses: readonly PlanAddress[]): PlanPacemakerGroup[] {
   const prefixes = new Map<string, string>();
   for (const link of model.links) {
-    for (const a of link.addresses) {
+    for (const a of [...link.addresses, ...link.ipv6.addresses]) {
       if (a.manager?.kind !== 'pacemaker' || a.manager.prefix === undefined) continue;
       const group = a.manager.group ?? defaultGroup(model.host);
       if (!prefixes.has(group)) prefixes.set(group, a.manager.prefix);

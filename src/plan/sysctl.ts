@@ -50,8 +50,15 @@ type PlanSoFar = Omit<Plan, 'sysctl'>;
  * in on, loose where they do not. The model's own `sysctl:` values win; `sysctl: false`
  * writes nothing. Other hosts get nothing unless the model sets values.
  */
-export function planSysctl(model: Model, plan: PlanSoFar): PlanSysctl | undefined {
+export function planSysctl(model: Model, whole: PlanSoFar): PlanSysctl | undefined {
   if (model.sysctl === false) return undefined;
+  // These are net.ipv4.conf keys: ARP and the IPv4 reverse-path filter see IPv4 only.
+  const plan: PlanSoFar = {
+    ...whole,
+    addresses: whole.addresses.filter((a) => a.family === 4),
+    routes: whole.routes.filter((r) => r.family === 4),
+    rules: whole.rules.filter((r) => r.family === 4),
+  };
   const withAddresses = plan.links.filter((l) => plan.addresses.some((a) => a.device === l.name));
   const shared = sharedSubnets(plan.addresses);
   const perSource = plan.rules.some((r) => r.from !== undefined);

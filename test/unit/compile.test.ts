@@ -196,3 +196,89 @@ interfaces:
     expect(p.tables.map((t) => `${t.id} ${t.name}`)).toEqual(['1 e0v10', '2 e0v11', '3 e1v10', '4 e1v11']);
   });
 });
+
+describe('IPv6: the same two recipes, per family', () => {
+  const dual = readFileSync(new URL('../fixtures/dual-stack-vip.yaml', import.meta.url), 'utf8');
+
+  it('expands an IPv6 VIP into the same four routes as IPv4, /64 split into /65 halves, beside the IPv4 ones', () => {
+    const p = plan(dual);
+    expect(p.routes.filter((r) => r.family === 6).map(line)).toEqual([
+      'default via 2001:db8:3::1 dev eth0 src 2001:db8:3::111 metric 100',
+      '2001:db8:3::/65 dev eth0 proto kernel scope link src 2001:db8:3::105 metric 1',
+      '2001:db8:3:0:8000::/65 dev eth0 proto kernel scope link src 2001:db8:3::105 metric 1',
+      'default via 2001:db8:3::1 dev eth0 src 2001:db8:3::105 metric 1',
+    ]);
+    expect(p.routes.filter((r) => r.family === 4).map(line)).toEqual([
+      'default via 172.16.3.1 dev eth0 src 172.16.3.111 metric 100',
+      '172.16.3.0/25 dev eth0 proto kernel scope link src 172.16.3.105 metric 1',
+      '172.16.3.128/25 dev eth0 proto kernel scope link src 172.16.3.105 metric 1',
+      'default via 172.16.3.1 dev eth0 src 172.16.3.105 metric 1',
+    ]);
+    expect(p.removeGlobalGateway).toBe(true);
+    expect(p.removeGlobalGateway6).toBe(true);
+    // The IPv6 VIP is deprecated so that the kernel never picks it by itself; IPv6 has no secondaries.
+    expect(p.addresses.map((a) => [a.family, a.address, a.label ?? '-', a.secondary, a.deprecated ?? false])).toEqual([
+      [4, '172.16.3.111', '-', false, false],
+      [4, '172.16.3.105', 'eth0:1', true, false],
+      [6, '2001:db8:3::111', '-', false, false],
+      [6, '2001:db8:3::105', 'eth0:2', false, true],
+    ]);
+    // Three built-in checks (here, gone, back) per destination, for each family.
+    expect(new Set(p.checks.map((c) => c.src))).toEqual(new Set(['172.16.3.105', '172.16.3.111', '2001:db8:3::105', '2001:db8:3::111']));
+  });
+
+  it('gives IPv6 routes without a metric the kernel\'s 1024, and a plain IPv6 gateway that metric too', () => {
+    const p = plan(`
+host: h
+interfaces:
+  eth0:
+    addresses: [2001:db8:3::111/64]
+    gateway: 2001:db8:3::1
+    routes:
+      - { to: 2001:db8:9::/48, via: 2001:db8:3::9 }
+`);
+    expect(p.routes.map((r) => `${r.family} ${line(r)}`)).toEqual(['6 default via 2001:db8:3::1 dev eth0 metric 1024', '6 2001:db8:9::/48 via 2001:db8:3::9 dev eth0 metric 1024']);
+    expect(p.removeGlobalGateway).toBe(false);
+    expect(p.removeGlobalGateway6).toBe(true);
+  });
+
+  it('routes each family by source through the same table, numbering ip -4 and ip -6 rules apart', () => {
+    const p = plan(readFileSync(new URL('../fixtures/dual-stack-two-nic.yaml', import.meta.url), 'utf8'));
+    expect(p.rules.map((r) => `${r.family} ${r.priority} from ${r.from} lookup ${r.table}`)).toEqual([
+      '4 1000 from 1.2.3.16 lookup e0v10',
+      '4 1001 from 10.1.1.16 lookup e0v11',
+      '4 1002 from 1.2.3.17 lookup e1v10',
+      '4 1003 from 10.1.1.17 lookup e1v11',
+      '6 1000 from 2001:db8:10::16 lookup e0v10',
+      '6 1001 from fd00:11::16 lookup e0v11',
+      '6 1002 from 2001:db8:10::17 lookup e1v10',
+      '6 1003 from fd00:11::17 lookup e1v11',
+    ]);
+    expect(p.routes.filter((r) => r.table === 'e1v10').map((r) => `${r.family} ${line(r)}`)).toEqual([
+      '4 1.2.3.0/24 dev eth1.10 scope link metric 0 table e1v10',
+      '4 default via 1.2.3.3 dev eth1.10 metric 0 table e1v10',
+      '6 2001:db8:10::/64 dev eth1.10 scope link metric 1024 table e1v10',
+      '6 default via 2001:db8:10::3 dev eth1.10 metric 1024 table e1v10',
+    ]);
+  });
+
+  it('adds a Pacemaker IPv6 VIP\'s routes at 1024, what its Route agent gets from the kernel', () => {
+    const p = plan(`
+host: h
+interfaces:
+  eth0:
+    addresses: [2001:db8:3::111/64]
+    gateway: 2001:db8:3::1
+    aliases:
+      eth0:1: { address: 2001:db8:3::105/64, managed-by: pacemaker }
+    egress: { prefer: 2001:db8:3::105, fallback-metric: 2048 }
+`);
+    expect(p.routes.map((r) => [r.origin, r.metric, r.appliedBy])).toEqual([
+      ['egress-fallback', 2048, 'boot'],
+      ['egress-split', 1024, 'pacemaker'],
+      ['egress-split', 1024, 'pacemaker'],
+      ['egress-preferred', 1024, 'pacemaker'],
+    ]);
+    expect(p.pacemakerGroups).toEqual([{ name: 'netgen-h', prefix: 'netgen-h', addresses: ['2001:db8:3::105'] }]);
+  });
+});

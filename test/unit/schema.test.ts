@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/repo.js';
 import { modelJsonSchema } from '../../src/model/json-schema.js';
-import { parseCidr, parseIPv4 } from '../../src/net/ipv4.js';
+import { parseIp, parsePrefix } from '../../src/net/ip.js';
 import { IFNAME, TABLE_NAME } from '../../src/model/schema.js';
 
 describe('JSON Schema for editors', () => {
@@ -36,9 +36,15 @@ describe('JSON Schema for editors', () => {
       return new RegExp(n!.pattern!, 'u');
     };
     const fields = iface.additionalProperties!.properties!;
+    const v4Samples = ['172.16.3.1', '0.0.0.0', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.2.3', '172.16.3.300', '1.2.3.4/24', ' 1.2.3.4'];
+    const v6Samples = [
+      '2001:db8::1', '::', '::1', '1::', 'fe80::1:2:3:4:5:6', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', '1::2::3',
+      '::ffff:192.0.2.1', '1:2:3:4:5:6:1.2.3.4', '1:2:3:4:5:6:7:1.2.3.4', '::1.2.3.4', '1:2:3:4:5::1.2.3.4', '1:2:3:4:5:6::1.2.3.4', '2001:DB8::A',
+      '12345::', ':1::', '1:::2', 'fe80::1%eth0', '2001:db8::g', '1.2.3.4::', '::1.2.3', '::01.2.3.4', '1:2:3:4:5:6:7:8::',
+    ];
     const cases: [RegExp, (s: string) => boolean, string[]][] = [
-      [re(fields.gateway), (s) => parseIPv4(s) !== undefined, ['172.16.3.1', '0.0.0.0', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.2.3', '172.16.3.300', '1.2.3.4/24', ' 1.2.3.4']],
-      [re(fields.addresses!.items), (s) => parseCidr(s) !== undefined, ['172.16.3.111/24', '10.0.0.1/32', '10.0.0.1/33', '10.0.0.1', '172.16.3.300/24', '1.2.3.4/024']],
+      [re(fields.gateway!.anyOf![0]), (s) => parseIp(s) !== undefined, [...v4Samples, ...v6Samples]],
+      [re(fields.addresses!.items), (s) => parsePrefix(s) !== undefined, ['172.16.3.111/24', '10.0.0.1/32', '10.0.0.1/33', '10.0.0.1', '172.16.3.300/24', '1.2.3.4/024', ...v6Samples.flatMap((a) => [`${a}/64`, `${a}/128`, `${a}/129`, `${a}/064`])]],
       [re(iface.propertyNames), (s) => IFNAME.test(s), ['eth0', 'eth0.10', 'bond_1', 'eth 1', 'eth0:1', 'a'.repeat(16), '-x']],
       [re(schema.properties!.tables!.propertyNames), (s) => TABLE_NAME.test(s), ['e0v10', 'uplink', '1abc', 'a b']],
     ];
