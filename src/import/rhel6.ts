@@ -1,6 +1,6 @@
 // RHEL 6 initscripts' files -> facts: what `service network start` would configure from
 // them (consumers.md, "RHEL initscripts"), in its order, each fact pointing at its line.
-import { compareInterfaceNames } from '../kernel/apply-rhel6.js';
+import { compareInterfaceNames } from '../model/bring-up.js';
 import { classfulPrefix, isBlankOrComment, prefixOfNetmask, readLikeBash, splitWords } from '../kernel/shell-text.js';
 import { contains, maskOf, parseIPv4 } from '../net/ipv4.js';
 import { IFNAME } from '../model/schema.js';

@@ -1,6 +1,7 @@
 // RHEL 6 initscripts, as consumers.md describes them: `service network start` (ifup of each
 // ifcfg-* without `:`, VLANs last, ONBOOT=no skipped), ifup-eth (addresses, GATEWAY),
 // ifup-post (ifup-aliases first, then ifup-routes), and `ifup eth0:1` for an alias later.
+import { compareInterfaceNames } from '../model/bring-up.js';
 import { join } from 'node:path';
 import type { ConsumerDriver, DriverContext } from './driver.js';
 import type { KernelAddressHint } from './types.js';
@@ -378,17 +379,3 @@ export function createRhel6Driver(ctx: DriverContext): ConsumerDriver {
   return { boot, up, ifdown };
 }
 
-/** The network script's order: by the letters, then numerically by what follows the first digit. */
-export function compareInterfaceNames(a: string, b: string): number {
-  const split = (s: string): [string, number, string] => {
-    const i = s.search(/\d/);
-    if (i < 0) return [s, -1, ''];
-    const num = /^\d+/.exec(s.slice(i))![0];
-    return [s.slice(0, i), Number(num), s.slice(i)];
-  };
-  const [pa, na, ra] = split(a);
-  const [pb, nb, rb] = split(b);
-  if (pa !== pb) return pa < pb ? -1 : 1;
-  if (na !== nb) return na - nb;
-  return ra < rb ? -1 : ra > rb ? 1 : 0;
-}

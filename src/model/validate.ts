@@ -18,6 +18,7 @@ import {
   type RawRule,
 } from './schema.js';
 import { suggest } from './suggest.js';
+import { bringUpOrders } from './bring-up.js';
 import type { Model, ModelAddress, ModelExpectation, ModelFamily, ModelLink, ModelManager, ModelRoute, ModelRule, ModelStep, ModelSysctl, ModelTable, ModelVrrp, Path } from './types.js';
 
 /** Tables every system has; never declared by a model, always referable by name. */
@@ -558,12 +559,13 @@ function convertRoute<A extends number | bigint>(ctx: FamilyContext<A>, r: AnyRa
     report([...path, srcKey], `source ${srcText} is not an address configured on this host (the kernel refuses it: ${refused})`);
   } else if (src !== undefined) {
     // Routes go in when their device comes up; a source on a device that comes up later
-    // is not there yet, and the route is refused at boot.
+    // is not there yet, and the route is refused at boot, by any consumer that starts it later.
     const owner = links.find((l) => ctx.famOf(l).addresses.some((a) => a.address === src));
-    if (owner && owner.name !== dev && links.indexOf(owner) > links.findIndex((l) => l.name === dev)) {
+    const later = owner && owner.name !== dev ? bringUpOrders(links).find((o) => o.names.indexOf(owner.name) > o.names.indexOf(dev)) : undefined;
+    if (owner && later) {
       report(
         [...path, srcKey],
-        `source ${srcText} is on ${owner.name}, which comes up after ${dev} (${owner.kind === 'vlan' ? 'VLANs come up after the other interfaces' : 'interfaces come up in model order'}); ` +
+        `source ${srcText} is on ${owner.name}, which comes up after ${dev} (${later.who !== 'model' ? later.why : owner.kind === 'vlan' ? 'VLANs come up after the other interfaces' : 'interfaces come up in model order'}); ` +
           `the route would be refused at boot (${refused}): put the route on ${owner.name}, or the address on ${dev}`,
       );
     }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareAnswer } from '../../src/kernel/index.js';
 import { parseRouteGet, parseRules } from '../../src/kernel/probe.js';
-import { compareInterfaceNames } from '../../src/kernel/apply-rhel6.js';
+import { compareInterfaceNames } from '../../src/model/bring-up.js';
 import { isBlankOrComment, netifrcLines, parseShellAssignments, readLikeBash, shellVarName, splitWords } from '../../src/kernel/shell-text.js';
 
 describe('parseShellAssignments', () => {
