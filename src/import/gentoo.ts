@@ -6,7 +6,7 @@ import { IFNAME } from '../model/schema.js';
 import { parseRouteWords, parseRuleWords, TableBook } from './ip-words.js';
 import { readRtTables } from './rt-tables.js';
 import { readShVars, shLines, shString, type ShVar } from './sh-vars.js';
-import { note, type Facts, type FactLink, type ImportFile, type ReportEntry } from './types.js';
+import { IPV6_NOT_IMPORTED, note, type Facts, type FactLink, type ImportFile, type ReportEntry } from './types.js';
 
 export const CONF_NET = 'etc/conf.d/net';
 export const LEGACY_LOCAL_START = 'etc/conf.d/local.start';
@@ -181,7 +181,7 @@ function readConfNet(facts: Facts, f: ImportFile, tables: TableBook, legacy: boo
     const m = PER_IFACE.exec(v.name);
     if (m) note(facts, f.path, v.line, v.name, 'not-representable', `${m[2]} is not an interface name netgen accepts`);
     else if (/^(dns_|dhcp|dhcpcd_|fallback_|modules)/.test(v.name)) note(facts, f.path, v.line, v.name, 'not-representable', 'DHCP, DNS and module choices are not modelled');
-    else if (/^(config6|routes6|rules6)_/.test(v.name) || /ipv6/i.test(v.name)) note(facts, f.path, v.line, v.name, 'not-representable', 'IPv6 is not modelled yet');
+    else if (/^(config6|routes6|rules6)_/.test(v.name) || /ipv6/i.test(v.name)) note(facts, f.path, v.line, v.name, 'not-representable', IPV6_NOT_IMPORTED);
     else if (/^(slaves|mode|bond|bridge|brctl|bridge_)/.test(v.name) || /_bond|bridge/.test(v.name)) note(facts, f.path, v.line, v.name, 'not-representable', 'bonding and bridges are not modelled');
     else note(facts, f.path, v.line, v.name, 'not-representable', `unknown variable ${v.name}; netgen does not write it`);
   }
@@ -210,7 +210,7 @@ function readConfig(facts: Facts, file: string, config: ShVar, iface: Iface, leg
       continue;
     }
     if (head.includes(':')) {
-      Object.assign(e, { status: 'not-representable', why: 'IPv6 is not modelled yet' });
+      Object.assign(e, { status: 'not-representable', why: IPV6_NOT_IMPORTED });
       continue;
     }
     const slash = head.indexOf('/');
@@ -272,7 +272,7 @@ function readRoutes(facts: Facts, file: string, routes: ShVar | undefined, metri
     let words = splitWords(item.text);
     if (words[0] === '-4') words = words.slice(1);
     if (words[0] === '-6' || item.text.includes('::')) {
-      Object.assign(e, { status: 'not-representable', why: 'IPv6 is not modelled yet' });
+      Object.assign(e, { status: 'not-representable', why: IPV6_NOT_IMPORTED });
       continue;
     }
     // net.lo's old shorthand: `DEST GATEWAY` is `DEST via GATEWAY`.

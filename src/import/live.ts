@@ -6,7 +6,7 @@ import { formatCidr, networkOf, parseCidr, parseIPv4 } from '../net/ipv4.js';
 import { ALIAS_LABEL, IFNAME } from '../model/schema.js';
 import { TableBook } from './ip-words.js';
 import { readRtTables } from './rt-tables.js';
-import { note, type Facts, type FactLink, type ImportFile, type ReportEntry } from './types.js';
+import { IPV6_NOT_IMPORTED, note, type Facts, type FactLink, type ImportFile, type ReportEntry } from './types.js';
 
 export interface LiveState {
   /** `ip -j [-d] addr show` output, and the name it is reported under. */
@@ -125,7 +125,7 @@ export function readLive(state: LiveState, facts: Facts): void {
     for (const a of (l.addr_info ?? []).filter((x) => x.family === 'inet6')) {
       const text = `${name}: inet6 ${a.local}/${a.prefixlen}`;
       if (a.local?.toLowerCase().startsWith('fe80:')) note(facts, state.addr.name, i + 1, text, 'ignored', 'the kernel\'s own IPv6 link-local address');
-      else note(facts, state.addr.name, i + 1, text, 'not-representable', 'IPv6 is not modelled yet');
+      else note(facts, state.addr.name, i + 1, text, 'not-representable', IPV6_NOT_IMPORTED);
     }
     for (const a of v4) {
       const ae = note(facts, state.addr.name, i + 1, `${name}: inet ${a.local}/${a.prefixlen}${a.label && a.label !== name ? ` label ${a.label}` : ''}`, 'represented');

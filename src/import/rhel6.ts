@@ -7,7 +7,7 @@ import { IFNAME } from '../model/schema.js';
 import { parseRouteWords, parseRuleWords, TableBook } from './ip-words.js';
 import { readAssignments, settle, type Assigned } from './sysconfig.js';
 import { readRtTables } from './rt-tables.js';
-import { note, type Facts, type FactLink, type ImportFile, type ReportEntry } from './types.js';
+import { IPV6_NOT_IMPORTED, note, type Facts, type FactLink, type ImportFile, type ReportEntry } from './types.js';
 
 export const NETWORK_SCRIPTS = 'etc/sysconfig/network-scripts/';
 export const SYSCONFIG_NETWORK = 'etc/sysconfig/network';
@@ -38,9 +38,9 @@ const NOT_REPRESENTABLE: Record<string, string> = {
   DNS3: 'resolver settings are not modelled',
   DOMAIN: 'resolver settings are not modelled',
   SEARCH: 'resolver settings are not modelled',
-  IPV6ADDR: 'IPv6 is not modelled yet',
-  IPV6ADDR_SECONDARIES: 'IPv6 is not modelled yet',
-  IPV6_DEFAULTGW: 'IPv6 is not modelled yet',
+  IPV6ADDR: IPV6_NOT_IMPORTED,
+  IPV6ADDR_SECONDARIES: IPV6_NOT_IMPORTED,
+  IPV6_DEFAULTGW: IPV6_NOT_IMPORTED,
   ETHTOOL_OPTS: 'NIC settings are not modelled',
   MACADDR: 'sets the NIC\'s address; the model\'s mac is a check on rhel6 (HWADDR)',
   SRCADDR: 'a source on the GATEWAY route; write the default as a route with from/src instead',
@@ -126,7 +126,7 @@ export function readRhel6(files: readonly ImportFile[], facts: Facts): void {
     if (/^(route6|rule6)-/.test(base) && !IGNORED_NAME.test(base)) {
       facts.files.push(f.path);
       for (const l of readLikeBash(f.content)) {
-        if (!isBlankOrComment(l.text)) note(facts, f.path, l.lineNo, l.text, 'not-representable', 'IPv6 is not modelled yet');
+        if (!isBlankOrComment(l.text)) note(facts, f.path, l.lineNo, l.text, 'not-representable', IPV6_NOT_IMPORTED);
       }
       continue;
     }
@@ -167,7 +167,7 @@ function settleNetwork(facts: Facts, network: Vars): void {
     } else if (/^(NETWORKING_IPV6|IPV6INIT|IPV6FORWARDING|IPV6_AUTOCONF)$/.test(key) && /^(no|)$/i.test(v)) {
       settle(a.entry, 'ignored', 'IPv6 off, as netgen leaves it');
     } else if (key.startsWith('IPV6') || key === 'NETWORKING_IPV6') {
-      settle(a.entry, 'not-representable', 'IPv6 is not modelled yet');
+      settle(a.entry, 'not-representable', IPV6_NOT_IMPORTED);
     } else settle(a.entry, 'not-representable', `unknown key ${key}; netgen does not write it`);
   }
 }
@@ -337,7 +337,7 @@ function readDevice(facts: Facts, dev: Device, network: Vars, gateways: { link: 
     if (key === 'NOZEROCONF') settle(a.entry, 'not-representable', 'netgen does not write NOZEROCONF: after rendering, ifup adds 169.254.0.0/16 to the device again');
     else if (NO_EFFECT[key]?.(a.value) !== undefined) settle(a.entry, 'ignored', NO_EFFECT[key]!(a.value));
     else if (NOT_REPRESENTABLE[key] !== undefined) settle(a.entry, 'not-representable', NOT_REPRESENTABLE[key]);
-    else if (key.startsWith('IPV6') || key.startsWith('DHCPV6')) settle(a.entry, 'not-representable', 'IPv6 is not modelled yet');
+    else if (key.startsWith('IPV6') || key.startsWith('DHCPV6')) settle(a.entry, 'not-representable', IPV6_NOT_IMPORTED);
     else settle(a.entry, 'not-representable', `unknown key ${key}; netgen does not write it`);
   }
   facts.links.push(link);

@@ -2,6 +2,9 @@
 // turned into a model: facts, each pointing at the line it came from, and the fidelity
 // report that says for every key and line read what became of it.
 
+/** Why an IPv6 key or line is reported not representable: the importer reads IPv4 only so far. */
+export const IPV6_NOT_IMPORTED = 'IPv6 is not imported yet (the model takes it: write it in by hand)';
+
 /** Where a fact was read: a file of the tree (relative path) and a 1-based line. */
 export interface Origin {
   file: string;

@@ -107,7 +107,7 @@ describe('RHEL semantics', () => {
   it('route6- files are reported, not skipped', () => {
     const r = importFiles(tree({ [NET]: 'HOSTNAME=h\n', [`${NS}ifcfg-eth0`]: 'DEVICE=eth0\nIPADDR=10.0.0.2\nPREFIX=24\n', [`${NS}route6-eth0`]: '2001:db8::/32 via fe80::1\n' }), 'rhel6');
     expect(r.exitCode).toBe(1);
-    expect(r.report.find((e) => e.file.endsWith('route6-eth0'))).toMatchObject({ status: 'not-representable', why: 'IPv6 is not modelled yet' });
+    expect(r.report.find((e) => e.file.endsWith('route6-eth0'))).toMatchObject({ status: 'not-representable', why: 'IPv6 is not imported yet (the model takes it: write it in by hand)' });
   });
 
   it('a second route the kernel refuses (same table, destination, metric) leaves the model with the validator\'s reason', () => {
@@ -210,7 +210,7 @@ describe('live state', () => {
     expect(r.report.find((e) => e.file === 'u' && e.line === 2)).toMatchObject({ status: 'not-representable', why: expect.stringContaining('fwmark') });
     const a = r.report.filter((e) => e.file === 'a');
     expect(a.find((e) => e.item.includes('fe80::1'))).toMatchObject({ status: 'ignored' });
-    expect(a.find((e) => e.item.includes('2001:db8::2'))).toMatchObject({ status: 'not-representable', why: 'IPv6 is not modelled yet' });
+    expect(a.find((e) => e.item.includes('2001:db8::2'))).toMatchObject({ status: 'not-representable', why: 'IPv6 is not imported yet (the model takes it: write it in by hand)' });
     expect(a.find((e) => e.item.includes('192.168.1.50'))).toMatchObject({ status: 'not-representable', why: expect.stringContaining('DHCP lease') });
     expect(r.exitCode).toBe(1);
   });
