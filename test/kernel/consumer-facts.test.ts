@@ -124,14 +124,28 @@ describeKernel('consumers.md facts the back-ends rely on: RHEL initscripts', () 
     });
   });
 
+  // The validator refuses this route (netifrc starts eth0.10 with eth0, before eth1), so the
+  // line is written into the rendered files by hand: the facts are the consumers'.
+  const VLAN_HOST = 'host: h\ninterfaces:\n  eth0:\n    vlans:\n      10:\n        addresses: [10.0.10.5/24]\n  eth1: { addresses: [10.0.20.5/24] }\n';
+  const VLAN_ROUTE = '10.99.0.0/16 via 10.0.10.1 src 10.0.20.5 metric 5';
+
   it('VLANs come up after the other interfaces: a VLAN route may name an address of a later-named NIC as src', () => {
     // eth0 < eth0.10 < eth1 by name; service network starts eth0, eth1, then eth0.10.
-    const plan = planOf(
-      'host: h\ninterfaces:\n  eth0:\n    vlans:\n      10:\n        addresses: [10.0.10.5/24]\n        routes: [{ to: 10.99.0.0/16, via: 10.0.10.1, src: 10.0.20.5, metric: 5 }]\n  eth1: { addresses: [10.0.20.5/24] }\n',
-    );
+    const plan = planOf(VLAN_HOST);
+    const tree = [...rendered(plan, 'rhel6'), { path: `${NS}route-eth0.10`, mode: 0o644, content: `${VLAN_ROUTE} dev eth0.10\n` }];
     session(plan, (s) => {
-      expectClean(s.apply('rhel6', rendered(plan, 'rhel6')), 'boot');
+      expectClean(s.apply('rhel6', tree), 'boot');
       expect(s.probe({ to: '10.99.1.1' })).toMatchObject({ dev: 'eth0.10', via: '10.0.10.1', src: '10.0.20.5' });
+    });
+  });
+
+  it('netifrc starts a VLAN with its parent: the same route, src on the later NIC, is refused at boot (Invalid prefsrc address)', () => {
+    const plan = planOf(VLAN_HOST);
+    const tree = edit(rendered(plan, 'gentoo'), 'etc/conf.d/net', (c) => c + `routes_eth0_10="${VLAN_ROUTE}"\n`);
+    session(plan, (s) => {
+      const boot = s.apply('gentoo', tree);
+      expect(boot.failed.map((c) => c.stderr.trim())).toEqual([expect.stringContaining('Invalid prefsrc address')]);
+      expect(s.routes().some((r) => r.startsWith('10.99.0.0/16'))).toBe(false);
     });
   });
 
