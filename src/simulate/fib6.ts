@@ -365,13 +365,24 @@ function deleteAddress(state: FibState6, addr: SimAddress6): void {
   const net = networkOf6(addr.value, addr.prefix);
   const prefixKept = dev.addresses.some((a) => a.known && a.prefix === addr.prefix && networkOf6(a.value, a.prefix) === net);
   for (const table of state.tables.values()) {
-    const keep = table.filter((e) => {
-      if (e.route.origin !== 'kernel' || e.route.family !== 6 || e.route.dev !== dev.name) return true;
-      if (e.type === 'local' && e.route.address === addr.address) return false;
-      if (e.type === 'unicast' && !prefixKept && e.net === net && e.prefix === addr.prefix && e.route.address !== undefined) return false;
-      return true;
-    });
+    const keep = table.filter((e) => !(e.route.origin === 'kernel' && e.route.family === 6 && e.type === 'local' && e.route.dev === dev.name && e.route.address === addr.address));
     table.splice(0, table.length, ...keep);
+  }
+  if (!prefixKept) {
+    // cleanup_prefix_route finds "the" prefix route as the first route of table main with
+    // that prefix and device and no gateway, whoever made it: a route of the Plan with a
+    // lower metric goes in place of the kernel's own (measured: with `2001:db8:1:0:8000::/65
+    // dev eth0 metric 1` beside an address of that /65, deleting the address deleted the
+    // metric-1 route and kept `proto kernel metric 256`).
+    const main = tableOf(state, 'main');
+    const i = main.findIndex((e) => e.net === net && e.prefix === addr.prefix && e.dev === dev.name && e.gw === undefined && e.type === 'unicast');
+    const e = main[i];
+    if (e !== undefined) {
+      main.splice(i, 1);
+      if (e.route.origin !== 'kernel') {
+        state.flushed.push({ route: e.route, why: `the kernel deleted it as the prefix route of ${addr.address} when that address went (it takes the first route of the prefix and device, not its own)` });
+      }
+    }
   }
   for (const table of state.tables.values()) {
     for (const e of table) {

@@ -15,12 +15,24 @@ export interface Ran {
 }
 
 /**
+ * Waits (up to 2 s) until every IPv6 address that is not tentative has its `local` route: the
+ * kernel adds that route from a work queue after `ip -6 addr add ... nodad` returns, so a
+ * lookup right after it may miss it under load (found by the cross-check: `2001:db8:3::5
+ * ... dev eth0 ... metric 256` instead of `local`).
+ */
+const SETTLE =
+  'settle() { n=0; while [ $n -lt 200 ]; do a=$(ip -6 -o addr show -tentative | wc -l); l=$(ip -6 route show table local type local | wc -l); ' +
+  '[ "$a" -le "$l" ] && return 0; n=$((n+1)); sleep 0.01; done; echo "settle: $a addresses, $l local routes after 2 s" >&2; return 1; }; ';
+
+/**
  * Run each command line (a program and its words, split on blanks: test data only, no
- * quoting) inside the session's namespace, in order, going on after failures.
+ * quoting) inside the session's namespace, in order, going on after failures; then, when a
+ * line added an address or brought a link up, wait for the kernel to settle (SETTLE).
  */
 export function runLines(s: KernelSession, lines: readonly string[]): Ran[] {
   if (lines.length === 0) return [];
-  const script = 'for c in "$@"; do printf "\\036%s\\n" "$c"; $c 2>&1; printf "\\037%s\\n" "$?"; done';
+  const settle = lines.some((l) => /\baddr add\b|\blink set\b/.test(l));
+  const script = SETTLE + 'for c in "$@"; do printf "\\036%s\\n" "$c"; $c 2>&1; printf "\\037%s\\n" "$?"; done' + (settle ? '; settle' : '');
   const r = runProgram(s.commandArgv(['sh', '-c', script, 'netgen-lines', ...lines]));
   if (r.status !== 0) throw new Error(`running ${lines.length} commands in ${s.namespace} failed: ${r.stderr}`);
   const out: Ran[] = [];

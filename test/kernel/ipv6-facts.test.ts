@@ -118,6 +118,7 @@ describeKernel('IPv6 kernel facts (IPV6.md), kernel and simulator', () => {
       { to: '2001:db8:4::1' }, // rule 8 among eth0's, the deprecated VIP avoided, newest of a tie (::9 after ::111)
       { to: '2001:db8:8000:1::1' }, // rule 8
       { to: '2002:9::1' }, // rule 6, label 2
+      { to: '2003::1' }, // rule 6 against rule 8: 2002:1::5 shares 15 bits, the label-1 addresses 14 or fewer
       { to: 'fd00:9::1' }, // rule 6, label 5
       { to: '2001:db8:88::1' }, // no address on eth1 for it: longest match anywhere
       { to: PRIMARY6 }, // local
@@ -147,6 +148,17 @@ describeKernel('IPv6 kernel facts (IPV6.md), kernel and simulator', () => {
       expect(kernel.filter((l) => !l.startsWith('local fe80::LL'))).toEqual(sim);
       expect(kernel.filter((l) => l.startsWith('local fe80::LL'))).toEqual(['local fe80::LL dev eth0 table local proto kernel metric 0', 'local fe80::LL dev eth1 table local proto kernel metric 0']);
       expect(rules!.out.split('\n').map((l) => l.replace(/\s+/g, ' ').trim())).toEqual(state.rules.map((r) => describeRule(r)));
+    });
+  });
+
+  it('fact 5b: deleting the last address of a prefix deletes the first route of that prefix and device in main, a Plan route before the kernel’s own', () => {
+    const plan = mkPlan6({ links: ['eth0', 'eth1'], addresses: [[`${PRIMARY6}/64`, 'eth0'], ['2001:db8:9::5/64', 'eth1']], routes: [{ to: '2001:db8:3::/64', dev: 'eth0', metric: 100 }] });
+    const gone: FailoverStep = { op: 'down', address: PRIMARY6 };
+    session(plan, (s) => {
+      mustAll(runLines(s, [...bootLines(plan), ...stepLines(plan, gone)]));
+      expect(runLines(s, ['ip -6 route show 2001:db8:3::/64'])[0]!.out).toBe('2001:db8:3::/64 dev eth0 proto kernel metric 256 pref medium');
+      const r = compare(s, plan, [{ to: '2001:db8:3::9' }], { steps: [gone] });
+      expect(r.kernel).toEqual(r.simulator);
     });
   });
 

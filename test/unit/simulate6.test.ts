@@ -125,6 +125,14 @@ describe('the kernel’s own IPv6 routes and rules', () => {
     expect(get(two, { to: '2001:db8:3::9', steps: [{ op: 'down', address: VIP6 }, { op: 'down', address: PRIMARY6 }] })).toBe('RTNETLINK answers: Network is unreachable');
   });
 
+  it('the address’s prefix route that goes with it is the first route of that prefix and device in main, which may be a Plan route', () => {
+    const p = mkPlan6({ links: ['eth0', 'eth1'], addresses: [[`${PRIMARY6}/64`, 'eth0'], ['2001:db8:9::5/64', 'eth1']], routes: [{ to: '2001:db8:3::/64', dev: 'eth0', metric: 100 }] });
+    expect(get(p, { to: '2001:db8:3::9' })).toBe(`2001:db8:3::9 from :: dev eth0 src ${PRIMARY6} metric 100 pref medium`);
+    const a = found(simulateRouteGet(p, { to: '2001:db8:3::9', steps: [{ op: 'down', address: PRIMARY6 }] }));
+    expect(formatRouteGet(a)).toBe('2001:db8:3::9 from :: dev eth0 proto kernel src 2001:db8:9::5 metric 256 pref medium');
+    expect(a.missing.map((m) => m.why)).toEqual([`the kernel deleted it as the prefix route of ${PRIMARY6} when that address went (it takes the first route of the prefix and device, not its own)`]);
+  });
+
   it('a device without address keeps its routes (IPv6 flushes nothing on address removal)', () => {
     const p = mkPlan6({ links: ['eth0'], addresses: [[`${PRIMARY6}/64`, 'eth0']], routes: [{ to: '2001:db8:71::/64', via: GW6 }] });
     expect(get(p, { to: '2001:db8:71::1', steps: [{ op: 'down', address: PRIMARY6 }] })).toBe(`2001:db8:71::1 from :: via ${GW6} dev eth0 metric 1024 pref medium`);
