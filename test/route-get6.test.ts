@@ -5,6 +5,7 @@ import { runCli } from './helpers/cli.js';
 import { REPO } from './helpers/repo.js';
 
 const SEED = join(REPO, 'examples/rhel-vip-egress/netgen.yaml');
+const DUAL = join(REPO, 'test/fixtures/dual-stack-vip.yaml');
 
 describe('netgen route get, IPv6', () => {
   it('answers as ip -6 route get does: a host without IPv6 addresses has no route to a global destination (exit 1)', () => {
@@ -26,5 +27,20 @@ describe('netgen route get, IPv6', () => {
     const bad = runCli(['route', 'get', '2001:db8::g', '-m', SEED]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('destination 2001:db8::g is not an IPv6 address: only hex digits, ":" and "." may appear');
+  });
+
+  it('names the RFC 6724 rule that chose the source: after failover the VIP is deprecated, so the primary (rule 3)', () => {
+    const r = runCli(['route', 'get', '2001:db8:9::1', '--down', '2001:db8:3::105', '--add', '2001:db8:3::105', '--explain', '-m', DUAL]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('2001:db8:9::1 from :: via 2001:db8:3::1 dev eth0 src 2001:db8:3::111 metric 1 pref medium');
+    expect(lines.find((l) => l.includes('source 2001:db8:3::111:'))).toMatch(/rule 3, avoid deprecated: 2001:db8:3::105 is deprecated/);
+  });
+
+  it('verify checks expectations of both families, IPv6 answers in the same words as IPv4', () => {
+    const r = runCli(['verify', '-m', DUAL]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^4 +2001:db8:9::1 +via 2001:db8:3::1 dev eth0 src 2001:db8:3::105 +via 2001:db8:3::1 dev eth0 src 2001:db8:3::105 +ok$/m);
+    expect(r.stdout).toContain('8 of 8 expectations hold');
   });
 });
