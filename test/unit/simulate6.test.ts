@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/index.js';
 import { compilePlan } from '../../src/plan/compile.js';
 import type { Plan } from '../../src/plan/types.js';
-import { buildFibState6, checkExpectations, explainRouteGet, formatRouteGet, simulateRouteGet } from '../../src/simulate/index.js';
+import { buildFibState6, checkExpectations, describeRule, explainRouteGet, formatRouteGet, simulateRouteGet } from '../../src/simulate/index.js';
 import type { RouteAnswer, RouteFound, RouteGetQuery } from '../../src/simulate/index.js';
 import { GW6, PRIMARY6, VIP6, mkPlan6, scenarioA6 } from '../helpers/plan6.js';
 import { REPO } from '../helpers/repo.js';
@@ -233,6 +233,24 @@ describe('adding IPv6 routes: what ip -6 route add|append|replace refuses', () =
       '2001:db8:54::/64: RTNETLINK answers: No route to host',
     ]);
     expect(get(p, { to: '2001:db8:55::1' })).toBe('2001:db8:55::1 from :: via fe80::1 dev eth1 src 2001:db8:9::5 metric 1024 pref medium');
+  });
+
+  it('a gateway that is the host’s own address is refused; a rule is a duplicate when it agrees on priority, table and every selector it names', () => {
+    const p = mkPlan6({
+      links: ['eth0'],
+      addresses: [[`${PRIMARY6}/64`, 'eth0']],
+      routes: [{ to: '2001:db8:5::/64', via: PRIMARY6 }, { to: '2001:db8:6::/64', via: GW6, table: 't100' }],
+      rules: [
+        { priority: 100, from: '2001:db8:3::/64', table: 't100' },
+        { family: 6, priority: 100, table: 't100' },
+        { priority: 100, from: '2001:db8:3::/65', table: 't100' },
+      ],
+      tables: ['t100'],
+    });
+    const s = buildFibState6(p);
+    expect(s.refused.map((m) => `${m.route.to}: ${m.why}`)).toEqual(['2001:db8:5::/64: Error: Gateway can not be a local address.']);
+    expect(s.refusedRules.map((r) => `${r.rule.from ?? 'all'}: ${r.why}`)).toEqual(['all: RTNETLINK answers: File exists']);
+    expect(s.rules.map((r) => describeRule(r))).toEqual(['0: from all lookup local', '100: from 2001:db8:3::/64 lookup t100', '100: from 2001:db8:3::/65 lookup t100', '32766: from all lookup main']);
   });
 
   it('a metric 0 is stored as 1024', () => {
