@@ -121,7 +121,7 @@ export function buildCli(argv: string[]) {
       y
         .command(
           'get <dest>',
-          'print what `ip route get DEST` would answer on the host, from the model alone',
+          'print what `ip route get DEST` (`ip -6 route get` for an IPv6 DEST) would answer on the host, from the model alone',
           (g) =>
             singleModelOption(g)
               .positional('dest', { type: 'string', describe: 'destination address', demandOption: true })
@@ -131,16 +131,17 @@ export function buildCli(argv: string[]) {
                 describe: 'inbound: the packet arrives on this interface (ip route get DEST from REMOTE iif DEV): accepted, or refused by reverse-path filtering',
                 requiresArg: true,
               })
-              .option('down', { type: 'string', array: true, nargs: 1, describe: 'take ADDR away first (ip addr del, as failover does); repeatable', requiresArg: true })
+              .option('down', { type: 'string', array: true, nargs: 1, describe: 'take ADDR away first (ip addr del, as failover does; IPv6 routes naming it keep going, src cleared); repeatable', requiresArg: true })
               .option('up', { type: 'string', array: true, nargs: 1, describe: 'bring ADDR back through its manager (ifup, keepalived, Pacemaker) with what depends on it; repeatable', requiresArg: true })
               .option('add', { type: 'string', array: true, nargs: 1, describe: 'put ADDR back alone (ip addr add by a tool netgen does not know); repeatable', requiresArg: true })
               .option('sysctl', { type: 'string', array: true, describe: 'with --iif: force KEY=VALUE (rp_filter, arp_ignore, ...) on every interface, to ask "what if"; repeatable', requiresArg: true })
               .option('json', { type: 'boolean', describe: 'print the whole answer as JSON' })
-              .option('explain', { type: 'boolean', describe: 'say which rule and route decided, and which routes lost and why' })
+              .option('explain', { type: 'boolean', describe: 'say which rule and route decided, which routes lost and why, and (IPv6) which RFC 6724 rule chose the source' })
               .example('$0 route get 192.168.1.1 -m host.yaml', 'the source the VIP egress gives')
               .example('$0 route get 192.168.1.1 --down 172.16.3.105 -m host.yaml', 'after failover took the VIP away')
               .example('$0 route get 192.168.1.1 --down 172.16.3.105 --up 172.16.3.105 -m host.yaml', 'after failback (--down, --up, --add apply in the order given)')
-              .example('$0 route get 1.2.3.17 --from 8.8.8.8 --iif eth0.10 -m host.yaml', 'is a packet for 1.2.3.17 arriving on eth0.10 accepted?'),
+              .example('$0 route get 1.2.3.17 --from 8.8.8.8 --iif eth0.10 -m host.yaml', 'is a packet for 1.2.3.17 arriving on eth0.10 accepted?')
+              .example('$0 route get 2001:db8:7::1 --down 2001:db8:3::105 --explain -m host.yaml', 'IPv6: the source after failover, and the RFC 6724 rule that chose it'),
           async (a) => {
             const { runRouteGet, stepsInOrder } = await import('./commands/route.js');
             return runRouteGet({ ...(a as never as Parameters<typeof runRouteGet>[0]), steps: stepsInOrder(argv) });
@@ -158,7 +159,7 @@ export function buildCli(argv: string[]) {
               .positional('address', { type: 'string', describe: 'the address asked for', demandOption: true })
               .option('on', { type: 'string', describe: 'the interface the request arrives on', demandOption: 'give --on DEV: the interface the request arrives on', requiresArg: true })
               .option('from', { type: 'string', describe: "the asker's address (default: the lowest free address of ADDRESS's subnet)", requiresArg: true })
-              .option('down', { type: 'string', array: true, nargs: 1, describe: 'take ADDR away first (ip addr del, as failover does); repeatable', requiresArg: true })
+              .option('down', { type: 'string', array: true, nargs: 1, describe: 'take ADDR away first (ip addr del, as failover does; IPv6 routes naming it keep going, src cleared); repeatable', requiresArg: true })
               .option('up', { type: 'string', array: true, nargs: 1, describe: 'bring ADDR back through its manager with what depends on it; repeatable', requiresArg: true })
               .option('add', { type: 'string', array: true, nargs: 1, describe: 'put ADDR back alone; repeatable', requiresArg: true })
               .option('sysctl', { type: 'string', array: true, describe: 'force KEY=VALUE (rp_filter, arp_ignore, arp_filter, arp_announce) on every interface, to ask "what if"; repeatable', requiresArg: true })

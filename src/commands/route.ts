@@ -1,7 +1,7 @@
 // `netgen route get DEST`: what the kernel would answer, computed from the model alone.
 // With --iif, the inbound question: is a packet from --from arriving on --iif accepted?
 import { EXIT, NetgenError } from '../errors.js';
-import { parseIPv4 } from '../net/ipv4.js';
+import { explainIp, familyOfText } from '../net/ip.js';
 import type { FailoverStep, Plan } from '../plan/types.js';
 import { planModelFile } from '../pipeline.js';
 import { explainInbound, explainRouteGet, formatInbound, formatRouteGet, simulateInbound, simulateRouteGet, type SysctlOverrides } from '../simulate/index.js';
@@ -55,9 +55,16 @@ export function checkDevice(plan: Plan, flag: string, dev: string): void {
   throw new NetgenError('usage', `${flag} ${dev} is not an interface of ${plan.host} (${plan.links.map((l) => l.name).join(', ')})`);
 }
 
+/** Every value an address of either family; the destination and --from of one family (that of the destination: `ip -6` for IPv6). */
 export function checkAddresses(pairs: readonly (readonly [string, string | undefined])[]): void {
   for (const [what, value] of pairs) {
-    if (value !== undefined && parseIPv4(value) === undefined) throw new NetgenError('usage', `${what} ${value} is not an IPv4 address`);
+    if (value === undefined) continue;
+    const why = explainIp(value);
+    if (why !== undefined) throw new NetgenError('usage', `${what} ${why}`);
+  }
+  const [dest, from] = pairs;
+  if (dest?.[1] !== undefined && from?.[0] === '--from' && from[1] !== undefined && familyOfText(dest[1]) !== familyOfText(from[1])) {
+    throw new NetgenError('usage', `--from ${from[1]} is IPv${familyOfText(from[1])} but the destination ${dest[1]} is IPv${familyOfText(dest[1])}: a lookup is of one family`);
   }
 }
 
@@ -78,6 +85,7 @@ export function runRouteGet(a: RouteGetArgs, out: (line: string) => void = (l) =
   const steps = a.steps ?? [];
   checkAddresses([['destination', a.dest], ['--from', a.from], ...steps.map((s) => [`--${s.op}`, s.address] as const)]);
   if (a.iif !== undefined && a.from === undefined) throw new NetgenError('usage', '--iif asks about a packet arriving from the network: give its sender with --from');
+  if (a.iif !== undefined && familyOfText(a.dest) === 6) throw new NetgenError('usage', '--iif (the inbound question) is answered for IPv4 only');
   if (a.iif === undefined && a.sysctl !== undefined && a.sysctl.length > 0) throw new NetgenError('usage', '--sysctl changes only inbound answers: use it with --iif');
   const overrides = parseSysctlOverrides(a.sysctl);
   const plan = planModelFile(a.model);

@@ -104,8 +104,9 @@ export function buildFibState(plan: Plan, options: StateOptions = {}): FibState 
       ['main', []],
     ]),
     rules: [...KERNEL_RULES],
-    // The kernel unmerges local and main at the first custom rule and never merges them back.
-    merged: plan.rules.length === 0,
+    // The kernel unmerges local and main at the first custom rule and never merges them back
+    // (IPv6 rules live in their own world: src/simulate/fib6.ts).
+    merged: !plan.rules.some((r) => r.family === 4),
     refused: [],
     refusedRules: [],
     flushed: [],
@@ -114,24 +115,28 @@ export function buildFibState(plan: Plan, options: StateOptions = {}): FibState 
   addAddress(state, { address: '127.0.0.1', value: 0x7f000001, prefix: 8, device: LOOPBACK, secondary: false, scope: SCOPE_HOST });
   const modeOf = typeof options.apply === 'function' ? options.apply : () => (options.apply as ApplyMode | undefined) ?? 'add';
   const ctx: StepContext = { plan, state, modeOf };
-  for (const a of plan.addresses) if (a.appliedBy === 'boot') addAddress(state, fromPlanAddress(a));
-  for (const rule of plan.rules) if (rule.appliedBy === 'boot') addRule(state, rule, false);
+  for (const a of plan.addresses) if (a.family === 4 && a.appliedBy === 'boot') addAddress(state, fromPlanAddress(a));
+  for (const rule of plan.rules) if (rule.family === 4 && rule.appliedBy === 'boot') addRule(state, rule, false);
   for (const route of plan.routes) {
-    if (route.appliedBy !== 'boot') continue;
+    if (route.family !== 4 || route.appliedBy !== 'boot') continue;
     const err = applyRoute(state, route, modeOf(route));
     if (err !== undefined) state.refused.push({ route, why: err });
   }
-  for (const a of plan.addresses) if (a.appliedBy !== 'boot' && findAddress(state, a.address) === undefined) bringUp(ctx, a, false);
+  for (const a of plan.addresses) if (a.family === 4 && a.appliedBy !== 'boot' && findAddress(state, a.address) === undefined) bringUp(ctx, a, false);
 
-  for (const text of options.down ?? []) takeDown(ctx, text, options.promoteSecondaries ?? false);
+  // Steps that name an IPv6 address change only the IPv6 state (fib6.ts).
+  const mine = (text: string): boolean => !text.includes(':');
+  for (const text of options.down ?? []) if (mine(text)) takeDown(ctx, text, options.promoteSecondaries ?? false);
   for (const text of options.up ?? []) {
+    if (!mine(text)) continue;
     const a = plan.addresses.find((x) => x.address === text);
     if (a === undefined) state.events.push(`${text} is not an address of the Plan; nothing brought up`);
     else if (findAddress(state, a.address) !== undefined) state.events.push(`${text} is already up`);
     else addAddress(state, fromPlanAddress(a));
   }
-  if (options.reapply) for (const route of plan.routes) reapplyRoute(ctx, route);
+  if (options.reapply) for (const route of plan.routes) if (route.family === 4) reapplyRoute(ctx, route);
   for (const step of options.steps ?? []) {
+    if (!mine(step.address)) continue;
     if (step.op === 'down') {
       takeDown(ctx, step.address, options.promoteSecondaries ?? false);
       continue;
@@ -170,11 +175,11 @@ function takeDown(ctx: StepContext, text: string, promote: boolean): void {
 function bringUp(ctx: StepContext, a: PlanAddress, again: boolean): void {
   const { plan, state } = ctx;
   const cluster = a.appliedBy === 'keepalived' || a.appliedBy === 'pacemaker';
-  const moved = cluster ? plan.addresses.filter((x) => x.appliedBy === a.appliedBy && x.cluster === a.cluster) : [a];
+  const moved = cluster ? plan.addresses.filter((x) => x.family === 4 && x.appliedBy === a.appliedBy && x.cluster === a.cluster) : [a];
   for (const x of moved) if (findAddress(state, x.address) === undefined) addAddress(state, fromPlanAddress(x));
   const names = new Set(moved.map((x) => x.address));
-  const follows = (r: { appliedBy: string; dependsOn?: string; dev: string }): boolean =>
-    (r.appliedBy === a.appliedBy && r.dependsOn !== undefined && names.has(r.dependsOn)) || (!cluster && again && r.appliedBy === 'boot' && r.dev === a.device);
+  const follows = (r: { family: number; appliedBy: string; dependsOn?: string; dev: string }): boolean =>
+    r.family === 4 && ((r.appliedBy === a.appliedBy && r.dependsOn !== undefined && names.has(r.dependsOn)) || (!cluster && again && r.appliedBy === 'boot' && r.dev === a.device));
   for (const rule of plan.rules) if (follows(rule)) addRule(state, rule, true);
   for (const route of plan.routes) {
     if (!follows(route)) continue;

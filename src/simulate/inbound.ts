@@ -191,8 +191,9 @@ export function formatInbound(a: InboundAnswer): string {
 export function defaultArpSender(plan: Plan, target: string, on: string): string | undefined {
   const t = parseIPv4(target);
   if (t === undefined) return undefined;
-  const host = new Set(plan.addresses.map((a) => parseIPv4(a.address)!));
-  const subnets = [...plan.addresses.filter((a) => a.device === on), ...plan.addresses].filter((a) => a.prefix <= 30 && contains(parseIPv4(a.address)!, a.prefix, t));
+  const v4 = plan.addresses.filter((a) => a.family === 4);
+  const host = new Set(v4.map((a) => parseIPv4(a.address)!));
+  const subnets = [...v4.filter((a) => a.device === on), ...v4].filter((a) => a.prefix <= 30 && contains(parseIPv4(a.address)!, a.prefix, t));
   const s = subnets[0];
   if (s === undefined) return undefined;
   const v = parseIPv4(s.address)!;

@@ -26,13 +26,18 @@ import { contains, formatIPv4, parseIPv4 } from '../net/ipv4.js';
 import { SCOPE_LINK, SCOPE_UNIVERSE, buildFibState, findAddress, lookupPolicy, missingRoutes, selectSource, selectorMatches, traceOfFailure } from './fib.js';
 import type { Flow, PolicyResult } from './fib.js';
 import { describeRoute, describeRule } from './format.js';
+import { simulateRouteGet6 } from './lookup6.js';
 import type { FibState, InstalledRoute, Loser, MissingRoute, RouteAnswer, RouteFailure, RouteGetQuery, RuleStep } from './types.js';
 
 const UNREACHABLE = 'RTNETLINK answers: Network is unreachable';
 const INVALID = 'RTNETLINK answers: Invalid argument';
 
-/** What `ip route get` answers for the Plan in the state `query` describes (all addresses up by default). */
+/**
+ * What `ip route get` answers for the Plan in the state `query` describes (all addresses up
+ * by default); an IPv6 destination is `ip -6 route get` (lookup6.ts), over the IPv6 state only.
+ */
 export function simulateRouteGet(plan: Plan, query: RouteGetQuery): RouteAnswer {
+  if (query.to.includes(':')) return simulateRouteGet6(plan, query);
   return routeGet(buildFibState(plan, query), query);
 }
 

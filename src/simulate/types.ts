@@ -4,11 +4,13 @@
 import type { Expectation, FailoverStep, PlanAddress, PlanRoute, PlanRule } from '../plan/types.js';
 
 /** Route types the simulator produces (`ip route` prints the type unless it is unicast). */
-export type RouteType = 'unicast' | 'local' | 'broadcast';
+export type RouteType = 'unicast' | 'local' | 'broadcast' | 'multicast';
 
 /** A route the kernel adds itself when an address is configured (fib_add_ifaddr). */
 export interface KernelRoute {
   origin: 'kernel';
+  /** Absent: IPv4 (KernelRoute6 says 6). */
+  family?: 4;
   type: RouteType;
   /** Canonical `a.b.c.d/n`, `/32` included (ip prints host routes without it). */
   to: string;
@@ -24,9 +26,28 @@ export interface KernelRoute {
   address: string;
 }
 
-export type SimRoute = PlanRoute | KernelRoute;
+/**
+ * A route the IPv6 kernel adds itself (addrconf): per address `local ADDR` (table local,
+ * metric 0) and `PREFIX/len` (main, metric 256); per device `fe80::/64` (main) and
+ * `multicast ff00::/8` (table local), both metric 256.
+ */
+export interface KernelRoute6 {
+  origin: 'kernel';
+  family: 6;
+  type: 'unicast' | 'local' | 'multicast';
+  /** Canonical `net/len`, `/128` included (ip prints host routes without it). */
+  to: string;
+  dev: string;
+  metric: 0 | 256;
+  table: 'local' | 'main';
+  proto: 'kernel';
+  /** The configured address that made it; absent for the per-device fe80::/64 and ff00::/8. */
+  address?: string;
+}
 
-/** One of the rules every IPv4 namespace starts with. */
+export type SimRoute = PlanRoute | KernelRoute | KernelRoute6;
+
+/** One of the rules every namespace starts with (IPv6 has no 32767 `default` rule). */
 export interface KernelRule {
   origin: 'kernel';
   priority: 0 | 32766 | 32767;
@@ -64,6 +85,13 @@ export interface StateOptions {
   /** Default `add`; a function decides per route. */
   apply?: ApplyMode | ((route: PlanRoute) => ApplyMode);
   /**
+   * IPv6 only: how a boot or alias applier puts back, on `up`, a route that names the
+   * address as src (the kernel kept it with its src cleared): `replace` (netgen's own
+   * bring-up hook; the default) restores the src, `add`/`append` fail with "File exists"
+   * and leave it cleared. Routes that do not name the address are re-added with `apply`.
+   */
+  restore6?: ApplyMode;
+  /**
    * `net.ipv4.conf.*.promote_secondaries`. Off (the kernel default, and what a fresh
    * namespace inherits here): deleting a primary address deletes its secondaries too.
    */
@@ -71,9 +99,9 @@ export interface StateOptions {
 }
 
 export interface RouteGetQuery extends StateOptions {
-  /** Destination, a dotted quad. */
+  /** Destination, a dotted quad or an IPv6 address (the family of the lookup). */
   to: string;
-  /** Source (`ip route get D from S`); must be an address of the host. */
+  /** Source (`ip route get D from S`); IPv4: must be an address of the host. */
   from?: string;
 }
 
@@ -99,6 +127,8 @@ export interface MissingRoute {
 
 export interface RouteFound {
   ok: true;
+  /** Set (6) for an IPv6 lookup; absent for IPv4. */
+  family?: 6;
   type: RouteType;
   dest: string;
   from?: string;
@@ -108,6 +138,11 @@ export interface RouteFound {
   src?: string;
   /** How the source was chosen. */
   srcWhy: string;
+  /** IPv6: the deciding route's metric and proto (`ip -6 route get` prints them). */
+  metric?: number;
+  proto?: string;
+  /** IPv6: the source-selection rules (RFC 6724 as Linux applies them) that beat each other candidate. */
+  srcRules?: SourceRuleStep[];
   /** The table that holds the deciding route. */
   table: string;
   /**
@@ -126,8 +161,18 @@ export interface RouteFound {
   notes: string[];
 }
 
+/** Why one candidate source lost to the chosen one (IPv6). */
+export interface SourceRuleStep {
+  /** RFC 6724 rule number (2 scope, 3 deprecated, 5 outgoing interface, 6 label, 8 prefix); 0: a tie, the kernel kept the first. */
+  rule: number;
+  name: string;
+  loser: string;
+  why: string;
+}
+
 export interface RouteFailure {
   ok: false;
+  family?: 6;
   /** `unreachable`: ENETUNREACH; `invalid`: EINVAL; `unsupported`: outside what we model. */
   type: 'unreachable' | 'invalid' | 'unsupported';
   dest: string;
