@@ -49,11 +49,12 @@ export function namespaceArgv(nsName: string, etcIproute2: string, argv: readonl
 /**
  * Run `argv` in network namespace `nsName` with `etcIproute2` as /etc/iproute2 and, when
  * given, the tree's `sysctlDir` as /etc/sysctl.d (a local start script applying a file there
- * reads the tree's, never the host's). /proc/sys/net is the namespace's own.
+ * reads the tree's, never the host's). /proc/sys/net is the namespace's own. `input` is its stdin.
  */
-export function runInNamespace(nsName: string, etcIproute2: string, argv: readonly string[], cwd?: string, sysctlDir?: string): RunResult {
-  const opts: { cwd?: string } = {};
+export function runInNamespace(nsName: string, etcIproute2: string, argv: readonly string[], cwd?: string, sysctlDir?: string, input?: string): RunResult {
+  const opts: { cwd?: string; input?: string } = {};
   if (cwd !== undefined) opts.cwd = cwd;
+  if (input !== undefined) opts.input = input;
   return runProgram(namespaceArgv(nsName, etcIproute2, argv, sysctlDir), opts);
 }
 

@@ -3,7 +3,7 @@ import type { Expectation } from '../plan/types.js';
 import { compareAnswer } from './probe.js';
 import { broadcastOf, formatIPv4, networkOf, parseIPv4 } from '../net/ipv4.js';
 import type { KernelSession } from './session.js';
-import type { ApplyReport, RouteAnswer } from './types.js';
+import type { ApplyReport, Probe, RouteAnswer } from './types.js';
 
 export interface ExpectationResult {
   expectation: Expectation;
@@ -34,7 +34,17 @@ export function checkExpectations(session: KernelSession, expectations: readonly
     if (!here.has(address)) broughtUp.push({ address, report: session.up(address) });
   }
   const results: ExpectationResult[] = [];
-  for (const e of expectations) {
+  // Route look-ups without steps leave the state as it is: a run of them is one batch.
+  const still = (e: Expectation | undefined): e is Expectation => e !== undefined && e.steps.length === 0 && e.kind !== 'inbound' && e.kind !== 'arp';
+  for (let i = 0; i < expectations.length; ) {
+    if (still(expectations[i])) {
+      const run: Expectation[] = [];
+      for (let e = expectations[i]; still(e); e = expectations[++i]) run.push(e);
+      const answers = session.probeAll(run.map(probeOf));
+      for (const [k, e] of run.entries()) results.push(routeResult(e, answers[k]!));
+      continue;
+    }
+    const e = expectations[i++]!;
     for (const st of e.steps) {
       if (st.op === 'down') session.down(st.address);
       else if (st.op === 'up') session.up(st.address);
@@ -46,17 +56,25 @@ export function checkExpectations(session: KernelSession, expectations: readonly
       restore(session, [...new Set(e.steps.map((st) => st.address))]);
       continue;
     }
-    const answer = session.probe(e.from !== undefined ? { to: e.to, from: e.from } : { to: e.to });
-    const want: { dev?: string; via?: string; src?: string; table?: string } = {};
-    if (e.dev !== undefined) want.dev = e.dev;
-    if (e.via !== undefined) want.via = e.via;
-    if (e.src !== undefined) want.src = e.src;
-    if (e.table !== undefined) want.table = e.table;
-    const mismatches = answer.dev === '' ? [`no route: ${answer.raw}`] : compareAnswer(answer, want);
-    results.push({ expectation: e, answer, mismatches });
+    results.push(routeResult(e, session.probe(probeOf(e))));
     restore(session, [...new Set(e.steps.map((st) => st.address))]);
   }
   return { broughtUp, results };
+}
+
+function probeOf(e: Expectation): Probe {
+  return e.from !== undefined ? { to: e.to, from: e.from } : { to: e.to };
+}
+
+/** A route expectation against the kernel's answer. */
+function routeResult(e: Expectation, answer: RouteAnswer): ExpectationResult {
+  const want: { dev?: string; via?: string; src?: string; table?: string } = {};
+  if (e.dev !== undefined) want.dev = e.dev;
+  if (e.via !== undefined) want.via = e.via;
+  if (e.src !== undefined) want.src = e.src;
+  if (e.table !== undefined) want.table = e.table;
+  const mismatches = answer.dev === '' ? [`no route: ${answer.raw}`] : compareAnswer(answer, want);
+  return { expectation: e, answer, mismatches };
 }
 
 /** Put touched addresses back with what depends on them: down if present (maybe alone), then up through the manager. */

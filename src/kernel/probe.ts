@@ -86,3 +86,49 @@ export function compareAnswer(got: RouteAnswer, want: ExpectedAnswer): string[] 
   if (want.table !== undefined) check('table', got.table ?? 'main', want.table);
   return out;
 }
+
+/** One command's outcome in an `ip -force -batch` run: what it printed, or the error it failed with. */
+export type BatchOutcome = { ok: true; out: string } | { ok: false; err: string };
+
+/**
+ * Split the output of `ip -force -batch` over `count` commands (one a line, none blank or a
+ * comment) into each command's outcome. `ip` names every failed command's line on stderr
+ * (`Command failed FILE:LINE`) after the command's own error; each command that succeeded
+ * printed one block on stdout, a first line at the margin and its continuation lines
+ * indented (text), or one line (`-j`). Undefined when the output does not add up (`ip`
+ * stopped early, or printed something else): the caller then asks one command at a time.
+ */
+export function splitBatch(stdout: string, stderr: string, count: number): BatchOutcome[] | undefined {
+  const failed = new Map<number, string>();
+  let pending: string[] = [];
+  for (const line of stderr.split('\n')) {
+    const m = /^Command failed .*:(\d+)$/.exec(line);
+    if (m === null) {
+      if (line.trim() !== '') pending.push(line);
+      continue;
+    }
+    const n = Number(m[1]) - 1;
+    if (n < 0 || n >= count || failed.has(n)) return undefined;
+    failed.set(n, pending.join('\n').trim());
+    pending = [];
+  }
+  // Text on stderr that no failure claims: a warning, or `ip` stopped without naming the line.
+  if (pending.length > 0) return undefined;
+  const blocks: string[][] = [];
+  for (const line of stdout.split('\n')) {
+    if (line === '') continue;
+    if (/^\s/.test(line)) {
+      const last = blocks[blocks.length - 1];
+      if (last === undefined) return undefined;
+      last.push(line);
+    } else blocks.push([line]);
+  }
+  if (blocks.length + failed.size !== count) return undefined;
+  const out: BatchOutcome[] = [];
+  let next = 0;
+  for (let i = 0; i < count; i++) {
+    const err = failed.get(i);
+    out.push(err !== undefined ? { ok: false, err } : { ok: true, out: blocks[next++]!.join('\n') });
+  }
+  return out;
+}

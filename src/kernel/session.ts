@@ -9,7 +9,7 @@ import { createClusterDriver, type ClusterDriver } from './apply-cluster.js';
 import type { ConsumerDriver, DriverContext } from './driver.js';
 import { firstLine, kernelAvailable, namespaceArgv, runInNamespace, runProgram } from './exec.js';
 import { createNamespace, deleteNamespace, reapStaleSessions, writeSessionOwner } from './namespace.js';
-import { parseAddresses, parseRouteGet, parseRules } from './probe.js';
+import { parseAddresses, parseRouteGet, parseRules, splitBatch, type BatchOutcome } from './probe.js';
 import { RESERVED_RT_TABLES, RT_TABLES_PATH, writeTree } from './tree.js';
 import type { AddressEntry, ApplyReport, CommandRecord, Consumer, KernelAddressHint, KernelLink, Probe, RouteAnswer, RuleEntry, TreeFile } from './types.js';
 
@@ -106,6 +106,7 @@ export class KernelSession {
   /** Each link's veth peer, by link name. */
   private readonly peerOf = new Map<string, string>();
   private closed = false;
+  private probeRunCount = 0;
   private sysctlDir: string | undefined;
   /** With `segment`: the bridge's and the client's namespaces. */
   private readonly bridgeNs: string | undefined;
@@ -133,7 +134,7 @@ export class KernelSession {
       mkdirSync(this.iproute2);
       mkdirSync(this.root);
       writeFileSync(join(this.iproute2, 'rt_tables'), RESERVED_RT_TABLES);
-      this.must(['link', 'set', 'dev', 'lo', 'up']);
+      this.mustDirect(['link', 'set', 'dev', 'lo', 'up']);
       if (options.segment) {
         this.bridgeNs = createNamespace();
         this.clientNs = createNamespace();
@@ -209,9 +210,15 @@ export class KernelSession {
     return this.run(['sysctl', '-n', name]).stdout.trim();
   }
 
+  /** How many times a probe has run `ip` so far (a batch counts once): shows that batching works. */
+  get probeRuns(): number {
+    return this.probeRunCount;
+  }
+
   /** `ip route get TO from FROM iif IIF`: accepted (`ok`) or the kernel's refusal, with its text. */
   probeInbound(p: { to: string; from: string; iif: string }): { ok: boolean; raw: string } {
     this.assertOpen();
+    this.probeRunCount++;
     const r = this.run(['ip', '-4', 'route', 'get', p.to, 'from', p.from, 'iif', p.iif]);
     return r.status === 0 ? { ok: true, raw: r.stdout.split('\n')[0]!.trim().replace(/\s+/g, ' ') } : { ok: false, raw: firstLine(r.stderr) };
   }
@@ -264,7 +271,7 @@ export class KernelSession {
 
   /** The host's devices by MAC address. */
   private macs(): Map<string, string> {
-    const list = JSON.parse(this.must(['-j', 'link', 'show'])) as { ifname?: string; address?: string }[];
+    const list = JSON.parse(this.mustDirect(['-j', 'link', 'show'])) as { ifname?: string; address?: string }[];
     return new Map(list.flatMap((l) => (l.ifname !== undefined && l.address !== undefined ? [[l.address.toLowerCase(), l.ifname] as [string, string]] : [])));
   }
 
@@ -278,13 +285,56 @@ export class KernelSession {
   probe(p: Probe): RouteAnswer {
     this.assertOpen();
     const q = ['route', 'get', p.to, ...(p.from !== undefined ? ['from', p.from] : [])];
+    this.probeRunCount++;
     const text = this.run(['ip', '-4', ...q]);
     if (text.status !== 0) {
       const out: RouteAnswer = { dest: p.to, dev: '', raw: text.stderr.trim() };
       if (p.from !== undefined) out.from = p.from;
       return out;
     }
+    this.probeRunCount++;
     return parseRouteGet(this.must(['-j', '-4', ...q]), text.stdout);
+  }
+
+  /**
+   * `probe` for each of `probes`, in the state the session is in now, with one `ip -batch`
+   * for the text answers and one for the JSON instead of two `ip` runs a probe (each run
+   * enters the namespaces afresh). Answers as `probe` gives them, in order.
+   */
+  probeAll(probes: readonly Probe[]): RouteAnswer[] {
+    this.assertOpen();
+    const lines = probes.map((p) => ['route', 'get', p.to, ...(p.from !== undefined ? ['from', p.from] : [])]);
+    const text = probes.length > 1 ? this.batch(['-4'], lines) : undefined;
+    const json = text !== undefined ? this.batch(['-j', '-4'], lines) : undefined;
+    if (text === undefined || json === undefined || text.some((t, i) => t.ok !== json[i]!.ok)) return probes.map((p) => this.probe(p));
+    return probes.map((p, i) => {
+      const t = text[i]!;
+      const j = json[i]!;
+      if (t.ok && j.ok) return parseRouteGet(j.out, t.out);
+      const out: RouteAnswer = { dest: p.to, dev: '', raw: t.ok ? '' : t.err };
+      if (p.from !== undefined) out.from = p.from;
+      return out;
+    });
+  }
+
+  /** `probeInbound` for each of `probes` (one `ip -batch` in all), in order. */
+  probeInboundAll(probes: readonly { to: string; from: string; iif: string }[]): { ok: boolean; raw: string }[] {
+    this.assertOpen();
+    const text = probes.length > 1 ? this.batch(['-4'], probes.map((p) => ['route', 'get', p.to, 'from', p.from, 'iif', p.iif])) : undefined;
+    if (text === undefined) return probes.map((p) => this.probeInbound(p));
+    return text.map((t) => (t.ok ? { ok: true, raw: t.out.split('\n')[0]!.trim().replace(/\s+/g, ' ') } : { ok: false, raw: firstLine(t.err) }));
+  }
+
+  /**
+   * `ip FLAGS -force -batch -` over `commands` (argument vectors without `ip`), each
+   * command's outcome; undefined when a word cannot go on a batch line as it is or the
+   * output does not split (see splitBatch).
+   */
+  private batch(flags: string[], commands: readonly string[][]): BatchOutcome[] | undefined {
+    if (commands.some((c) => c.some((w) => !/^[A-Za-z0-9_.:/-]+$/.test(w)))) return undefined;
+    this.probeRunCount++;
+    const r = this.run(['ip', ...flags, '-force', '-batch', '-'], commands.map((c) => c.join(' ') + '\n').join(''));
+    return splitBatch(r.stdout, r.stderr, commands.length);
   }
 
   /** Take an address away as failover tooling does (`ip addr del`); the kernel drops routes that use it as `src`. */
@@ -373,7 +423,7 @@ export class KernelSession {
 
   addresses(): AddressEntry[] {
     this.assertOpen();
-    return parseAddresses(this.must(['-j', '-4', 'addr', 'show']));
+    return parseAddresses(this.mustDirect(['-j', '-4', 'addr', 'show']));
   }
 
   /** Delete the namespace and the temporary tree. Safe to call twice. */
@@ -396,10 +446,10 @@ export class KernelSession {
       exec: (argv, origin, options) => this.exec(argv, origin, options?.stderrIsLog === true),
       problem: (m) => void this.problems.push(m),
       limit: (m) => void this.limits.push(m),
-      linkExists: (name) => this.run(['ip', 'link', 'show', 'dev', name]).status === 0,
+      linkExists: (name) => this.direct(['link', 'show', 'dev', name]).status === 0,
       createLink: (name) => this.addLink(name, undefined, undefined),
       ifindex: (name) => {
-        const r = this.run(['ip', '-j', 'link', 'show', 'dev', name]);
+        const r = this.direct(['-j', 'link', 'show', 'dev', name]);
         if (r.status !== 0) return undefined;
         return (JSON.parse(r.stdout) as { ifindex?: number }[])[0]?.ifindex;
       },
@@ -418,10 +468,10 @@ export class KernelSession {
     do peer = `ngp${this.peers++}`;
     while (this.links.some((l) => l.name === peer));
     const there = this.bridgeNs !== undefined ? ['netns', this.bridgeNs] : [];
-    this.must(['link', 'add', name, ...(mtu !== undefined ? ['mtu', String(mtu)] : []), ...(mac !== undefined ? ['address', mac] : []), 'type', 'veth', 'peer', 'name', peer, ...(mtu !== undefined ? ['mtu', String(mtu)] : []), ...there]);
+    this.mustDirect(['link', 'add', name, ...(mtu !== undefined ? ['mtu', String(mtu)] : []), ...(mac !== undefined ? ['address', mac] : []), 'type', 'veth', 'peer', 'name', peer, ...(mtu !== undefined ? ['mtu', String(mtu)] : []), ...there]);
     if (this.bridgeNs !== undefined) this.other(this.bridgeNs, ['link', 'set', 'dev', peer, 'master', 'br0', 'up']);
     else {
-      this.must(['link', 'set', 'dev', peer, 'up']);
+      this.mustDirect(['link', 'set', 'dev', peer, 'up']);
       this.peerOf.set(name, peer);
     }
   }
@@ -435,9 +485,9 @@ export class KernelSession {
     this.assertOpen();
     const peer = this.peerOf.get(link);
     if (peer === undefined) throw new Error(`plugInto: ${link} is not a link of this session`);
-    this.must(['link', 'set', 'dev', peer, 'down']);
-    this.must(['link', 'set', 'dev', peer, 'name', as]);
-    this.must(['link', 'set', 'dev', as, 'netns', segment.namespace]);
+    this.mustDirect(['link', 'set', 'dev', peer, 'down']);
+    this.mustDirect(['link', 'set', 'dev', peer, 'name', as]);
+    this.mustDirect(['link', 'set', 'dev', as, 'netns', segment.namespace]);
     this.peerOf.delete(link);
     const r = runProgram(['ip', '-n', segment.namespace, 'link', 'set', 'dev', as, 'master', segment.bridge, 'up']);
     if (r.status !== 0) throw new Error(`joining ${as} to ${segment.bridge} failed: ${firstLine(r.stderr)}`);
@@ -477,8 +527,23 @@ export class KernelSession {
     return rec;
   }
 
-  private run(argv: string[]): { status: number; stdout: string; stderr: string } {
-    return runInNamespace(this.namespace, this.iproute2, argv, this.root, this.sysctlDir);
+  private run(argv: string[], input?: string): { status: number; stdout: string; stderr: string } {
+    return runInNamespace(this.namespace, this.iproute2, argv, this.root, this.sysctlDir, input);
+  }
+
+  /**
+   * `ip -n NS ARGS`: for the harness's own look-ups and devices, which name no table, so
+   * need not see the tree's rt_tables. One program instead of the five `run` starts
+   * (unshare, sh, mount, nsenter, ip).
+   */
+  private direct(args: string[]): { status: number; stdout: string; stderr: string } {
+    return runProgram(['ip', '-n', this.namespace, ...args]);
+  }
+
+  private mustDirect(args: string[]): string {
+    const r = this.direct(args);
+    if (r.status !== 0) throw new Error(`ip ${args.join(' ')} failed in ${this.namespace}: ${firstLine(r.stderr) || `exit status ${r.status}`}`);
+    return r.stdout;
   }
 
   /** `ip ARGS` for the harness's own needs: a failure here is the harness's, so it throws. */

@@ -165,9 +165,11 @@ export function checkCase(c: Case, stats: CaseStats, ctx: CaseContext): void {
       const intents = (label: string, present: Set<number>, lost: Set<number>): void => {
         const { checks, skipped } = intentChecks(words, { present, lost });
         for (const [k, n] of skipped) stats.intentSkipped.set(k, (stats.intentSkipped.get(k) ?? 0) + n);
-        for (const c of checks) {
-          const p = c.from === undefined ? { to: c.to } : { to: c.to, from: c.from };
-          const k = s.probe(p);
+        const asked = checks.map((c) => (c.from === undefined ? { to: c.to } : { to: c.to, from: c.from }));
+        const answers = s.probeAll(asked);
+        for (const [i, c] of checks.entries()) {
+          const p = asked[i]!;
+          const k = answers[i]!;
           stats.intentChecked.set(c.kind, (stats.intentChecked.get(c.kind) ?? 0) + 1);
           const wrong = intentMismatch(c, k);
           if (wrong !== undefined) {

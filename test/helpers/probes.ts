@@ -145,13 +145,16 @@ export interface CrossResult {
  */
 export function crossCheck(s: KernelSession, plan: Plan, sim: StateOptions, probes: readonly CrossProbe[], state: string): CrossResult {
   const result: CrossResult = { compared: 0, skipped: 0, disagreements: [] };
+  const asked: { p: CrossProbe; answer: SimAnswer }[] = [];
   for (const p of probes) {
     const answer = simulateRouteGet(plan, { ...sim, ...p });
-    if (!answer.ok && answer.type === 'unsupported') {
-      result.skipped++;
-      continue;
-    }
-    const k = s.probe(p);
+    if (!answer.ok && answer.type === 'unsupported') result.skipped++;
+    else asked.push({ p, answer });
+  }
+  // The kernel in one batch: the state does not change between probes.
+  const kernel = s.probeAll(asked.map((a) => a.p));
+  for (const [i, { p, answer }] of asked.entries()) {
+    const k = kernel[i]!;
     result.compared++;
     const fields = compareAnswers(answer, k);
     if (fields.length > 0) {
@@ -236,9 +239,10 @@ export function inboundProbes(plan: Plan): InboundProbe[] {
 /** Inbound probes asked of the simulator (under the Plan's sysctl settings) and of the session. */
 export function crossCheckInbound(s: KernelSession, plan: Plan, sim: StateOptions, probes: readonly InboundProbe[], state: string): CrossResult {
   const result: CrossResult = { compared: 0, skipped: 0, disagreements: [] };
-  for (const p of probes) {
+  const kernel = s.probeInboundAll(probes);
+  for (const [i, p] of probes.entries()) {
     const answer = simulateInbound(plan, { ...sim, ...p });
-    const k = s.probeInbound(p);
+    const k = kernel[i]!;
     result.compared++;
     const simText = formatInbound(answer);
     if (answer.ok !== k.ok || simText !== k.raw) {

@@ -37,10 +37,9 @@ function kernelAnswers(s: KernelSession, probes: readonly CrossProbe[], states: 
   for (const st of states) {
     for (const d of st.down) if (s.addresses().some((x) => x.address === d)) expect(s.down(d).status).toBe(0);
     const present = new Set(s.addresses().map((x) => x.address));
-    for (const p of probes) {
-      if (p.from !== undefined && !present.has(p.from)) continue;
-      out.push(`${st.name}: ip route get ${p.to}${p.from ? ` from ${p.from}` : ''} => ${showKernel(s.probe(p))}`);
-    }
+    const asked = probes.filter((p) => p.from === undefined || present.has(p.from));
+    const answers = s.probeAll(asked);
+    for (const [i, p] of asked.entries()) out.push(`${st.name}: ip route get ${p.to}${p.from ? ` from ${p.from}` : ''} => ${showKernel(answers[i]!)}`);
   }
   return out;
 }

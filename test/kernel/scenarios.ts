@@ -132,8 +132,9 @@ export function expectClean(report: ApplyReport, what: string): void {
 /** Probe each row; collect every mismatch so one run shows the whole table. */
 export function expectTable(s: KernelSession, rows: [Probe, ExpectedAnswer][], state: string): void {
   const bad: string[] = [];
-  for (const [probe, want] of rows) {
-    const got = s.probe(probe);
+  const answers = s.probeAll(rows.map(([probe]) => probe));
+  for (const [i, [probe, want]] of rows.entries()) {
+    const got = answers[i]!;
     const diff = compareAnswer(got, want);
     if (diff.length > 0) bad.push(`${state}: ip route get ${probe.to}${probe.from ? ` from ${probe.from}` : ''}: ${diff.join('; ')} [${got.raw.split('\n')[0]}]`);
   }
