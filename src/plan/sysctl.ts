@@ -59,7 +59,8 @@ export function planSysctl(model: Model, whole: PlanSoFar): PlanSysctl | undefin
     routes: whole.routes.filter((r) => r.family === 4),
     rules: whole.rules.filter((r) => r.family === 4),
   };
-  const withAddresses = plan.links.filter((l) => plan.addresses.some((a) => a.device === l.name));
+  const addressed = new Set(plan.addresses.map((a) => a.device));
+  const withAddresses = plan.links.filter((l) => addressed.has(l.name));
   const shared = sharedSubnets(plan.addresses);
   const perSource = plan.rules.some((r) => r.from !== undefined);
   const multiHomed = shared.length > 0 || perSource;
@@ -74,8 +75,9 @@ export function planSysctl(model: Model, whole: PlanSoFar): PlanSysctl | undefin
       `arp_ignore 1: ${why}. Each interface answers ARP only for its own addresses; with the kernel's 0 every interface answers for every address (ARP flux) and a peer may send to the wrong NIC.`,
       "arp_announce 2: the host's own ARP requests name an address of the interface they leave by, so no peer learns one interface's MAC for another interface's address.",
     );
+    const index = replyIndex(plan);
     for (const link of withAddresses) {
-      const rp = decideRpFilter(plan, link.name);
+      const rp = decideRpFilter(index, link.name);
       decided.set(link.name, { arp_ignore: 1, arp_announce: 2, rp_filter: rp.value });
       reasons.push(`rp_filter ${rp.value} on ${link.name}: ${rp.why}`);
     }
@@ -89,8 +91,10 @@ export function planSysctl(model: Model, whole: PlanSoFar): PlanSysctl | undefin
 
   const hostValues = model.sysctl?.values ?? {};
   const values = new Map<string, Partial<Record<SysctlKey, number>>>();
+  const modelLinks = new Map<string, (typeof model.links)[number]>();
+  for (const l of model.links) if (!modelLinks.has(l.name)) modelLinks.set(l.name, l);
   for (const link of withAddresses) {
-    const own = model.links.find((l) => l.name === link.name)?.sysctl?.values ?? {};
+    const own = modelLinks.get(link.name)?.sysctl?.values ?? {};
     const v: Partial<Record<SysctlKey, number>> = { ...decided.get(link.name) };
     for (const key of SYSCTL_ORDER) {
       const set = own[key] ?? hostValues[key];
@@ -146,22 +150,21 @@ const REMOTE_PROBES = ['198.51.100.1', '203.0.113.1', '192.0.2.1', '100.64.0.1']
  * elsewhere. A source the device's routes do not lead to is not expected there, and strict
  * filtering drops it as it should.
  */
-function decideRpFilter(plan: PlanSoFar, device: string): { value: 1 | 2; why: string } {
-  const own = plan.addresses.filter((a) => a.device === device);
+function decideRpFilter(index: ReplyIndex, device: string): { value: 1 | 2; why: string } {
+  const own = index.addressesOf.get(device) ?? [];
   const probes: { to: number; what: string }[] = [];
   for (const a of own) {
-    const peer = peerOf(plan, a);
+    const peer = peerOf(index, a);
     if (peer !== undefined) probes.push({ to: peer, what: `its subnet (${formatIPv4(peer)})` });
   }
-  for (const r of plan.routes) {
-    if (r.dev !== device || r.via === undefined) continue;
-    const to = r.to === 'default' ? remoteProbe(plan) : parseCidr(r.to)?.address;
+  for (const r of index.routesVia.get(device) ?? []) {
+    const to = r.to === 'default' ? index.remote() : parseCidr(r.to)?.address;
     if (to !== undefined && !probes.some((p) => p.to === to)) probes.push({ to, what: `${r.to} via ${r.via} (${formatIPv4(to)})` });
   }
   const via: string[] = [];
   for (const a of own) {
     for (const p of probes) {
-      const hit = replyRoute(plan, parseIPv4(a.address)!, p.to);
+      const hit = replyRoute(index, parseIPv4(a.address)!, p.to);
       if (hit === undefined) continue;
       if (hit.dev !== device) {
         return {
@@ -178,14 +181,98 @@ function decideRpFilter(plan: PlanSoFar, device: string): { value: 1 | 2; why: s
   };
 }
 
+/** A prefix-length-indexed set of networks: for an address, the entries of each length that hold it. */
+type PrefixIndex<T> = Map<number, Map<number, T>>;
+
+function addToIndex<T>(index: PrefixIndex<T>, address: number, prefix: number, value: T, merge: (had: T, value: T) => T): void {
+  let m = index.get(prefix);
+  if (m === undefined) index.set(prefix, (m = new Map()));
+  const net = networkOf(address, prefix);
+  const had = m.get(net);
+  m.set(net, had === undefined ? value : merge(had, value));
+}
+
+/**
+ * What the rp_filter decision asks of a plan, worked out once for all its devices (asked
+ * per device it made planning quadratic in interfaces): addresses and gateway routes by
+ * device, the host's addresses, the rules in the order the kernel tries them indexed by
+ * source prefix, and each table's routes indexed by prefix, each network holding the route
+ * a lookup there picks (lowest metric, the first on a tie).
+ */
+interface ReplyIndex {
+  addressesOf: Map<string, PlanAddress[]>;
+  routesVia: Map<string, PlanRoute[]>;
+  host: Set<number>;
+  /** The rules by priority (stable), `main` at 32766 among them. */
+  rules: Pick<PlanRule, 'from' | 'to' | 'table' | 'priority'>[];
+  /** Positions in `rules` of those without `from`, and of those with one by its prefix. */
+  anyFrom: number[];
+  byFrom: PrefixIndex<number[]>;
+  tables: Map<string, { index: PrefixIndex<{ metric: number; dev: string }>; prefixes: number[] }>;
+  /** An Internet address no route or subnet of the host covers (computed on first use). */
+  remote(): number | undefined;
+}
+
+function replyIndex(plan: PlanSoFar): ReplyIndex {
+  const addressesOf = new Map<string, PlanAddress[]>();
+  for (const a of plan.addresses) {
+    const list = addressesOf.get(a.device);
+    if (list === undefined) addressesOf.set(a.device, [a]);
+    else list.push(a);
+  }
+  const routesVia = new Map<string, PlanRoute[]>();
+  for (const r of plan.routes) {
+    if (r.via === undefined) continue;
+    const list = routesVia.get(r.dev);
+    if (list === undefined) routesVia.set(r.dev, [r]);
+    else list.push(r);
+  }
+  const rules: ReplyIndex['rules'] = [...plan.rules, { table: 'main', priority: 32766 }];
+  rules.sort((x, y) => x.priority - y.priority);
+  const anyFrom: number[] = [];
+  const byFrom: PrefixIndex<number[]> = new Map();
+  rules.forEach((rule, i) => {
+    if (rule.from === undefined) anyFrom.push(i);
+    else {
+      const c = parseCidr(rule.from, true);
+      if (c !== undefined) addToIndex(byFrom, c.address, c.prefix, [i], (had, v) => [...had, ...v]);
+    }
+  });
+  const tables: ReplyIndex['tables'] = new Map();
+  const keep = (had: { metric: number; dev: string }, v: { metric: number; dev: string }) => (v.metric < had.metric ? v : had);
+  const add = (table: string, to: string, dev: string, metric: number): void => {
+    const c = to === 'default' ? { address: 0, prefix: 0 } : parseCidr(to);
+    if (c === undefined) return;
+    let t = tables.get(table);
+    if (t === undefined) tables.set(table, (t = { index: new Map(), prefixes: [] }));
+    addToIndex(t.index, c.address, c.prefix, { metric, dev }, keep);
+  };
+  // `main` holds the connected routes of every address first, as the kernel adds them when the address comes up.
+  for (const a of plan.addresses) {
+    if (a.prefix < 32 && !a.secondary) add('main', `${formatIPv4(networkOf(parseIPv4(a.address)!, a.prefix))}/${a.prefix}`, a.device, 0);
+  }
+  for (const r of plan.routes) add(r.table, r.to, r.dev, r.metric);
+  for (const t of tables.values()) t.prefixes = [...t.index.keys()].sort((x, y) => y - x);
+  let remote: { value: number | undefined } | undefined;
+  return {
+    addressesOf,
+    routesVia,
+    host: new Set(plan.addresses.map((x) => parseIPv4(x.address)!)),
+    rules,
+    anyFrom,
+    byFrom,
+    tables,
+    remote: () => (remote ??= { value: remoteProbe(plan) }).value,
+  };
+}
+
 /** The lowest address of `a`'s subnet that is not the host's (a peer on the link). */
-function peerOf(plan: PlanSoFar, a: PlanAddress): number | undefined {
+function peerOf(index: ReplyIndex, a: PlanAddress): number | undefined {
   if (a.prefix > 30) return undefined;
   const value = parseIPv4(a.address)!;
   const net = networkOf(value, a.prefix);
   const last = broadcastOf(value, a.prefix);
-  const host = new Set(plan.addresses.map((x) => parseIPv4(x.address)!));
-  for (let v = net + 1; v < last && v < net + 1024; v++) if (!host.has(v >>> 0)) return v >>> 0;
+  for (let v = net + 1; v < last && v < net + 1024; v++) if (!index.host.has(v >>> 0)) return v >>> 0;
   return undefined;
 }
 
@@ -203,23 +290,19 @@ function remoteProbe(plan: PlanSoFar): number | undefined {
  * longest prefix and lowest metric within a table. `main` holds the connected routes of
  * every address first, as the kernel adds them when the address comes up.
  */
-function replyRoute(plan: PlanSoFar, src: number, dst: number): { dev: string; table: string } | undefined {
-  const rules: Pick<PlanRule, 'from' | 'to' | 'table' | 'priority'>[] = [...plan.rules, { table: 'main', priority: 32766 }];
-  rules.sort((x, y) => x.priority - y.priority);
-  for (const rule of rules) {
-    if (!selects(rule.from, src) || !selects(rule.to, dst)) continue;
-    const routes: Pick<PlanRoute, 'to' | 'dev' | 'metric'>[] = plan.routes.filter((r) => r.table === rule.table);
-    if (rule.table === 'main') {
-      const connected = plan.addresses.filter((a) => a.prefix < 32 && !a.secondary).map((a) => ({ to: `${formatIPv4(networkOf(parseIPv4(a.address)!, a.prefix))}/${a.prefix}`, dev: a.device, metric: 0 }));
-      routes.unshift(...connected);
+function replyRoute(index: ReplyIndex, src: number, dst: number): { dev: string; table: string } | undefined {
+  const candidates = [...index.anyFrom];
+  for (const [prefix, m] of index.byFrom) candidates.push(...(m.get(networkOf(src, prefix)) ?? []));
+  candidates.sort((x, y) => x - y);
+  for (const i of candidates) {
+    const rule = index.rules[i]!;
+    if (!selects(rule.to, dst)) continue;
+    const t = index.tables.get(rule.table);
+    if (t === undefined) continue;
+    for (const prefix of t.prefixes) {
+      const best = t.index.get(prefix)!.get(networkOf(dst, prefix));
+      if (best !== undefined) return { dev: best.dev, table: rule.table };
     }
-    let best: { prefix: number; metric: number; dev: string } | undefined;
-    for (const r of routes) {
-      const c = r.to === 'default' ? { address: 0, prefix: 0 } : parseCidr(r.to);
-      if (c === undefined || !contains(c.address, c.prefix, dst)) continue;
-      if (best === undefined || c.prefix > best.prefix || (c.prefix === best.prefix && r.metric < best.metric)) best = { prefix: c.prefix, metric: r.metric, dev: r.dev };
-    }
-    if (best !== undefined) return { dev: best.dev, table: rule.table };
   }
   return undefined;
 }
