@@ -65,3 +65,16 @@ describe('the dependency tree', () => {
     expect(r.status).toBe(0);
   });
 });
+
+describe('the published package', () => {
+  it('ships the bundle, its code cache, the templates and the schema, and not the source map (only bench/profile.ts reads it)', () => {
+    const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    expect(files).toEqual(expect.arrayContaining(['bin/netgen.cjs', 'dist/netgen.cjs', 'schema/netgen.schema.json', 'templates/header.hbs']));
+    expect(files.some((f) => /^dist\/netgen\.cjs\..*\.cache$/.test(f))).toBe(true);
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    // Nothing in the bundle asks for a map (esbuild's `external` writes no sourceMappingURL).
+    expect(readFileSync(join(REPO, 'dist/netgen.cjs'), 'utf8')).not.toContain('sourceMappingURL');
+  });
+});
