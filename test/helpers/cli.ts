@@ -13,9 +13,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `netgen ARGS` from source, in `cwd` (default: the repository). */
+/**
+ * `netgen ARGS` from source, in `cwd` (default: the repository): the bundle of the sources
+ * test/global-setup.ts made for this run, or through tsx where there is none.
+ */
 export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}): CliResult {
-  const r = spawnSync(process.execPath, ['--import', tsxLoader, entry, ...args], {
+  const bundled = process.env['NETGEN_TEST_CLI'];
+  const argv = bundled !== undefined && bundled !== '' ? [bundled, ...args] : ['--import', tsxLoader, entry, ...args];
+  const r = spawnSync(process.execPath, argv, {
     cwd: opts.cwd ?? repo,
     encoding: 'utf8',
     ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
