@@ -14,6 +14,15 @@ describe('ipv4', () => {
     }
   });
 
+  it('accepts exactly the dotted quads of the grammar, on near misses too', () => {
+    // The grammar as a regular expression (what parseIPv4 was before it read characters).
+    const QUAD = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+    const reference = (t: string): number | undefined => (QUAD.test(t) ? t.split('.').reduce((v, p) => v * 256 + Number(p), 0) : undefined);
+    const part = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.stringMatching(/^[0-9]{0,4}$/), fc.constantFrom('', '0', '00', '01', '255', '256', 'a', ' 1', '1 ', '\u0661'));
+    const text = fc.oneof(fc.array(part, { minLength: 1, maxLength: 6 }).map((ps) => ps.join('.')), fc.string({ maxLength: 16 }));
+    fc.assert(fc.property(text, (t) => parseIPv4(t) === reference(t)), { numRuns: 20000 });
+  });
+
   it('round-trips every address', () => {
     fc.assert(fc.property(addr, (a) => parseIPv4(formatIPv4(a)) === a));
   });
