@@ -16,6 +16,7 @@ import { DIMENSIONS, netplanYaml, scaledHost, syntheticHost, type Dimension } fr
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const BIN = join(REPO, 'bin/netgen.cjs');
 const RSS_HOOK = join(REPO, 'bench/rss-hook.cjs');
+const HEAP_HOOK = join(REPO, 'bench/heap-hook.cjs');
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const FLEET_SIZES = (process.env.BENCH_FLEET ?? '1000,10000,100000').split(',').map(Number);
 const SCALE_SIZES = (process.env.BENCH_SCALE ?? '1000,10000').split(',').map(Number);
@@ -142,6 +143,8 @@ try {
   // ---- fleets: the I/O floor (tar -x of the same tree) alternating with netgen.
   const fleetRows: { hosts: number; ms: number; perHost: number; rssMb: number; tar: number; cp: number; runs: number; files: number }[] = [];
   let fleetProfile: ProfileSummary | undefined;
+  /** The largest fleet's memory, sampled after full GCs in one more run (bench/heap-hook.cjs). */
+  let fleetHeap: { hosts: number; liveMb: number; totalMb: number; rssMb: number } | undefined;
   for (const n of FLEET_SIZES) {
     progress(`fleet of ${count(n)} hosts`);
     const dir = join(work, `fleet-${n}`);
@@ -175,6 +178,13 @@ try {
       mkdirSync(untar);
       tars.push(run('tar', ['-xf', tarball, '-C', untar]).ms);
       rmSync(untar, { recursive: true, force: true });
+    }
+    if (n === FLEET_SIZES[FLEET_SIZES.length - 1]) {
+      const out = join(work, `heap-${n}`);
+      const r = spawnSync(process.execPath, ['--expose-gc', '--require', HEAP_HOOK, BIN, 'render', '--distro', 'rhel6', '-m', dir, '--root', out, '--quiet'], { encoding: 'utf8', env: { ...process.env, ...CACHE_ENV }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const h = /netgen-bench-heap live=(\d+) total=(\d+) maxrss=(\d+)/.exec(r.stderr);
+      if (h) fleetHeap = { hosts: n, liveMb: Number(h[1]) / 1e6, totalMb: Number(h[2]) / 1e6, rssMb: Number(h[3]) / 1024 };
+      rmSync(out, { recursive: true, force: true });
     }
     const ms = median(times);
     fleetRows.push({ hosts: n, ms, perHost: ms / n, rssMb: Math.max(...rss) / 1024, tar: median(tars), cp: cps.length ? median(cps) : NaN, runs, files });
@@ -251,11 +261,16 @@ try {
       rmSync(tarball, { force: true });
       scaleFloors.set(r, { files, tar: median(tars) });
     }
-    let k = 0;
+    // Each run into a root of its own: a root an earlier case wrote would be profiled as updating it.
+    const roots: string[] = [];
     scaleProfiles.set(
       r,
-      profileNetgen(1, () => (r.distro === 'verify' ? ['verify', '-m', file] : ['render', '--distro', r.distro, '-m', file, '--root', join(work, `prof-scale-${k++}`)]), CACHE_ENV),
+      profileNetgen(1, () => {
+        roots.push(join(work, `prof-scale-${r.dim}-${r.distro}-${roots.length}`));
+        return r.distro === 'verify' ? ['verify', '-m', file] : ['render', '--distro', r.distro, '-m', file, '--root', roots[roots.length - 1]!];
+      }, CACHE_ENV),
     );
+    for (const d of roots) rmSync(d, { recursive: true, force: true });
   }
 
   // ---- report
@@ -333,6 +348,14 @@ try {
     ),
     '',
     ...(fleetProfile ? [`Where a 1,000-host render's time goes (self time, largest first): ${topOf(fleetProfile, 8, 'groups')}.`, '', `Functions: ${topOf(fleetProfile, 8)}.`, ''] : []),
+    ...(fleetHeap
+      ? [
+          `Memory of a ${count(fleetHeap.hosts)}-host render (one more run with a full GC every 500 ms, bench/heap-hook.cjs): the live JS heap after GC was at most ${fleetHeap.liveMb.toFixed(1)} MB, ` +
+            `the heap V8 had reserved at most ${fleetHeap.totalMb.toFixed(0)} MB, peak RSS ${fleetHeap.rssMb.toFixed(0)} MB (the run above, without the forced collections: ${fleetRows[fleetRows.length - 1]!.rssMb.toFixed(0)} MB). ` +
+            'The live heap is what netgen holds; the rest of the RSS is room V8 keeps between collections and memory outside the JS heap.',
+          '',
+        ]
+      : []),
     `## One host, each model dimension scaled (${SCALE_SIZES.map(count).join(' and ')})`,
     '',
     `Each host has N of one thing and little else (bench/synthetic.ts, \`scaledHost\`); \`expect\` is timed with \`verify\`. Linear: the time N adds over N = 1 (timed in the same loop) grows at most 1.5 × as fast as N from ${count(small)} to ${count(big)}; what it adds at ${count(small)} counts as at least the noise of those runs (slowest − fastest), so that a dimension adding nothing measurable does not read as steep growth. Medians of 3 runs. For scale: \`node -e 0\` took ${fmt(m.floor)} in this run.`,
