@@ -14,6 +14,9 @@ import type { Backend, BackendOptions, FileSpec } from './types.js';
 export const NETWORK_SCRIPTS_DIR = 'etc/sysconfig/network-scripts';
 export const SYSCONFIG_NETWORK_PATH = 'etc/sysconfig/network';
 
+/** What `ip -6 route add` gives a route that names no metric. */
+const IPV6_DEFAULT_METRIC = 1024;
+
 /** Tables every kernel has; they need no rt_tables line of ours. */
 const BUILTIN_TABLES = new Set(['main', 'local', 'default']);
 
@@ -38,7 +41,7 @@ const VLAN_PREFIXED = /^vlan/;
 const IGNORED_SUFFIX = /(~|\.bak|\.orig|\.rpmnew|\.rpmorig|\.rpmsave)$/;
 
 /** The names of the files this back-end writes in network-scripts. */
-const OWN_FILE = /^(ifcfg|route|rule)-[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}(:[A-Za-z0-9_]+)?$/;
+const OWN_FILE = /^(ifcfg|route6?|rule6?)-[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}(:[A-Za-z0-9_]+)?$/;
 
 interface IfcfgAddress {
   /** `''` for the first address, then `1`, `2`, ...: IPADDR, IPADDR1, IPADDR2. */
@@ -58,7 +61,7 @@ function checkWords(words: readonly (string | number)[], where: string): string[
   });
 }
 
-/** The arguments of `ip -4 route add` for one route, as a route-<dev> line: dev always explicit. */
+/** The arguments of `ip -4|-6 route add` for one route, as a route-<dev> or route6-<dev> line: dev always explicit. */
 export function formatRhel6Route(r: PlanRoute): string {
   const w: (string | number)[] = [r.to];
   if (r.via !== undefined) w.push('via', r.via);
@@ -66,14 +69,15 @@ export function formatRhel6Route(r: PlanRoute): string {
   if (r.proto !== undefined) w.push('proto', r.proto);
   if (r.scope !== undefined) w.push('scope', r.scope);
   if (r.src !== undefined) w.push('src', r.src);
-  // 0 is what `ip route add` uses anyway; leaving it out keeps the lines as people write them.
-  if (r.metric !== 0) w.push('metric', r.metric);
+  // 0 (IPv4) and 1024 (IPv6) are what `ip route add` uses anyway; leaving them out keeps the
+  // lines as people write them.
+  if (r.metric !== (r.family === 6 ? IPV6_DEFAULT_METRIC : 0)) w.push('metric', r.metric);
   if (r.table !== 'main') w.push('table', r.table);
   if (r.onlink) w.push('onlink');
   return checkWords(w, `route ${r.to} on ${r.dev}`).join(' ');
 }
 
-/** The arguments of `ip -4 rule add|del` for one rule: the priority is always explicit. */
+/** The arguments of `ip -4|-6 rule add|del` for one rule: the priority is always explicit. */
 export function formatRhel6Rule(r: PlanRule): string {
   // Without a priority the kernel numbers rules in the order the interfaces came up.
   const w: (string | number)[] = ['from', r.from ?? 'all'];
@@ -101,6 +105,15 @@ function checkPlan(plan: Plan): void {
   }
   for (const a of plan.addresses) {
     if (!links.has(a.device)) throw new NetgenError('internal', `rhel6: address ${a.address} is on ${a.device}, which is not a link of the Plan`);
+    if (a.family === 6 && a.appliedBy === 'alias') {
+      // ifcfg-eth0:N is IPv4 only: ifup-ipv6 ignores an alias file's IPV6ADDR, so nothing
+      // would ever add this address, nor the routes that name it.
+      throw new BackendModelError(
+        `rhel6: ${a.label ?? a.device} (${a.address}) has on-parent: false, but RHEL 6 aliases are IPv4 only (ifup-ipv6 reads no IPv6 key of ifcfg-${a.label ?? a.device}); ` +
+          `an IPv6 VIP is either brought up with ${a.device} (on-parent: true: IPV6ADDR_SECONDARIES of ifcfg-${a.device}) or moved by a cluster tool (managed-by: keepalived or pacemaker)`,
+        a.modelPath ? [...a.modelPath.slice(0, -1), 'on-parent'] : undefined,
+      );
+    }
   }
   for (const r of plan.routes) {
     if (!links.has(r.dev)) throw new NetgenError('internal', `rhel6: route ${r.to} goes out of ${r.dev}, which is not a link of the Plan`);
@@ -150,7 +163,28 @@ function ifcfgAddresses(own: PlanAddress[]): IfcfgAddress[] {
   }));
 }
 
-function ifcfgFile(plan: Plan, link: PlanLink, own: PlanAddress[], noDefroute: boolean): FileSpec {
+/**
+ * The IPv6 keys of one device's ifcfg file, read by ifup-ipv6 (run by ifup-eth before
+ * ifup-post): IPV6ADDR, then every IPV6ADDR_SECONDARIES word, each with `ip -6 addr replace`.
+ * Undefined when the device has no IPv6 address.
+ */
+function ipv6Keys(plan: Plan, link: PlanLink, v6: PlanAddress[]): Record<string, unknown> | undefined {
+  const [first, ...rest] = v6;
+  if (first === undefined) return undefined;
+  const cidr = (a: PlanAddress): string => checkWords([`${a.address}/${a.prefix}`], `address ${a.address} of ${link.name}`)[0]!;
+  return {
+    address: cidr(first),
+    // Quoted: ifup-ipv6 splits the value on blanks itself.
+    secondaries: rest.map(cidr).join(' '),
+    // netgen writes every IPv6 default as a route6- line; an IPV6_DEFAULTGW put back into
+    // /etc/sysconfig/network would add its own default with metric 1 and no src, which ties
+    // with the VIP's preferred default. Empty here, it is empty for ifup-ipv6 (this file is
+    // sourced after that one).
+    noDefaultGw: plan.removeGlobalGateway6,
+  };
+}
+
+function ifcfgFile(plan: Plan, link: PlanLink, own: PlanAddress[], v6: PlanAddress[], noDefroute: boolean): FileSpec {
   const addresses = ifcfgAddresses(own);
   for (const a of addresses) checkWords([a.address, a.prefix, a.netmask], `address ${a.address} of ${link.name}`);
   // initscripts compares HWADDR with the device's address in upper case; anaconda writes it so too.
@@ -165,6 +199,8 @@ function ifcfgFile(plan: Plan, link: PlanLink, own: PlanAddress[], noDefroute: b
     addresses,
     noDefroute,
   };
+  const ipv6 = ipv6Keys(plan, link, v6);
+  if (ipv6 !== undefined) context['ipv6'] = ipv6;
   if (link.kind === 'vlan') {
     // VLAN=yes alone makes ifup derive id and parent from `eth0.10`; VID= and PHYSDEV= are what
     // 9.03.42 and later read instead (and need for other names), so the file says both.
@@ -206,6 +242,16 @@ function aliasFile(plan: Plan, a: PlanAddress & { label: string }, noDefroute: b
   };
 }
 
+function groupAddresses(list: readonly PlanAddress[]): Map<string, PlanAddress[]> {
+  const out = new Map<string, PlanAddress[]>();
+  for (const a of list) {
+    const l = out.get(a.device);
+    if (l) l.push(a);
+    else out.set(a.device, [a]);
+  }
+  return out;
+}
+
 function byPath(a: FileSpec, b: FileSpec): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
@@ -222,18 +268,14 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
   const noDefroute = plan.removeGlobalGateway;
   const files: FileSpec[] = [];
 
-  // Each link's own (unlabelled) addresses, in Plan order, found in one pass over the Plan.
-  const own = new Map<string, PlanAddress[]>();
-  for (const a of plan.addresses) {
-    if (a.label !== undefined) continue;
-    const list = own.get(a.device);
-    if (list) list.push(a);
-    else own.set(a.device, [a]);
-  }
-  for (const link of plan.links) files.push(ifcfgFile(plan, link, own.get(link.name) ?? [], noDefroute));
+  // Each link's own (unlabelled) IPv4 addresses, and its IPv6 addresses that come up with it
+  // (own and on-parent aliases alike: an alias file cannot carry IPv6), in Plan order.
+  const own = groupAddresses(plan.addresses.filter((a) => a.family === 4 && a.label === undefined));
+  const v6 = groupAddresses(plan.addresses.filter((a) => a.family === 6 && a.appliedBy === 'boot'));
+  for (const link of plan.links) files.push(ifcfgFile(plan, link, own.get(link.name) ?? [], v6.get(link.name) ?? [], noDefroute));
   for (const a of plan.addresses) {
     // A VIP that keepalived or Pacemaker moves has no file: initscripts must never bring it up.
-    if (a.label !== undefined && (a.appliedBy === 'boot' || a.appliedBy === 'alias')) files.push(aliasFile(plan, { ...a, label: a.label }, noDefroute));
+    if (a.family === 4 && a.label !== undefined && (a.appliedBy === 'boot' || a.appliedBy === 'alias')) files.push(aliasFile(plan, { ...a, label: a.label }, noDefroute));
   }
 
   // ifup-routes reads route-<dev> and rule-<dev> after <dev> and its ONPARENT aliases are up;
@@ -241,14 +283,21 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
   // boot or at `ifup <dev>:<n>`, so what depends on an ONPARENT=no alias goes there and is
   // added exactly when the alias is (in route-<dev> it would fail at every network start
   // with "Invalid prefsrc address"). What a cluster tool adds is in its own file.
-  for (const [dev, routes] of groupByFile(plan, plan.routes)) {
-    files.push({
-      path: `${NETWORK_SCRIPTS_DIR}/route-${dev}`,
-      mode: 0o644,
-      owner: { kind: 'whole' },
-      template: 'rhel6/route',
-      context: { source: plan.source, lines: routes.map(formatRhel6Route) },
-    });
+  // IPv6 routes go to route6-<dev>: ifup-routes reads it right after route-<dev> and hands
+  // each line to `ip -6 route add`.
+  for (const [file, routes] of groupByFile(plan, plan.routes)) {
+    const v4 = routes.filter((r) => r.family === 4);
+    const v6routes = routes.filter((r) => r.family === 6);
+    for (const [name, list] of [[`route-${file}`, v4], [`route6-${file}`, v6routes]] as const) {
+      if (list.length === 0) continue;
+      files.push({
+        path: `${NETWORK_SCRIPTS_DIR}/${name}`,
+        mode: 0o644,
+        owner: { kind: 'whole' },
+        template: 'rhel6/route',
+        context: { source: plan.source, lines: list.map(formatRhel6Route) },
+      });
+    }
   }
   files.push(...hookFiles(plan));
 
@@ -259,7 +308,7 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
   files.push({
     path: SYSCONFIG_NETWORK_PATH,
     mode: 0o644,
-    owner: { kind: 'keys', remove: plan.removeGlobalGateway ? ['GATEWAY', 'GATEWAYDEV'] : [] },
+    owner: { kind: 'keys', remove: [...(plan.removeGlobalGateway ? ['GATEWAY', 'GATEWAYDEV'] : []), ...(plan.removeGlobalGateway6 ? ['IPV6_DEFAULTGW', 'IPV6_DEFAULTDEV'] : [])] },
     template: 'rhel6/network',
     context: {},
   });
@@ -297,29 +346,90 @@ function hookBase(which: 'ifup-local' | 'ifdown-local'): string {
  * the scripts were run for: ifup-local adds the rules of that device or alias (each deleted
  * first, so a second ifup leaves one copy), ifdown-local of an alias deletes that alias's
  * rules only, and of a device its own and its aliases' (their addresses are gone with it).
- * A rule follows the alias it selects `from`; the others belong to the device that carries them.
+ * A rule follows the IPv4 alias it selects `from`; the others belong to the device that
+ * carries them (an IPv6 VIP comes and goes with its device on RHEL 6).
+ *
+ * IPv6 needs the hooks too (see ipv6HookLines): deprecating the VIPs, applying route6-<dev>
+ * again after duplicate address detection, and putting a device's IPv6 back after
+ * `ifdown` of any of its aliases.
  */
 function hookFiles(plan: Plan): FileSpec[] {
   const up = new Map<string, string[]>();
   const down = new Map<string, string[]>();
-  const push = (map: Map<string, string[]>, key: string, line: string): void => {
+  const push = (map: Map<string, string[]>, key: string, ...lines: string[]): void => {
     const list = map.get(key);
-    if (list) list.push(line);
-    else map.set(key, [line]);
+    if (list) list.push(...lines);
+    else map.set(key, [...lines]);
   };
   for (const r of plan.rules) {
     if (r.appliedBy !== 'boot' && r.appliedBy !== 'alias') continue;
-    const label = r.dependsOn === undefined ? undefined : plan.addresses.find((a) => a.address === r.dependsOn)?.label;
-    const line = formatRhel6Rule(r);
-    push(up, label ?? r.dev, line);
-    if (label !== undefined) push(down, label, line);
-    push(down, r.dev, line);
+    const dep = r.dependsOn === undefined ? undefined : plan.addresses.find((a) => a.address === r.dependsOn);
+    const label = dep?.family === 4 ? dep.label : undefined;
+    const ip = r.family === 6 ? 'ip -6' : 'ip';
+    const rule = formatRhel6Rule(r);
+    const del = `${ip} rule del ${rule} 2>/dev/null`;
+    push(up, label ?? r.dev, del, `${ip} rule add ${rule}`);
+    if (label !== undefined) push(down, label, del);
+    push(down, r.dev, del);
   }
-  const branches = (map: Map<string, string[]>) => [...map].map(([device, rules]) => ({ device: checkWords([device], `hook case ${device}`)[0], rules }));
+  const v6 = ipv6HookLines(plan);
+  for (const [device, lines] of v6.up) push(up, device, ...lines);
+  for (const [device, lines] of v6.down) push(down, device, ...lines);
+  const branches = (map: Map<string, string[]>) => [...map].map(([device, lines]) => ({ device: checkWords([device], `hook case ${device}`)[0], lines }));
+  const context = (map: Map<string, string[]>, ipv6: boolean) => ({ branches: branches(map), ipv6, waitDad: ipv6 });
   return [
-    { path: IFUP_LOCAL_PATH, mode: 0o755, owner: { kind: 'block', base: hookBase('ifup-local') }, template: 'rhel6/ifup-local', context: { branches: branches(up) } },
-    { path: IFDOWN_LOCAL_PATH, mode: 0o755, owner: { kind: 'block', base: hookBase('ifdown-local') }, template: 'rhel6/ifdown-local', context: { branches: branches(down) } },
+    { path: IFUP_LOCAL_PATH, mode: 0o755, owner: { kind: 'block', base: hookBase('ifup-local') }, template: 'rhel6/ifup-local', context: context(up, v6.up.size > 0) },
+    { path: IFDOWN_LOCAL_PATH, mode: 0o755, owner: { kind: 'block', base: hookBase('ifdown-local') }, template: 'rhel6/ifdown-local', context: context(down, v6.down.size > 0) },
   ];
+}
+
+/** What `ip -6 route add` gives a device's link-local prefix, as the kernel adds it when the device comes up. */
+const LINK_LOCAL_ROUTE = 'fe80::/64 dev DEV proto kernel metric 256';
+
+/**
+ * The IPv6 lines of the hooks, per case:
+ *  - ifup-local <dev>: `ip -6 addr change ... preferred_lft 0` for each VIP in
+ *    IPV6ADDR_SECONDARIES (ifup-ipv6 cannot add an address deprecated), so the kernel's
+ *    source selection never picks one unless a route names it. Then route6-<dev> again with
+ *    `replace`, once no address is tentative: ifup-routes ran while duplicate address
+ *    detection was going on, and the kernel refuses a route whose src is a tentative address.
+ *  - ifdown-local <dev>:<n>: `ifdown` of any alias runs ifdown-ipv6 for the device, which
+ *    flushes every IPv6 address and main-table route of it (fe80::/64 too) and leaves the
+ *    device's routes in other tables with their src cleared. The case puts the addresses back
+ *    (deprecated ones deprecated), then the link-local route, then every IPv6 route through
+ *    the device or from one of its addresses, with `replace` (which also restores a src).
+ */
+function ipv6HookLines(plan: Plan): { up: Map<string, string[]>; down: Map<string, string[]> } {
+  const up = new Map<string, string[]>();
+  const down = new Map<string, string[]>();
+  const addrs = groupAddresses(plan.addresses.filter((a) => a.family === 6 && a.appliedBy === 'boot'));
+  const routes6 = plan.routes.filter((r) => r.family === 6 && r.appliedBy === 'boot');
+  const ip6 = (words: (string | number)[], where: string): string => `ip -6 ${checkWords(words, where).join(' ')}`;
+  const cidr = (a: PlanAddress): string => `${a.address}/${a.prefix}`;
+  for (const link of plan.links) {
+    const mine = addrs.get(link.name) ?? [];
+    const own = routes6.filter((r) => r.dev === link.name).map(formatRhel6Route);
+    const lines: string[] = [];
+    for (const a of mine) if (a.deprecated) lines.push(ip6(['addr', 'change', cidr(a), 'dev', link.name, 'preferred_lft', 0], `VIP ${a.address}`));
+    if (own.length > 0) lines.push('netgen_wait_dad', ...own.map((r) => `ip -6 route replace ${r}`));
+    if (lines.length > 0) up.set(link.name, lines);
+    if (mine.length === 0) continue;
+    const addresses = new Set(mine.map((a) => a.address));
+    const restore = [
+      ...mine.map((a) => ip6(['addr', 'replace', cidr(a), 'dev', link.name, ...(a.deprecated ? ['preferred_lft', 0] : [])], `address ${a.address}`)),
+      ip6(['route', 'replace', ...LINK_LOCAL_ROUTE.replace('DEV', link.name).split(' ')], `link-local route of ${link.name}`),
+      'netgen_wait_dad',
+      ...routes6.filter((r) => r.dev === link.name || (r.src !== undefined && addresses.has(r.src))).map((r) => `ip -6 route replace ${formatRhel6Route(r)}`),
+    ];
+    for (const a of plan.addresses) {
+      if (a.family === 4 && a.device === link.name && a.label !== undefined && (a.appliedBy === 'boot' || a.appliedBy === 'alias')) {
+        const list = down.get(a.label);
+        if (list) list.push(...restore);
+        else down.set(a.label, [...restore]);
+      }
+    }
+  }
+  return { up, down };
 }
 
 /**

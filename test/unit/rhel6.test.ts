@@ -12,6 +12,7 @@ import { compilePlan } from '../../src/plan/compile.js';
 import type { Plan } from '../../src/plan/types.js';
 import { contentOf, planOfModel, renderedByPath } from '../helpers/backend.js';
 import { REPO } from '../helpers/repo.js';
+import { dualStackSourcePlan, dualStackVipPlan } from '../helpers/dual-stack-plan.js';
 
 const VIP = 'examples/rhel-vip-egress/netgen.yaml';
 const DUAL = 'examples/gentoo-dual-switch/netgen.yaml';
@@ -499,5 +500,100 @@ describe('rhel6: what it refuses', () => {
     const err = thrown(() => rhel6.planFiles(bad, {}));
     expect(err.kind).toBe('model');
     expect(err.message).toBe('rhel6: alias eth0:v-1 on eth0 must be named eth0:N with N made of letters, digits and _ (ifup-aliases refuses other names)');
+  });
+});
+
+describe('rhel6: IPv6 (dual-stack Plans as the IPv6 contract builds them)', () => {
+  const plan = dualStackVipPlan();
+  const files = render(plan);
+
+  it('ifcfg-eth0 carries IPV6INIT, the primary in IPV6ADDR and the VIP in IPV6ADDR_SECONDARIES; no alias file for an IPv6 VIP', () => {
+    const text = contentOf(files, `${NS}/ifcfg-eth0`);
+    expect(bodyLines(text).slice(-7)).toEqual([
+      'DEFROUTE=no',
+      'IPV6INIT=yes',
+      'IPV6_AUTOCONF=no',
+      'IPV6ADDR=2001:db8:3::111/64',
+      'IPV6ADDR_SECONDARIES="2001:db8:3::105/64"',
+      'IPV6_DEFAULTGW=',
+      'IPV6_DEFAULTDEV=',
+    ]);
+    expect(sourcedVars(text, ['IPV6ADDR', 'IPV6ADDR_SECONDARIES', 'IPADDR'])).toEqual({
+      IPV6ADDR: '2001:db8:3::111/64',
+      IPV6ADDR_SECONDARIES: '2001:db8:3::105/64',
+      IPADDR: '172.16.3.111',
+    });
+    expect([...files.keys()].filter((p) => p.includes('ifcfg-eth0:'))).toEqual([`${NS}/ifcfg-eth0:1`]);
+  });
+
+  it('IPv4 files are what the IPv4 model alone gives', () => {
+    const v4 = render(planOf(VIP));
+    for (const p of [`${NS}/route-eth0`, `${NS}/ifcfg-eth0:1`]) expect(contentOf(files, p)).toBe(contentOf(v4, p));
+  });
+
+  it('route6-eth0 holds the IPv6 recipe in ip-line form; metric 1024 would be left out like IPv4 metric 0', () => {
+    expect(bodyLines(contentOf(files, `${NS}/route6-eth0`))).toEqual([
+      'default via 2001:db8:3::1 dev eth0 src 2001:db8:3::111 metric 100',
+      '2001:db8:3::/65 dev eth0 proto kernel scope link src 2001:db8:3::105 metric 1',
+      '2001:db8:3:0:8000::/65 dev eth0 proto kernel scope link src 2001:db8:3::105 metric 1',
+      'default via 2001:db8:3::1 dev eth0 src 2001:db8:3::105 metric 1',
+    ]);
+    expect(ipArguments(contentOf(files, `${NS}/route6-eth0`))[1]).toEqual('2001:db8:3::/65 dev eth0 proto kernel scope link src 2001:db8:3::105 metric 1'.split(' '));
+    const r = plan.routes.find((x) => x.family === 6)!;
+    expect(formatRhel6Route({ ...r, metric: 1024 })).toBe('default via 2001:db8:3::1 dev eth0 src 2001:db8:3::111');
+    expect(formatRhel6Route({ ...r, metric: 0 })).toBe('default via 2001:db8:3::1 dev eth0 src 2001:db8:3::111 metric 0');
+  });
+
+  it('/etc/sysconfig/network loses IPV6_DEFAULTGW and IPV6_DEFAULTDEV beside GATEWAY', () => {
+    expect(files.get('etc/sysconfig/network')!.owner).toEqual({ kind: 'keys', remove: ['GATEWAY', 'GATEWAYDEV', 'IPV6_DEFAULTGW', 'IPV6_DEFAULTDEV'] });
+  });
+
+  it('ifup-local eth0 deprecates the VIP, then applies route6-eth0 again once DAD is over', () => {
+    expect(hookCase(contentOf(files, 'sbin/ifup-local'), 'eth0')).toEqual([
+      'ip -6 addr change 2001:db8:3::105/64 dev eth0 preferred_lft 0',
+      'netgen_wait_dad',
+      ...bodyLines(contentOf(files, `${NS}/route6-eth0`)).map((l) => `ip -6 route replace ${l}`),
+    ]);
+  });
+
+  it('ifdown-local eth0:1 puts back what ifdown-ipv6 flushed: addresses, the link-local route, route6-eth0', () => {
+    expect(hookCase(contentOf(files, 'sbin/ifdown-local'), 'eth0:1')).toEqual([
+      'ip -6 addr replace 2001:db8:3::111/64 dev eth0',
+      'ip -6 addr replace 2001:db8:3::105/64 dev eth0 preferred_lft 0',
+      'ip -6 route replace fe80::/64 dev eth0 proto kernel metric 256',
+      'netgen_wait_dad',
+      ...bodyLines(contentOf(files, `${NS}/route6-eth0`)).map((l) => `ip -6 route replace ${l}`),
+    ]);
+    // ifdown of the device itself takes its IPv6 down for good: no case puts it back.
+    expect(contentOf(files, 'sbin/ifdown-local')).not.toMatch(/^eth0\)$/m);
+  });
+
+  it('both hooks are valid sh', () => {
+    for (const p of ['sbin/ifup-local', 'sbin/ifdown-local']) {
+      const r = spawnSync('sh', ['-n', tempFile(contentOf(files, p))], { encoding: 'utf8' });
+      expect(r.stderr + r.status).toBe('0');
+    }
+  });
+
+  it('IPv6 rules: `ip -6 rule` in the device\'s hook cases; tables shared by name; IPv6 routes of other tables in route6-', () => {
+    const two = render(dualStackSourcePlan());
+    expect(hookCase(contentOf(two, 'sbin/ifup-local'), 'eth1')).toEqual(
+      expect.arrayContaining(['ip -6 rule del from 2001:db8:1::17 table v6t1 priority 2001 2>/dev/null', 'ip -6 rule add from 2001:db8:1::17 table v6t1 priority 2001']),
+    );
+    expect(hookCase(contentOf(two, 'sbin/ifdown-local'), 'eth1')).toContain('ip -6 rule del from 2001:db8:1::17 table v6t1 priority 2001 2>/dev/null');
+    expect(bodyLines(contentOf(two, `${NS}/route6-eth1`))).toEqual(['2001:db8:1::/64 dev eth1 scope link table v6t1', 'default via fe80::3 dev eth1 table v6t1']);
+    expect(bodyLines(contentOf(two, `${NS}/route6-eth0`))).toEqual(['default via 2001:db8:1::1 dev eth0', '2001:db8:1::/64 dev eth0 scope link table v6t0', 'default via fe80::2 dev eth0 table v6t0']);
+  });
+
+  it('refuses an IPv6 VIP left to later (on-parent: false): RHEL 6 alias files are IPv4 only', () => {
+    const p = dualStackVipPlan();
+    p.addresses = p.addresses.map((a) => (a.address === '2001:db8:3::105' ? { ...a, onParent: false, appliedBy: 'alias' as const } : a));
+    expect(() => render(p)).toThrow(/aliases are IPv4 only/);
+  });
+
+  it('an IPv6 VIP that keepalived moves is in no ifcfg file and no route6- file', () => {
+    const ka = render(dualStackVipPlan('keepalived'));
+    expect(sourcedVars(contentOf(ka, `${NS}/ifcfg-eth0`), ['IPV6ADDR_SECONDARIES'])).toEqual({ IPV6ADDR_SECONDARIES: '' });
+    expect(bodyLines(contentOf(ka, `${NS}/route6-eth0`))).toEqual(['default via 2001:db8:3::1 dev eth0 src 2001:db8:3::111 metric 100']);
   });
 });

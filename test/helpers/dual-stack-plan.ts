@@ -1,0 +1,90 @@
+// Dual-stack Plans built by hand, as the IPv6 contract (issue 14) says compile produces them:
+// the IPv4 Plan of an example plus the IPv6 twin of each piece. They let the back-ends and
+// the consumer emulation be tested on IPv6 independently of the model's IPv6 keys.
+import type { Plan, PlanAddress, PlanRoute, PlanRule } from '../../src/plan/types.js';
+import { planOfModel } from './backend.js';
+
+export const VIP6 = '2001:db8:3::105';
+export const PRIMARY6 = '2001:db8:3::111';
+export const GATEWAY6 = '2001:db8:3::1';
+
+function address6(a: Omit<PlanAddress, 'family' | 'onParent' | 'secondary' | 'appliedBy'> & Partial<PlanAddress>): PlanAddress {
+  return { family: 6, onParent: true, secondary: false, appliedBy: 'boot', ...a };
+}
+
+function route6(r: Omit<PlanRoute, 'family' | 'table' | 'appliedBy'> & Partial<PlanRoute>): PlanRoute {
+  return { family: 6, table: 'main', appliedBy: 'boot', ...r };
+}
+
+/**
+ * Scenario A with an IPv6 VIP: examples/rhel-vip-egress, plus the primary 2001:db8:3::111/64
+ * on eth0 and the VIP 2001:db8:3::105/64 beside it (deprecated), with the contract's IPv6
+ * egress recipe. `vip` says who applies the IPv6 VIP (boot, keepalived or pacemaker).
+ */
+export function dualStackVipPlan(vip: 'boot' | 'keepalived' | 'pacemaker' = 'boot'): Plan {
+  const base = planOfModel('examples/rhel-vip-egress/netgen.yaml');
+  const managed = vip !== 'boot';
+  const vipAddress = address6({
+    address: VIP6,
+    prefix: 64,
+    device: 'eth0',
+    label: 'eth0:2',
+    secondary: true,
+    deprecated: true,
+    appliedBy: vip,
+    onParent: !managed,
+    ...(managed ? { cluster: vip === 'keepalived' ? 'VI_6' : 'grp6' } : {}),
+  });
+  const dep = { dependsOn: VIP6, appliedBy: vip } as const;
+  const routes: PlanRoute[] = [
+    route6({ to: 'default', via: GATEWAY6, dev: 'eth0', src: PRIMARY6, metric: 100, origin: 'egress-fallback' }),
+    route6({ to: '2001:db8:3::/65', dev: 'eth0', proto: 'kernel', scope: 'link', src: VIP6, metric: 1, origin: 'egress-split', ...dep }),
+    route6({ to: '2001:db8:3:0:8000::/65', dev: 'eth0', proto: 'kernel', scope: 'link', src: VIP6, metric: 1, origin: 'egress-split', ...dep }),
+    route6({ to: 'default', via: GATEWAY6, dev: 'eth0', src: VIP6, metric: 1, origin: 'egress-preferred', ...dep }),
+  ];
+  const plan: Plan = {
+    ...base,
+    addresses: [...base.addresses, address6({ address: PRIMARY6, prefix: 64, device: 'eth0' }), vipAddress],
+    routes: [...base.routes, ...routes],
+    removeGlobalGateway6: true,
+  };
+  if (vip === 'keepalived') {
+    plan.vrrpInstances = [{ name: 'VI_6', interface: 'eth0', routerId: 60, priority: 150, advertInt: 1, state: 'MASTER', unicastPeers: [], addresses: [VIP6] }];
+  } else if (vip === 'pacemaker') {
+    plan.pacemakerGroups = [{ name: 'grp6', prefix: 'db', addresses: [VIP6] }];
+  }
+  return plan;
+}
+
+/**
+ * Per-source routing for IPv6 on two NICs: eth0 2001:db8:1::16/64 and eth1 2001:db8:1::17/64,
+ * each with its own table (t0 = 10, t1 = 11) holding the subnet and a default through that
+ * NIC's switch, one `from` rule per address, and the main default through eth0.
+ */
+export function dualStackSourcePlan(): Plan {
+  const base = planOfModel('examples/gentoo-dual-switch/netgen.yaml');
+  const links = base.links.filter((l) => l.kind === 'ethernet');
+  const names = links.map((l) => l.name);
+  if (names.join(' ') !== 'eth0 eth1') throw new Error(`gentoo-dual-switch changed: links ${names.join(' ')}`);
+  const addresses = [address6({ address: '2001:db8:1::16', prefix: 64, device: 'eth0' }), address6({ address: '2001:db8:1::17', prefix: 64, device: 'eth1' })];
+  const routes: PlanRoute[] = [
+    route6({ to: 'default', via: '2001:db8:1::1', dev: 'eth0', metric: 1024, origin: 'gateway' }),
+    route6({ to: '2001:db8:1::/64', dev: 'eth0', scope: 'link', metric: 1024, table: 'v6t0', origin: 'source-table' }),
+    route6({ to: 'default', via: 'fe80::2', dev: 'eth0', metric: 1024, table: 'v6t0', origin: 'source-table' }),
+    route6({ to: '2001:db8:1::/64', dev: 'eth1', scope: 'link', metric: 1024, table: 'v6t1', origin: 'source-table' }),
+    route6({ to: 'default', via: 'fe80::3', dev: 'eth1', metric: 1024, table: 'v6t1', origin: 'source-table' }),
+  ];
+  const rules: PlanRule[] = [
+    { family: 6, priority: 2000, from: '2001:db8:1::16', table: 'v6t0', dev: 'eth0', origin: 'source-table', appliedBy: 'boot' },
+    { family: 6, priority: 2001, from: '2001:db8:1::17', table: 'v6t1', dev: 'eth1', origin: 'source-table', appliedBy: 'boot' },
+  ];
+  return {
+    ...base,
+    links: base.links,
+    addresses: [...base.addresses, ...addresses],
+    routes: [...base.routes, ...routes],
+    rules: [...base.rules, ...rules],
+    tables: [...base.tables, { name: 'v6t0', id: 60 }, { name: 'v6t1', id: 61 }].sort((a, b) => a.id - b.id),
+    removeGlobalGateway6: true,
+  };
+}
