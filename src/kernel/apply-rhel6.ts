@@ -1,6 +1,9 @@
 // RHEL 6 initscripts, as consumers.md describes them: `service network start` (ifup of each
-// ifcfg-* without `:`, VLANs last, ONBOOT=no skipped), ifup-eth (addresses, GATEWAY),
-// ifup-post (ifup-aliases first, then ifup-routes), and `ifup eth0:1` for an alias later.
+// ifcfg-* without `:`, VLANs last, ONBOOT=no skipped), ifup-eth (addresses, GATEWAY), then
+// ifup-ipv6 (IPV6ADDR, IPV6ADDR_SECONDARIES, IPV6_DEFAULTGW), ifup-post (ifup-aliases first,
+// then ifup-routes: route-, route6-, rule-, rule6-), and `ifup eth0:1` for an alias later.
+// `ifdown` of a device or of any alias runs ifdown-ipv6 for the device first, which flushes
+// its IPv6 addresses and main-table routes (rhel6-branch's ipv6_cleanup_device).
 import { compareInterfaceNames } from '../model/bring-up.js';
 import { join } from 'node:path';
 import type { ConsumerDriver, DriverContext } from './driver.js';
@@ -132,6 +135,7 @@ export function createRhel6Driver(ctx: DriverContext): ConsumerDriver {
       const idx = ctx.ifindex(real);
       if (idx !== undefined) ctx.ip(['route', 'add', '169.254.0.0/16', 'dev', real, 'metric', String(1000 + idx), 'scope', 'link'], `${origin} (zeroconf route)`);
     }
+    ifupIpv6(env, real, path);
     // ifup-post: aliases first, then routes, then the local hook with the device's name.
     if (!isAlias) ifupAliases(device);
     ifupRoutes(real, name);
@@ -164,6 +168,51 @@ export function createRhel6Driver(ctx: DriverContext): ConsumerDriver {
     } else if (gwDev !== '' && gwDev === device) {
       ctx.ip(['route', 'replace', 'default', ...metric, ...src, 'dev', real], `${origin} (GATEWAYDEV=${gwDev}: default route)`);
     }
+  }
+
+  /**
+   * ifup-ipv6 CONFIG (run by ifup-eth, for an alias too, with the alias file's keys): nothing
+   * unless IPV6INIT=yes; then `ip -6 addr replace` of IPV6ADDR (its first word: the script
+   * passes it unquoted) and of each IPV6ADDR_SECONDARIES word, /64 when no length is given,
+   * and the default route of IPV6_DEFAULTGW / IPV6_DEFAULTDEV. The sysctls it writes
+   * (forwarding, accept_ra, autoconf) change nothing in a namespace without routers.
+   */
+  function ifupIpv6(env: Vars, real: string, path: string): void {
+    if (env['IPV6INIT'] !== 'yes') return;
+    const origin = `ifup-ipv6 ${path.slice(DIR.length)}`;
+    const add = (text: string, key: string): void => {
+      const cidr = text.includes('/') ? text : `${text}/64`;
+      ctx.ip(['-6', 'addr', 'replace', cidr, 'dev', real], `${origin} (${key})`);
+    };
+    const first = splitWords(env['IPV6ADDR'] ?? '')[0];
+    if (first !== undefined) add(first, 'IPV6ADDR');
+    for (const w of splitWords(env['IPV6ADDR_SECONDARIES'] ?? '')) add(w, 'IPV6ADDR_SECONDARIES');
+    const gw = env['IPV6_DEFAULTGW'] ?? '';
+    const gwDev = env['IPV6_DEFAULTDEV'] ?? '';
+    if (gw !== '' || gwDev !== '') ipv6DefaultRoute(gw, gwDev, real, origin);
+    if (ctx.files.has('etc/sysconfig/static-routes-ipv6')) ctx.limit('etc/sysconfig/static-routes-ipv6 is not emulated by the harness');
+  }
+
+  /** network-functions-ipv6's ipv6_set_default_route GW DEV CHECK, then ipv6_add_route (metric 1; File exists is fine). */
+  function ipv6DefaultRoute(gwText: string, devText: string, check: string, origin: string): void {
+    const address = gwText === '::' ? '' : gwText;
+    let device = devText;
+    if (address !== '') {
+      const [gw = '', scope = ''] = address.split('%');
+      if (scope !== '' && device !== '' && scope !== device) device = '';
+      if (/^fe80:/i.test(gw) && scope === '' && device === '') {
+        ctx.problem(`${origin}: IPV6_DEFAULTGW=${address} is link-local, but neither a %scope nor IPV6_DEFAULTDEV names its device: no default route`);
+        return;
+      }
+      if ((scope !== '' && check !== scope) || (scope === '' && device !== '' && check !== device)) return;
+      if (device === '') device = scope;
+      const r = ctx.ip(['-6', 'route', 'add', '::/0', 'via', gw, ...(device !== '' ? ['dev', device] : []), 'metric', '1'], `${origin} (IPV6_DEFAULTGW=${address})`);
+      if (r.status !== 0 && /File exists/.test(r.stderr)) r.status = 0;
+      return;
+    }
+    if (device !== check) return;
+    // An Ethernet device needs a next hop: the script refuses a default through it alone.
+    ctx.problem(`${origin}: IPV6_DEFAULTDEV=${device} without IPV6_DEFAULTGW: ifup-ipv6 refuses a default route through a device that needs a next hop`);
   }
 
   /** network-functions' expand_config: IPADDR, IPADDR0.. with PREFIXn / NETMASKn / BROADCASTn. */
@@ -277,31 +326,35 @@ export function createRhel6Driver(ctx: DriverContext): ConsumerDriver {
     return device;
   }
 
-  /** ifup-routes DEV [NAME]: route-DEV, route-NAME, then rule-DEV, rule-NAME. */
+  /** ifup-routes DEV [NAME]: route-DEV, route6-DEV, route-NAME, route6-NAME, then the same for rule- and rule6-. */
   function ifupRoutes(dev: string, name: string): void {
     const suffixes = name !== '' && name !== dev ? [dev, name] : [dev];
     for (const s of suffixes) {
-      const path = `${DIR}route-${s}`;
-      const f = ctx.files.get(path);
-      if (!f) continue;
-      if (/^[ \t]*ADDRESS[0-9]+=/m.test(f.content)) addressForm(path, dev.split(':')[0]!);
-      else ipLineFile(path, 'route');
+      for (const kind of ['route', 'route6']) {
+        const path = `${DIR}${kind}-${s}`;
+        const f = ctx.files.get(path);
+        if (!f) continue;
+        if (/^[ \t]*ADDRESS[0-9]+=/m.test(f.content)) addressForm(path, dev.split(':')[0]!);
+        else ipLineFile(path, 'route', kind === 'route6' ? '-6' : '-4');
+      }
     }
     for (const s of suffixes) {
-      const path = `${DIR}rule-${s}`;
-      if (ctx.files.has(path)) ipLineFile(path, 'rule');
+      for (const kind of ['rule', 'rule6']) {
+        const path = `${DIR}${kind}-${s}`;
+        if (ctx.files.has(path)) ipLineFile(path, 'rule', kind === 'rule6' ? '-6' : '-4');
+      }
     }
   }
 
-  /** The ip-line form: each line is `ip -4 route|rule add <line>`, word-split, unquoted. */
-  function ipLineFile(path: string, type: 'route' | 'rule'): void {
+  /** The ip-line form: each line is `ip -4|-6 route|rule add <line>` (-6 for route6-/rule6-), word-split, unquoted. */
+  function ipLineFile(path: string, type: 'route' | 'rule', family: '-4' | '-6'): void {
     const base = path.slice(DIR.length);
     for (const { text, lineNo } of readLikeBash(ctx.files.get(path)!.content)) {
       if (isBlankOrComment(text)) continue;
       const words = splitWords(text);
       const globs = globWords(words);
       if (globs.length > 0) ctx.problem(`${path}:${lineNo}: ${globs.join(' ')} would be expanded as a file name pattern`);
-      ctx.ip(['-4', type, 'add', ...words], `${base}:${lineNo}`);
+      ctx.ip([family, type, 'add', ...words], `${base}:${lineNo}`);
     }
   }
 
@@ -324,18 +377,25 @@ export function createRhel6Driver(ctx: DriverContext): ConsumerDriver {
     }
   }
 
-  /** The ifcfg file whose IPADDRn is the address. */
-  function ownerOf(address: string): string | undefined {
+  /** The ifcfg file whose IPADDRn is the address (with `ipv6`, also one whose IPV6ADDR or IPV6ADDR_SECONDARIES names it). */
+  function ownerOf(address: string, ipv6 = false): string | undefined {
+    const names = (k: string, val: string): boolean => {
+      if (/^IPADDR\d*$/.test(k)) return val === address;
+      if (ipv6 && (k === 'IPV6ADDR' || k === 'IPV6ADDR_SECONDARIES')) return splitWords(val).some((w) => w.split('/')[0] === address);
+      return false;
+    };
     return configNames()
       .filter((n) => !n.includes('-range'))
-      .find((n) => Object.entries(varsOf(cfgPath(n)) ?? {}).some(([k, val]) => /^IPADDR\d*$/.test(k) && val === address));
+      .find((n) => Object.entries(varsOf(cfgPath(n)) ?? {}).some(([k, val]) => names(k, val)));
   }
 
   /**
-   * `ifdown NAME` (ifdown-eth, then ifdown-post): an alias's addresses are flushed by label,
-   * a device's all (and the link goes down); then `ifdown-routes <device> <name>` deletes
-   * every line of rule-<device> and rule-<name> (for an alias, its parent's rules too), and
-   * /sbin/ifdown-local runs with the device name.
+   * `ifdown NAME` (ifdown-eth, then ifdown-post): ifdown-ipv6 for the device first (for an
+   * alias too: it takes the device's IPv6 down), then an alias's addresses are flushed by
+   * label, a device's all (and the link goes down); then `ifdown-routes <device> <name>`
+   * deletes every line of rule-/rule6-<device> and rule-/rule6-<name> (for an alias, its
+   * parent's rules too), and /sbin/ifdown-local runs with the device name. An IPv6 address
+   * has no ifcfg file of its own: there is no ifdown for it.
    */
   function ifdown(address: string): boolean {
     const name = ownerOf(address);
@@ -344,34 +404,60 @@ export function createRhel6Driver(ctx: DriverContext): ConsumerDriver {
     const device = env['DEVICE'] || name;
     const real = device.split(':')[0]!;
     const origin = `ifdown ${name}`;
+    ifdownIpv6(real, origin);
     if (device !== real) ctx.ip(['addr', 'flush', 'dev', real, 'label', device, 'scope', 'global'], origin);
     else {
       ctx.ip(['addr', 'flush', 'dev', real, 'scope', 'global'], origin);
       ctx.ip(['link', 'set', 'dev', real, 'down'], origin);
     }
     for (const suffix of name !== real ? [real, name] : [real]) {
-      const path = `${DIR}rule-${suffix}`;
-      const f = ctx.files.get(path);
-      if (!f) continue;
-      for (const { text, lineNo } of readLikeBash(f.content)) {
-        if (isBlankOrComment(text)) continue;
-        ctx.ip(['rule', 'del', ...splitWords(text)], `${origin} (ifdown-routes: ${path.slice(DIR.length)}:${lineNo})`);
+      for (const kind of ['rule', 'rule6']) {
+        const path = `${DIR}${kind}-${suffix}`;
+        const f = ctx.files.get(path);
+        if (!f) continue;
+        for (const { text, lineNo } of readLikeBash(f.content)) {
+          if (isBlankOrComment(text)) continue;
+          ctx.ip([...(kind === 'rule6' ? ['-6'] : []), 'rule', 'del', ...splitWords(text)], `${origin} (ifdown-routes: ${path.slice(DIR.length)}:${lineNo})`);
+        }
       }
     }
     runHook(IFDOWN_LOCAL, device);
     return true;
   }
 
+  /**
+   * ifdown-ipv6 DEVICE (whatever the ifcfg file says, IPV6INIT included): ipv6_cleanup_device
+   * flushes the device's IPv6 routes in the main table (every IPv6 route is scope global, so
+   * fe80::/64 goes too) and its global and site addresses. Routes in other tables stay, and
+   * the kernel clears the src of those that named a flushed address.
+   */
+  function ifdownIpv6(real: string, origin: string): void {
+    const why = `${origin} (ifdown-ipv6 ${real})`;
+    if (real !== 'lo') for (const scope of ['global', 'site']) ctx.ip(['-6', 'route', 'flush', 'dev', real, 'scope', scope], why);
+    for (const scope of ['global', 'site']) ctx.ip(['-6', 'addr', 'flush', 'dev', real, 'scope', scope], why);
+  }
+
+  /**
+   * An IPv4 address comes back with `ifup` of its file; an IPv6 one, which has no file of its
+   * own, with `ifup` of its device's (ifup-ipv6 adds it again, ifup-routes and ifup-local run).
+   */
   function up(address: string, hint?: KernelAddressHint): boolean {
-    const owner = ownerOf(address);
+    const v6 = address.includes(':');
+    const owner = ownerOf(address, v6);
     if (owner !== undefined) {
       ifup(owner, `ifup ${owner}`);
       return true;
     }
     if (hint === undefined) return false;
     // Not in any ifcfg file: failover tooling adds it; route-DEV and route-LABEL are re-read as ifup-routes would.
+    const origin = `up ${hint.address} (no ifcfg file names it; failover tooling)`;
+    if (v6) {
+      ctx.ip(['-6', 'addr', 'add', `${hint.address}/${hint.prefix}`, 'dev', hint.device], origin);
+      ifupRoutes(hint.device, hint.device);
+      return true;
+    }
     const label = hint.label ?? hint.device;
-    ctx.ip(['addr', 'add', `${hint.address}/${hint.prefix}`, 'brd', broadcastFor(hint.address, hint.prefix) ?? '+', 'dev', hint.device, 'label', label], `up ${hint.address} (no ifcfg file names it; failover tooling)`);
+    ctx.ip(['addr', 'add', `${hint.address}/${hint.prefix}`, 'brd', broadcastFor(hint.address, hint.prefix) ?? '+', 'dev', hint.device, 'label', label], origin);
     ifupRoutes(hint.device, label);
     return true;
   }

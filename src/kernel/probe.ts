@@ -32,13 +32,14 @@ interface RuleJson {
   table?: string;
 }
 
-/** `ip -j -4 rule show` entries, `from` spelt as `ip rule` prints it. */
-export function parseRules(json: string): RuleEntry[] {
+/** `ip -j -4 rule show` (or `-6`) entries, `from` spelt as `ip rule` prints it. */
+export function parseRules(json: string, family: 4 | 6 = 4): RuleEntry[] {
   const list = JSON.parse(json) as RuleJson[];
+  const host = family === 6 ? 128 : 32;
   return list.map((r) => {
-    const from = r.src === undefined ? 'all' : r.srclen !== undefined && r.srclen !== 32 ? `${r.src}/${r.srclen}` : r.src;
+    const from = r.src === undefined ? 'all' : r.srclen !== undefined && r.srclen !== host ? `${r.src}/${r.srclen}` : r.src;
     const entry: RuleEntry = { priority: r.priority ?? 0, from, table: r.table ?? '', raw: '' };
-    if (r.dst !== undefined) entry.to = r.dstlen !== undefined && r.dstlen !== 32 ? `${r.dst}/${r.dstlen}` : r.dst;
+    if (r.dst !== undefined) entry.to = r.dstlen !== undefined && r.dstlen !== host ? `${r.dst}/${r.dstlen}` : r.dst;
     entry.raw = `${entry.priority}:\tfrom ${entry.from}${entry.to ? ` to ${entry.to}` : ''} lookup ${entry.table}`;
     return entry;
   });
@@ -46,17 +47,28 @@ export function parseRules(json: string): RuleEntry[] {
 
 interface AddrJson {
   ifname?: string;
-  addr_info?: { family?: string; local?: string; prefixlen?: number; label?: string; secondary?: boolean }[];
+  addr_info?: { family?: string; local?: string; prefixlen?: number; label?: string; secondary?: boolean; scope?: string; deprecated?: boolean; preferred_life_time?: number }[];
 }
 
-/** IPv4 addresses from `ip -j addr show`. */
+/**
+ * IPv4 addresses, then IPv6 addresses other than link-local ones (those come with every
+ * device, and no file names them), from `ip -j addr show`.
+ */
 export function parseAddresses(json: string): AddressEntry[] {
   const list = JSON.parse(json) as AddrJson[];
   const out: AddressEntry[] = [];
-  for (const link of list) {
-    for (const a of link.addr_info ?? []) {
-      if (a.family !== 'inet' || a.local === undefined || a.prefixlen === undefined || link.ifname === undefined) continue;
-      out.push({ address: a.local, prefix: a.prefixlen, dev: link.ifname, label: a.label ?? link.ifname, secondary: a.secondary === true });
+  for (const family of ['inet', 'inet6']) {
+    for (const link of list) {
+      for (const a of link.addr_info ?? []) {
+        if (a.family !== family || a.local === undefined || a.prefixlen === undefined || link.ifname === undefined) continue;
+        if (family === 'inet6' && (a.scope === 'link' || a.scope === 'host')) continue;
+        const e: AddressEntry = { address: a.local, prefix: a.prefixlen, dev: link.ifname, label: a.label ?? link.ifname, secondary: a.secondary === true };
+        if (family === 'inet6') {
+          e.family = 6;
+          if (a.deprecated === true || a.preferred_life_time === 0) e.deprecated = true;
+        }
+        out.push(e);
+      }
     }
   }
   return out;

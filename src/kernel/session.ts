@@ -29,6 +29,12 @@ export interface SessionOptions {
    * (`arping`, `exchangeTcp`). Without it the peers stay in the host's namespace.
    */
   segment?: boolean;
+  /**
+   * Keep IPv6 duplicate address detection on (as on a real host): a new address is tentative
+   * for a second or two, and the kernel refuses a route whose src it is. Off by default, so
+   * that applying a tree does not depend on timing (the IPv6 contract: DAD off in the namespace).
+   */
+  dad?: boolean;
 }
 
 /** The per-interface keys the harness copies from `default` onto VLAN stand-ins. */
@@ -135,6 +141,13 @@ export class KernelSession {
       mkdirSync(this.root);
       writeFileSync(join(this.iproute2, 'rt_tables'), RESERVED_RT_TABLES);
       this.mustDirect(['link', 'set', 'dev', 'lo', 'up']);
+      if (options.dad !== true) {
+        // Before any device exists: `default` is what each new device starts with.
+        for (const scope of ['all', 'default']) {
+          const r = this.run(['sysctl', '-q', '-w', `net.ipv6.conf.${scope}.accept_dad=0`]);
+          if (r.status !== 0) throw new Error(`turning IPv6 DAD off in ${this.namespace} failed: ${firstLine(r.stderr)}`);
+        }
+      }
       if (options.segment) {
         this.bridgeNs = createNamespace();
         this.clientNs = createNamespace();
@@ -281,19 +294,20 @@ export class KernelSession {
     if (r.status !== 0) throw new Error(`ip -n ${ns} ${args.join(' ')} failed: ${firstLine(r.stderr) || `exit status ${r.status}`}`);
   }
 
-  /** `ip route get TO [from FROM]`. An unreachable destination answers with `dev: ''` and the error in `raw`. */
+  /** `ip route get TO [from FROM]` (`-6` when TO is IPv6). An unreachable destination answers with `dev: ''` and the error in `raw`. */
   probe(p: Probe): RouteAnswer {
     this.assertOpen();
     const q = ['route', 'get', p.to, ...(p.from !== undefined ? ['from', p.from] : [])];
     this.probeRunCount++;
-    const text = this.run(['ip', '-4', ...q]);
+    const family = p.to.includes(':') ? '-6' : '-4';
+    const text = this.run(['ip', family, ...q]);
     if (text.status !== 0) {
       const out: RouteAnswer = { dest: p.to, dev: '', raw: text.stderr.trim() };
       if (p.from !== undefined) out.from = p.from;
       return out;
     }
     this.probeRunCount++;
-    return parseRouteGet(this.must(['-j', '-4', ...q]), text.stdout);
+    return parseRouteGet(this.must(['-j', family, ...q]), text.stdout);
   }
 
   /**
@@ -303,9 +317,20 @@ export class KernelSession {
    */
   probeAll(probes: readonly Probe[]): RouteAnswer[] {
     this.assertOpen();
+    // One family per `ip -batch` (its -4 or -6 holds for every line): a mixed list is asked per family.
+    const v6 = probes.map((p) => p.to.includes(':'));
+    if (v6.includes(true) && v6.includes(false)) {
+      const out: RouteAnswer[] = [];
+      for (const want of [false, true]) {
+        const idx = probes.flatMap((_, i) => (v6[i] === want ? [i] : []));
+        this.probeAll(idx.map((i) => probes[i]!)).forEach((a, k) => (out[idx[k]!] = a));
+      }
+      return out;
+    }
+    const family = v6[0] === true ? '-6' : '-4';
     const lines = probes.map((p) => ['route', 'get', p.to, ...(p.from !== undefined ? ['from', p.from] : [])]);
-    const text = probes.length > 1 ? this.batch(['-4'], lines) : undefined;
-    const json = text !== undefined ? this.batch(['-j', '-4'], lines) : undefined;
+    const text = probes.length > 1 ? this.batch([family], lines) : undefined;
+    const json = text !== undefined ? this.batch(['-j', family], lines) : undefined;
     if (text === undefined || json === undefined || text.some((t, i) => t.ok !== json[i]!.ok)) return probes.map((p) => this.probe(p));
     return probes.map((p, i) => {
       const t = text[i]!;
@@ -407,15 +432,16 @@ export class KernelSession {
     return this.ip(['addr', 'add', `${hint.address}/${hint.prefix}`, 'dev', hint.device, ...(hint.label !== undefined ? ['label', hint.label] : [])], `add ${address} (alone)`);
   }
 
-  rules(): RuleEntry[] {
+  /** `ip -4 rule` (or `ip -6 rule`) entries. */
+  rules(family: 4 | 6 = 4): RuleEntry[] {
     this.assertOpen();
-    return parseRules(this.must(['-j', '-4', 'rule', 'show']));
+    return parseRules(this.must(['-j', `-${family}`, 'rule', 'show']), family);
   }
 
-  /** `ip -4 route show table TABLE` lines. */
-  routes(table = 'main'): string[] {
+  /** `ip -4 route show table TABLE` (or `ip -6`) lines. */
+  routes(table = 'main', family: 4 | 6 = 4): string[] {
     this.assertOpen();
-    return this.must(['-4', 'route', 'show', 'table', table])
+    return this.must([`-${family}`, 'route', 'show', 'table', table])
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l !== '');
@@ -423,7 +449,7 @@ export class KernelSession {
 
   addresses(): AddressEntry[] {
     this.assertOpen();
-    return parseAddresses(this.mustDirect(['-j', '-4', 'addr', 'show']));
+    return parseAddresses(this.mustDirect(['-j', 'addr', 'show']));
   }
 
   /** Delete the namespace and the temporary tree. Safe to call twice. */

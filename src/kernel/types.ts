@@ -87,7 +87,7 @@ export interface Probe {
   from?: string;
 }
 
-/** One `ip -4 rule` entry. */
+/** One `ip -4 rule` (or `ip -6 rule`) entry. */
 export interface RuleEntry {
   priority: number;
   /** `all` or an address/prefix. */
@@ -97,13 +97,18 @@ export interface RuleEntry {
   raw: string;
 }
 
-/** One IPv4 address present in the namespace. */
+/** One address present in the namespace (IPv6: global ones only). */
 export interface AddressEntry {
   address: string;
   prefix: number;
   dev: string;
+  /** IPv6 addresses have no label of their own: the device's name. */
   label: string;
   secondary: boolean;
+  /** Absent for IPv4. */
+  family?: 6;
+  /** IPv6: preferred_lft 0 (the kernel's source selection avoids it). */
+  deprecated?: boolean;
 }
 
 /** What applying a tree did. A failed command is not an exception: the consumer carries on too. */
