@@ -85,7 +85,9 @@ function netVar(name: string, lines: string[], array: boolean): NetVar {
  * Every line has at least three words, so netifrc never mistakes it for `<to> <gateway>`.
  */
 export function formatGentooRoute(r: PlanRoute): string {
-  const w: (string | number)[] = [r.to];
+  // netifrc leaves the family to `ip`, which takes it from the addresses: an IPv6 default
+  // without a gateway would be read as IPv4, so it is spelt ::/0.
+  const w: (string | number)[] = [r.family === 6 && r.to === 'default' && r.via === undefined ? '::/0' : r.to];
   if (r.via !== undefined) w.push('via', r.via);
   if (r.proto !== undefined) w.push('proto', r.proto);
   if (r.scope !== undefined) w.push('scope', r.scope);
@@ -96,7 +98,7 @@ export function formatGentooRoute(r: PlanRoute): string {
   return joinWords(w, `route ${r.to} on ${r.dev}`);
 }
 
-/** The arguments of `ip rule add|del` for a rule; the explicit priority keeps boot order out of it. */
+/** The arguments of `ip rule add|del` (`ip -6 rule` for IPv6) for a rule; the explicit priority keeps boot order out of it. */
 export function formatGentooRule(r: PlanRule): string {
   const w: (string | number)[] = ['from', r.from ?? 'all'];
   if (r.to !== undefined) w.push('to', r.to);
@@ -234,16 +236,22 @@ function prepareStanza(link: PlanLink, index: DeviceIndex, p: Prepare): LinkStan
       notes.push(`${a.address}/${a.prefix} (${a.label ?? a.device}) is moved by ${a.appliedBy} (${a.appliedBy === 'keepalived' ? KEEPALIVED_CONF_PATH : PACEMAKER_SCRIPT_PATH}), with the routes and rules that depend on it.`);
     }
   }
-  // netifrc hands extra words of an address line to `ip addr add`, so the label rides along.
-  const config = now.map((a) => joinWords(a.label === undefined ? [`${a.address}/${a.prefix}`] : [`${a.address}/${a.prefix}`, 'label', a.label], `address ${a.address}`));
+  // netifrc hands extra words of an address line to `ip addr add`, so the label rides along
+  // (IPv4 only: the kernel keeps no label on an IPv6 address), and so does `preferred_lft 0`
+  // for an IPv6 VIP, which keeps the kernel from picking it as a source unless a route says so.
+  const config = now.map((a) => joinWords(addressWords(a), `address ${a.address}`));
   vars.push(netVar(`config_${v}`, config.length > 0 ? config : ['null'], arr));
 
   const routes = (index.routes.get(link.name) ?? []).filter((r) => r.appliedBy === 'boot').map(formatGentooRoute);
   if (routes.length > 0) vars.push(netVar(`routes_${v}`, routes, arr));
 
   if (p.nativeRules) {
-    const rules = (index.rules.get(link.name) ?? []).filter(withBoot).map(formatGentooRule);
-    if (rules.length > 0) vars.push(netVar(`rules_${v}`, rules, arr));
+    // netifrc runs rules_ with `ip -4 rule` and rules6_ with `ip -6 rule`.
+    const rules = (index.rules.get(link.name) ?? []).filter(withBoot);
+    for (const [name, family] of [[`rules_${v}`, 4], [`rules6_${v}`, 6]] as const) {
+      const lines = rules.filter((r) => r.family === family).map(formatGentooRule);
+      if (lines.length > 0) vars.push(netVar(name, lines, arr));
+    }
   }
 
   if (link.mtu !== undefined) vars.push(netVar(`mtu_${v}`, [joinWords([link.mtu], `mtu of ${link.name}`)], false));
@@ -252,13 +260,45 @@ function prepareStanza(link: PlanLink, index: DeviceIndex, p: Prepare): LinkStan
   return { device: link.name, notes, vars };
 }
 
+function addressWords(a: PlanAddress): (string | number)[] {
+  const w: (string | number)[] = [`${a.address}/${a.prefix}`];
+  if (a.family === 4 && a.label !== undefined) w.push('label', a.label);
+  if (a.family === 6 && a.deprecated) w.push('preferred_lft', 0);
+  return w;
+}
+
 function vlanOf(l: PlanLink): { parent: string; id: number } {
   if (l.parent === undefined || l.vlanId === undefined) throw new NetgenError('internal', `VLAN ${l.name} has no parent or VLAN id in the Plan`);
   return { parent: l.parent, id: l.vlanId };
 }
 
+/** Each rule for a local script: the `ip` command of its family and its arguments. */
+function ruleLines(rules: readonly PlanRule[]): { ip: string; rule: string }[] {
+  return rules.map((r) => ({ ip: r.family === 6 ? 'ip -6' : 'ip', rule: formatGentooRule(r) }));
+}
+
+/**
+ * The cases of conf.d/net's postup(): per device, its IPv6 routes that name a source. netifrc
+ * adds routes_ right after the addresses, while new IPv6 addresses are still tentative
+ * (duplicate address detection), and the kernel refuses a route whose src is tentative;
+ * netifrc waits for DAD only afterwards (iproute2_post_start), then calls postup, on every
+ * start of the interface. baselayout-1 calls postup too but does not wait: postup waits.
+ */
+function postupCases(plan: Plan): { device: string; lines: string[] }[] {
+  const byDev = groupBy(
+    plan.routes.filter((r) => r.family === 6 && r.appliedBy === 'boot' && r.src !== undefined),
+    (r) => r.dev,
+  );
+  return plan.links
+    .filter((l) => byDev.has(l.name))
+    .map((l) => ({
+      device: joinWords([l.name], `postup case ${l.name}`),
+      lines: byDev.get(l.name)!.map((r) => `ip -6 route replace ${formatGentooRoute(r)} dev ${joinWords([r.dev], `route ${r.to}`)}`),
+    }));
+}
+
 function netFile(plan: Plan, template: string, stanzas: LinkStanza[]): FileSpec {
-  return { path: NET_PATH, mode: 0o644, owner: { kind: 'whole' }, template, context: { source: plan.source, stanzas } };
+  return { path: NET_PATH, mode: 0o644, owner: { kind: 'whole' }, template, context: { source: plan.source, stanzas, postup: postupCases(plan) } };
 }
 
 function byPath(a: FileSpec, b: FileSpec): number {
@@ -277,7 +317,7 @@ function localDStartFile(plan: Plan, rules: readonly PlanRule[]): FileSpec | und
     mode: 0o755,
     owner: { kind: 'whole' },
     template: 'gentoo/netgen.start',
-    context: { source: plan.source, rules: rules.map(formatGentooRule) },
+    context: { source: plan.source, rules: ruleLines(rules) },
   };
 }
 
@@ -338,7 +378,7 @@ function planGentooLegacyFiles(plan: Plan, options: BackendOptions): FileSpec[] 
     mode: 0o644,
     owner: { kind: 'block', base: LOCAL_START_BASE },
     template: 'gentoo-legacy/local.start',
-    context: { rules: rules.map(formatGentooRule), ...legacySysctl(plan) },
+    context: { rules: ruleLines(rules), ...legacySysctl(plan) },
   });
   const start = localDStartFile(plan, rules);
   if (start) files.push(start);

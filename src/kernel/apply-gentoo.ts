@@ -147,7 +147,7 @@ export function createGentooDriver(ctx: DriverContext, generation: GentooGenerat
 
   function ifaceVarNames(iface: string): string[] {
     const v = shellVarName(iface);
-    return [`config_${v}`, `routes_${v}`, `rules_${v}`, `metric_${v}`, `vlans_${v}`, `mtu_${v}`, `policy_rules_before_routes_${v}`, 'policy_rules_before_routes'];
+    return [`config_${v}`, `routes_${v}`, `rules_${v}`, `rules6_${v}`, `metric_${v}`, `vlans_${v}`, `mtu_${v}`, `policy_rules_before_routes_${v}`, 'policy_rules_before_routes'];
   }
 
   /** `rc-service net.IFACE start`: addresses, routes, rules, then the VLANs it carries. */
@@ -188,6 +188,7 @@ export function createGentooDriver(ctx: DriverContext, generation: GentooGenerat
     if (before) addRules(iface);
     addRoutes(iface);
     if (!before) addRules(iface);
+    postup(iface);
     for (const id of splitWords(shellString(get(`vlans_${v}`)))) {
       vars([`${v}_vlan${id}_name`, `vlan${id}_name`]);
       const name = shellString(get(`${v}_vlan${id}_name`)) || shellString(get(`vlan${id}_name`)) || `${iface}.${id}`;
@@ -305,18 +306,32 @@ export function createGentooDriver(ctx: DriverContext, generation: GentooGenerat
     }
   }
 
+  /** iproute2's policy routing: rules_<if> with `ip -4 rule add`, then rules6_<if> with `ip -6 rule add`. */
   function addRules(iface: string): void {
     const v = shellVarName(iface);
-    if (!generation.rules) {
-      // baselayout-1's net scripts have no rules_ (consumers.md): the variable is never read.
-      if (netifrcLines(get(`rules_${v}`)).length > 0) ctx.problem(`rules_${v}: baselayout-1 has no rules_; these rules are not added`);
-      return;
+    for (const [name, family] of [[`rules_${v}`, '-4'], [`rules6_${v}`, '-6']] as const) {
+      if (!generation.rules) {
+        // baselayout-1's net scripts have no rules_ (consumers.md): the variable is never read.
+        if (netifrcLines(get(name)).length > 0) ctx.problem(`${name}: baselayout-1 has no ${name.slice(0, name.indexOf('_') + 1)}; these rules are not added`);
+        continue;
+      }
+      for (const line of netifrcLines(get(name))) {
+        const words = splitWords(line);
+        if (words.length === 0) continue;
+        ctx.ip([family, 'rule', 'add', ...words], `${name}: ${line.trim()}`);
+      }
     }
-    for (const line of netifrcLines(get(`rules_${v}`))) {
-      const words = splitWords(line);
-      if (words.length === 0) continue;
-      ctx.ip(['-4', 'rule', 'add', ...words], `rules_${v}: ${line.trim()}`);
-    }
+  }
+
+  /**
+   * The postup() function of conf.d/net, when it defines one: called with IFACE and IFVAR
+   * once the interface has started (after iproute2_post_start's rules and DAD wait).
+   */
+  function postup(iface: string): void {
+    if (!readable || !/^\s*postup\s*\(\)/m.test(ctx.files.get(CONF_NET)?.content ?? '')) return;
+    const argv = shell === 'bash' ? ['bash', '--norc', '--noprofile', '-c'] : ['sh', '-c'];
+    const script = 'IFACE=$2; IFVAR=$3; . "$1" || exit 3; if [ "$(command -v postup)" = postup ]; then postup; fi';
+    ctx.exec([...argv, script, 'netgen-postup', confAbs, iface, shellVarName(iface)], `net.${iface} (postup)`);
   }
 
   /** The `local` service's scripts for `start` or `stop`, as the generation finds them. */
@@ -353,18 +368,22 @@ export function createGentooDriver(ctx: DriverContext, generation: GentooGenerat
       const cfg = configs.find((c) => splitWords(c)[0]?.split('/')[0] === address);
       if (cfg === undefined) continue;
       // No per-address ifup in netifrc: failover tooling adds the address as conf.d/net
-      // spells it, then the interface's routes and rules are applied again.
+      // spells it, then the interface's routes, rules and postup are applied again (what the
+      // end of `rc-service net.IFACE restart` does, without taking the other addresses away).
       addAddress(iface, splitWords(cfg), `config_${v}`);
       addRoutes(iface);
       addRules(iface);
+      postup(iface);
       return true;
     }
     if (hint === undefined) return false;
-    const label = hint.label !== undefined ? ['label', hint.label] : [];
-    ctx.ip(['addr', 'add', `${hint.address}/${hint.prefix}`, 'broadcast', '+', ...label, 'dev', hint.device], `up ${hint.address} (not in ${CONF_NET}; failover tooling)`);
+    const v6 = hint.address.includes(':');
+    const label = hint.label !== undefined && !v6 ? ['label', hint.label] : [];
+    ctx.ip(['addr', 'add', `${hint.address}/${hint.prefix}`, ...(v6 ? [] : ['broadcast', '+']), ...label, 'dev', hint.device], `up ${hint.address} (not in ${CONF_NET}; failover tooling)`);
     if (state.get(hint.device)?.started) {
       addRoutes(hint.device);
       addRules(hint.device);
+      postup(hint.device);
     }
     return true;
   }

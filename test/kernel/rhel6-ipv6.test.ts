@@ -9,39 +9,14 @@
 //    again once DAD is over.
 // The Plans are built by hand as the IPv6 contract says compile builds them.
 import { expect, it } from 'vitest';
-import { BACKENDS } from '../../src/backends/index.js';
-import { compareAnswer, materialiseTree, withKernelSession, type ExpectedAnswer, type KernelSession, type Probe, type TreeFile } from '../../src/kernel/index.js';
-import type { Plan } from '../../src/plan/types.js';
-import { planFilesLocated } from '../../src/pipeline.js';
-import { renderFiles } from '../../src/render/index.js';
-import { dualStackSourcePlan, dualStackVipPlan, GATEWAY6, PRIMARY6, VIP6 } from '../helpers/dual-stack-plan.js';
+import { compareAnswer, withKernelSession } from '../../src/kernel/index.js';
+import { dualStackSourcePlan, dualStackVipPlan, VIP6 } from '../helpers/dual-stack-plan.js';
 import { describeKernel } from './gate.js';
+import { A6_VIP_GONE, A6_VIP_UP, BOTH6 as BOTH, treeOf as treeFor, v6 } from './ipv6-tables.js';
 import { A_VIP_UP, expectClean, expectTable, VIP } from './scenarios.js';
+import type { Plan } from '../../src/plan/types.js';
 
-function treeOf(plan: Plan): TreeFile[] {
-  const rhel6 = BACKENDS.find((b) => b.name === 'rhel6')!;
-  return materialiseTree(renderFiles(planFilesLocated(rhel6, plan, {}, { locate: () => ({ file: plan.source, line: 1, col: 1 }) })), plan.source);
-}
-
-/** Scenario A's table for IPv6: every destination from the VIP while it is here. */
-const A6_VIP_UP: [Probe, ExpectedAnswer][] = [
-  [{ to: '2001:db8:9::1' }, { via: GATEWAY6, dev: 'eth0', src: VIP6 }],
-  ...[GATEWAY6, '2001:db8:3::7', '2001:db8:3:0:8000::7', '2001:db8:3::ffff:ffff:ffff'].map((to): [Probe, ExpectedAnswer] => [{ to }, { via: null, dev: 'eth0', src: VIP6 }]),
-];
-const A6_VIP_GONE: [Probe, ExpectedAnswer][] = [
-  [{ to: '2001:db8:9::1' }, { via: GATEWAY6, dev: 'eth0', src: PRIMARY6 }],
-  [{ to: GATEWAY6 }, { via: null, dev: 'eth0', src: PRIMARY6 }],
-];
-
-function v6(s: KernelSession): string[] {
-  return s
-    .addresses()
-    .filter((a) => a.family === 6)
-    .map((a) => `${a.address}/${a.prefix}${a.deprecated ? ' deprecated' : ''}`)
-    .sort();
-}
-
-const BOTH = [`${PRIMARY6}/64`, `${VIP6}/64 deprecated`].sort();
+const treeOf = (plan: Plan) => treeFor('rhel6', plan);
 
 describeKernel('rhel6: IPv6 with initscripts', () => {
   it('dual-stack VIP: boot; ifdown eth0:1 keeps IPv6 (and loses it without netgen\'s ifdown-local); the IPv6 VIP down and back', () => {

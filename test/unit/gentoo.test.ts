@@ -3,12 +3,13 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gentoo, gentooLegacy } from '../../src/backends/gentoo.js';
+import { formatGentooRoute, gentoo, gentooLegacy } from '../../src/backends/gentoo.js';
 import { RT_TABLES_BASE } from '../../src/backends/rt-tables.js';
 import type { Backend, BackendOptions, RenderedFile } from '../../src/backends/types.js';
 import { NetgenError } from '../../src/errors.js';
 import type { Plan } from '../../src/plan/types.js';
 import { contentOf, planOfModel, renderedByPath } from '../helpers/backend.js';
+import { dualStackSourcePlan, dualStackVipPlan } from '../helpers/dual-stack-plan.js';
 
 const DUAL = 'examples/gentoo-dual-switch/netgen.yaml';
 const VIP = 'examples/rhel-vip-egress/netgen.yaml';
@@ -379,5 +380,60 @@ describe('what a Plan can ask that Gentoo must refuse or spell specially', () =>
     plan.addresses = [];
     plan.routes = [];
     expect(sourced(contentOf(render(gentoo, plan), 'etc/conf.d/net'), 'config_eth0')).toBe('null');
+  });
+});
+
+describe('gentoo and gentoo-legacy: IPv6 (dual-stack Plans as the IPv6 contract builds them)', () => {
+  const vip = dualStackVipPlan();
+
+  it('config_: IPv6 addresses after IPv4, the VIP with preferred_lft 0 and no label; both spellings read the same', () => {
+    const modern = contentOf(render(gentoo, vip), 'etc/conf.d/net');
+    const legacy = contentOf(render(gentooLegacy, vip), 'etc/conf.d/net');
+    const want = ['172.16.3.111/24', '172.16.3.105/24 label eth0:1', '2001:db8:3::111/64', '2001:db8:3::105/64 preferred_lft 0'];
+    expect(sourced(modern, 'config_eth0').split('\n')).toEqual(want);
+    expect(bashArray(legacy, 'config_eth0')).toEqual(want);
+  });
+
+  it('routes_: IPv6 lines beside IPv4 ones, each with its metric (netifrc would append one), dev left to netifrc', () => {
+    const lines = routeLines(contentOf(render(gentoo, vip), 'etc/conf.d/net'));
+    expect(lines.slice(4)).toEqual([
+      'default via 2001:db8:3::1 src 2001:db8:3::111 metric 100',
+      '2001:db8:3::/65 proto kernel scope link src 2001:db8:3::105 metric 1',
+      '2001:db8:3:0:8000::/65 proto kernel scope link src 2001:db8:3::105 metric 1',
+      'default via 2001:db8:3::1 src 2001:db8:3::105 metric 1',
+    ]);
+    const metric1024 = routeLines(contentOf(render(gentoo, dualStackSourcePlan()), 'etc/conf.d/net')).filter((l) => l.includes(':'));
+    expect(metric1024.every((l) => / metric 1024( |$)/.test(l))).toBe(true);
+  });
+
+  it('an IPv6 default without a gateway is ::/0, which ip cannot take for IPv4', () => {
+    const r = vip.routes.find((x) => x.family === 6)!;
+    const { via: _via, ...rest } = r;
+    expect(formatGentooRoute(rest)).toBe('::/0 src 2001:db8:3::111 metric 100');
+  });
+
+  it('postup() re-adds the IPv6 routes that name a source, once DAD is over; valid under sh and bash', () => {
+    for (const backend of [gentoo, gentooLegacy]) {
+      const text = contentOf(render(backend, vip), 'etc/conf.d/net');
+      const body = text.slice(text.indexOf('postup() {'));
+      expect(body).toContain('    eth0)\n        ip -6 route replace default via 2001:db8:3::1 src 2001:db8:3::111 metric 100 dev eth0\n');
+      expect(body.match(/ip -6 route replace/g)).toHaveLength(4);
+      for (const shell of backend === gentoo ? ['sh', 'bash'] : ['bash']) {
+        const r = run(shell, ['-c', '. "$1" && command -v postup', shell, tempFile(text)]);
+        expect(r.stderr + r.stdout).toBe('postup\n');
+      }
+    }
+    expect(contentOf(render(gentoo, planOf(VIP)), 'etc/conf.d/net')).not.toContain('postup');
+  });
+
+  it('IPv6 rules: `ip -6 rule` in local.d and local.start, rules6_<if> with the native option', () => {
+    const plan = dualStackSourcePlan();
+    const start = contentOf(render(gentoo, plan), 'etc/local.d/netgen.start');
+    expect(start).toContain('ip -6 rule del from 2001:db8:1::17 table v6t1 priority 2001 2>/dev/null || true\nip -6 rule add from 2001:db8:1::17 table v6t1 priority 2001 || status=1\n');
+    expect(contentOf(render(gentooLegacy, plan), 'etc/conf.d/local.start')).toContain('/sbin/ip -6 rule add from 2001:db8:1::16 table v6t0 priority 2000\n');
+    const native = contentOf(render(gentoo, plan, { gentooRules: 'native' }), 'etc/conf.d/net');
+    expect(sourced(native, 'rules6_eth1')).toBe('from 2001:db8:1::17 table v6t1 priority 2001');
+    expect(sourced(native, 'rules_eth1')).toBe('');
+    expect(sourced(native, 'rules_eth1_10')).toBe('from 1.2.3.17 table e1v10 priority 1002');
   });
 });
