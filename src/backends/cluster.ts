@@ -3,8 +3,8 @@
 // not depend on the distro, only on which routes and rules follow which VIP (decided in
 // src/plan/compile.ts). What keepalived and the OCF agents do with them: consumers.md,
 // "Failover done by cluster tooling".
-import { NetgenError } from '../errors.js';
-import type { Plan, PlanRoute, PlanRule } from '../plan/types.js';
+import { BackendModelError, NetgenError } from '../errors.js';
+import type { Plan, PlanAddress, PlanRoute, PlanRule } from '../plan/types.js';
 import type { FileSpec, Prunable } from './types.js';
 
 export const KEEPALIVED_CONF_PATH = 'etc/keepalived/netgen.conf';
@@ -34,11 +34,17 @@ function words(ws: readonly (string | number)[], where: string): string {
   return ws.join(' ');
 }
 
-/** A route as keepalived's virtual_routes reads it (the options of `ip route add`, `src` first, `0.0.0.0/0` for default). */
+/** `default` as a prefix of the route's family: keepalived and the Route agent take the family from it. */
+function defaultOf(r: PlanRoute): string {
+  if (r.to !== 'default') return r.to;
+  return r.family === 6 ? '::/0' : '0.0.0.0/0';
+}
+
+/** A route as keepalived's virtual_routes reads it (the options of `ip route add`, `src` first, `0.0.0.0/0` or `::/0` for default). */
 export function formatKeepalivedRoute(r: PlanRoute): string {
   const w: (string | number)[] = [];
   if (r.src !== undefined) w.push('src', r.src);
-  w.push('to', r.to === 'default' ? '0.0.0.0/0' : r.to);
+  w.push('to', defaultOf(r));
   if (r.via !== undefined) w.push('via', r.via);
   w.push('dev', r.dev);
   if (r.scope !== undefined) w.push('scope', r.scope);
@@ -59,7 +65,7 @@ export function formatKeepalivedRule(r: PlanRule): string {
 
 /** The `pcs resource create` arguments of one Route resource (destination, device, gateway, source, table: all the agent has). */
 function routeParams(r: PlanRoute): string[] {
-  const w: string[] = [`destination=${r.to === 'default' ? '0.0.0.0/0' : r.to}`, `device=${r.dev}`];
+  const w: string[] = [`destination=${defaultOf(r)}`, `device=${r.dev}`];
   if (r.via !== undefined) w.push(`gateway=${r.via}`);
   if (r.src !== undefined) w.push(`source=${r.src}`);
   if (r.table !== 'main') w.push(`table=${r.table}`);
@@ -67,14 +73,27 @@ function routeParams(r: PlanRoute): string[] {
   return w;
 }
 
+/** A VIP line of virtual_ipaddress(_excluded): the label for IPv4, `preferred_lft 0` for a deprecated IPv6 VIP. */
+function keepalivedAddress(a: PlanAddress): string {
+  const w: (string | number)[] = [`${a.address}/${a.prefix}`, 'dev', a.device];
+  if (a.family === 4 && a.label !== undefined) w.push('label', a.label);
+  if (a.family === 6 && a.deprecated) w.push('preferred_lft', 0);
+  return words(w, `keepalived address ${a.address}`);
+}
+
 function keepalivedFile(plan: Plan): FileSpec | undefined {
   if (plan.vrrpInstances.length === 0) return undefined;
   const instances = plan.vrrpInstances.map((inst) => {
     const vips = new Set(inst.addresses);
     const follows = (x: { appliedBy: string; dependsOn?: string }): boolean => x.appliedBy === 'keepalived' && x.dependsOn !== undefined && vips.has(x.dependsOn);
-    const addresses = plan.addresses
-      .filter((a) => vips.has(a.address))
-      .map((a) => words([`${a.address}/${a.prefix}`, 'dev', a.device, ...(a.label !== undefined ? ['label', a.label] : [])], `keepalived address ${a.address}`));
+    const mine = plan.addresses.filter((a) => vips.has(a.address));
+    // An instance speaks VRRP in one family, the family of its virtual_ipaddress: keepalived
+    // ignores a VIP of the other family there ("address family must match VRRP instance").
+    // The other family's VIPs go to virtual_ipaddress_excluded, which it adds and removes
+    // with the same state changes without announcing them. IPv4 leads when there is any.
+    const family = mine.some((a) => a.family === 4) ? 4 : 6;
+    const addresses = mine.filter((a) => a.family === family).map(keepalivedAddress);
+    const excluded = mine.filter((a) => a.family !== family).map(keepalivedAddress);
     return {
       name: words([inst.name], 'vrrp_instance name'),
       state: inst.state,
@@ -84,11 +103,31 @@ function keepalivedFile(plan: Plan): FileSpec | undefined {
       advertInt: inst.advertInt,
       unicastPeers: inst.unicastPeers.map((p) => words([p], `unicast peer of ${inst.name}`)),
       addresses,
+      excluded,
       routes: plan.routes.filter(follows).map(formatKeepalivedRoute),
       rules: plan.rules.filter(follows).map(formatKeepalivedRule),
     };
   });
   return { path: KEEPALIVED_CONF_PATH, mode: 0o644, owner: { kind: 'whole' }, template: 'cluster/keepalived.conf', context: { source: plan.source, instances } };
+}
+
+/** What `ip route add` gives a route without a metric, which is all ocf:heartbeat:Route can add. */
+const ROUTE_AGENT_METRIC = { 4: 0, 6: 1024 } as const;
+
+/**
+ * ocf:heartbeat:Route takes no metric: its route gets `ip route add`'s own, 0 for IPv4 (it
+ * never loses on metric) but 1024 for IPv6. A route of the same destination and table that
+ * the Plan ranks below this one, but with a metric under 1024, would then win instead.
+ */
+function checkRouteMetric(plan: Plan, r: PlanRoute): void {
+  const got = ROUTE_AGENT_METRIC[r.family];
+  const beats = plan.routes.find((o) => o !== r && o.family === r.family && o.table === r.table && o.to === r.to && o.metric > r.metric && o.metric <= got);
+  if (beats === undefined) return;
+  throw new BackendModelError(
+    `pacemaker: the route ${r.to} from ${r.src ?? r.dev} must win with metric ${r.metric} over ${beats.to} via ${beats.via ?? beats.dev} (metric ${beats.metric}), ` +
+      `but ocf:heartbeat:Route takes no metric and IPv6 routes it adds get 1024; give the fallback a metric above 1024 (egress fallback-metric), or let keepalived move this VIP`,
+    beats.modelPath ?? r.modelPath,
+  );
 }
 
 function pacemakerFile(plan: Plan): FileSpec | undefined {
@@ -98,16 +137,20 @@ function pacemakerFile(plan: Plan): FileSpec | undefined {
     const resources: string[] = [];
     for (const a of plan.addresses.filter((x) => vips.has(x.address))) {
       const params = [`ip=${a.address}`, `cidr_netmask=${a.prefix}`, `nic=${a.device}`];
-      // IPaddr2 labels the address <nic>:<iflabel>.
-      if (a.label !== undefined) params.push(`iflabel=${a.label.slice(a.device.length + 1)}`);
-      resources.push(words([`${g.prefix}-vip-${a.address}`, 'ocf:heartbeat:IPaddr2', ...params, '--group', g.name], `pacemaker VIP ${a.address}`));
+      // IPaddr2 labels the address <nic>:<iflabel> (IPv4: the kernel keeps no IPv6 label).
+      if (a.family === 4 && a.label !== undefined) params.push(`iflabel=${a.label.slice(a.device.length + 1)}`);
+      // For IPv6 it adds `preferred_lft forever` unless told otherwise.
+      if (a.family === 6 && a.deprecated) params.push('preferred_lft=0');
+      // A pcs id is an XML id: no colons.
+      resources.push(words([`${g.prefix}-vip-${a.address.replace(/:/g, '-')}`, 'ocf:heartbeat:IPaddr2', ...params, '--group', g.name], `pacemaker VIP ${a.address}`));
     }
-    plan.routes
-      .filter((r) => r.appliedBy === 'pacemaker' && r.dependsOn !== undefined && vips.has(r.dependsOn))
-      .forEach((r, i) => resources.push(words([`${g.prefix}-route-${i + 1}`, 'ocf:heartbeat:Route', ...routeParams(r), '--group', g.name], `pacemaker route ${r.to}`)));
+    const routes = plan.routes.filter((r) => r.appliedBy === 'pacemaker' && r.dependsOn !== undefined && vips.has(r.dependsOn));
+    for (const r of routes) checkRouteMetric(plan, r);
+    routes.forEach((r, i) => resources.push(words([`${g.prefix}-route-${i + 1}`, 'ocf:heartbeat:Route', ...routeParams(r), '--group', g.name], `pacemaker route ${r.to}`)));
     return { name: g.name, resources };
   });
-  return { path: PACEMAKER_SCRIPT_PATH, mode: 0o755, owner: { kind: 'whole' }, template: 'cluster/pacemaker-resources.sh', context: { source: plan.source, groups } };
+  const ipv6 = plan.routes.some((r) => r.appliedBy === 'pacemaker' && r.family === 6);
+  return { path: PACEMAKER_SCRIPT_PATH, mode: 0o755, owner: { kind: 'whole' }, template: 'cluster/pacemaker-resources.sh', context: { source: plan.source, groups, ipv6 } };
 }
 
 /** keepalived's and Pacemaker's files for the Plan's managed VIPs (none without them). */

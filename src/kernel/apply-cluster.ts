@@ -47,7 +47,8 @@ export function parseKeepalivedConf(text: string): VrrpInstanceText[] {
     }
     const b = /^(\S+)\s*\{$/.exec(line);
     if (b) {
-      block = b[1] === 'virtual_ipaddress' ? 'addresses' : b[1] === 'virtual_routes' ? 'routes' : b[1] === 'virtual_rules' ? 'rules' : 'other';
+      // virtual_ipaddress_excluded: added and removed with the same state changes, not announced.
+      block = b[1] === 'virtual_ipaddress' || b[1] === 'virtual_ipaddress_excluded' ? 'addresses' : b[1] === 'virtual_routes' ? 'routes' : b[1] === 'virtual_rules' ? 'rules' : 'other';
       continue;
     }
     if (block === 'other') continue;
@@ -156,8 +157,15 @@ export function createClusterDriver(ctx: DriverContext, ocfDir: string | undefin
     const verb = action === 'start' ? 'add' : 'del';
     if (r.agent === 'ocf:heartbeat:IPaddr2') {
       const nic = p('nic') ?? '';
+      const ip = p('ip') ?? '';
+      if (ip.includes(':')) {
+        // IPv6: `ip -f inet6 addr add IP/LEN dev NIC preferred_lft P` (forever unless given).
+        const start = action === 'start' ? ['preferred_lft', p('preferred_lft') ?? 'forever'] : [];
+        ctx.ip(['-f', 'inet6', 'addr', verb, `${ip}/${p('cidr_netmask') ?? '64'}`, 'dev', nic, ...start], origin);
+        return;
+      }
       const label = p('iflabel') !== undefined ? ['label', `${nic}:${p('iflabel')!}`] : [];
-      ctx.ip(['addr', verb, `${p('ip') ?? ''}/${p('cidr_netmask') ?? '32'}`, ...(action === 'start' ? ['brd', '+'] : []), 'dev', nic, ...(action === 'start' ? label : [])], origin);
+      ctx.ip(['addr', verb, `${ip}/${p('cidr_netmask') ?? '32'}`, ...(action === 'start' ? ['brd', '+'] : []), 'dev', nic, ...(action === 'start' ? label : [])], origin);
     } else if (r.agent === 'ocf:heartbeat:Route') {
       // The agent's own route spec: `to DEST [dev D] [via G] [src S] [table T]`.
       const spec = ['to', p('destination') ?? ''];

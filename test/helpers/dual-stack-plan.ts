@@ -21,9 +21,11 @@ function route6(r: Omit<PlanRoute, 'family' | 'table' | 'appliedBy'> & Partial<P
  * on eth0 and the VIP 2001:db8:3::105/64 beside it (deprecated), with the contract's IPv6
  * egress recipe. `vip` says who applies the IPv6 VIP (boot, keepalived or pacemaker).
  */
-export function dualStackVipPlan(vip: 'boot' | 'keepalived' | 'pacemaker' = 'boot'): Plan {
-  const base = planOfModel('examples/rhel-vip-egress/netgen.yaml');
+export function dualStackVipPlan(vip: 'boot' | 'keepalived' | 'pacemaker' = 'boot', options: { example?: string; fallbackMetric?: number } = {}): Plan {
+  const base = planOfModel(options.example ?? 'examples/rhel-vip-egress/netgen.yaml');
   const managed = vip !== 'boot';
+  // With an example whose IPv4 VIP a cluster tool moves, the IPv6 VIP joins its instance or group.
+  const cluster = vip === 'keepalived' ? (base.vrrpInstances[0]?.name ?? 'VI_6') : vip === 'pacemaker' ? (base.pacemakerGroups[0]?.name ?? 'grp6') : undefined;
   const vipAddress = address6({
     address: VIP6,
     prefix: 64,
@@ -33,11 +35,11 @@ export function dualStackVipPlan(vip: 'boot' | 'keepalived' | 'pacemaker' = 'boo
     deprecated: true,
     appliedBy: vip,
     onParent: !managed,
-    ...(managed ? { cluster: vip === 'keepalived' ? 'VI_6' : 'grp6' } : {}),
+    ...(cluster !== undefined ? { cluster } : {}),
   });
   const dep = { dependsOn: VIP6, appliedBy: vip } as const;
   const routes: PlanRoute[] = [
-    route6({ to: 'default', via: GATEWAY6, dev: 'eth0', src: PRIMARY6, metric: 100, origin: 'egress-fallback' }),
+    route6({ to: 'default', via: GATEWAY6, dev: 'eth0', src: PRIMARY6, metric: options.fallbackMetric ?? 100, origin: 'egress-fallback' }),
     route6({ to: '2001:db8:3::/65', dev: 'eth0', proto: 'kernel', scope: 'link', src: VIP6, metric: 1, origin: 'egress-split', ...dep }),
     route6({ to: '2001:db8:3:0:8000::/65', dev: 'eth0', proto: 'kernel', scope: 'link', src: VIP6, metric: 1, origin: 'egress-split', ...dep }),
     route6({ to: 'default', via: GATEWAY6, dev: 'eth0', src: VIP6, metric: 1, origin: 'egress-preferred', ...dep }),
@@ -49,9 +51,13 @@ export function dualStackVipPlan(vip: 'boot' | 'keepalived' | 'pacemaker' = 'boo
     removeGlobalGateway6: true,
   };
   if (vip === 'keepalived') {
-    plan.vrrpInstances = [{ name: 'VI_6', interface: 'eth0', routerId: 60, priority: 150, advertInt: 1, state: 'MASTER', unicastPeers: [], addresses: [VIP6] }];
+    const [first, ...rest] = base.vrrpInstances;
+    plan.vrrpInstances = first
+      ? [{ ...first, addresses: [...first.addresses, VIP6] }, ...rest]
+      : [{ name: 'VI_6', interface: 'eth0', routerId: 60, priority: 150, advertInt: 1, state: 'MASTER', unicastPeers: [], addresses: [VIP6] }];
   } else if (vip === 'pacemaker') {
-    plan.pacemakerGroups = [{ name: 'grp6', prefix: 'db', addresses: [VIP6] }];
+    const [first, ...rest] = base.pacemakerGroups;
+    plan.pacemakerGroups = first ? [{ ...first, addresses: [...first.addresses, VIP6] }, ...rest] : [{ name: 'grp6', prefix: 'db', addresses: [VIP6] }];
   }
   return plan;
 }
