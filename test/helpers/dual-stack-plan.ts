@@ -38,10 +38,12 @@ export function dualStackVipPlan(vip: 'boot' | 'keepalived' | 'pacemaker' = 'boo
     ...(cluster !== undefined ? { cluster } : {}),
   });
   const dep = { dependsOn: VIP6, appliedBy: vip } as const;
+  // As compile does for IPv4: a managed split route names no proto (keepalived would track it only as its own).
+  const proto = managed ? {} : ({ proto: 'kernel' } as const);
   const routes: PlanRoute[] = [
     route6({ to: 'default', via: GATEWAY6, dev: 'eth0', src: PRIMARY6, metric: options.fallbackMetric ?? 100, origin: 'egress-fallback' }),
-    route6({ to: '2001:db8:3::/65', dev: 'eth0', proto: 'kernel', scope: 'link', src: VIP6, metric: 1, origin: 'egress-split', ...dep }),
-    route6({ to: '2001:db8:3:0:8000::/65', dev: 'eth0', proto: 'kernel', scope: 'link', src: VIP6, metric: 1, origin: 'egress-split', ...dep }),
+    route6({ to: '2001:db8:3::/65', dev: 'eth0', ...proto, scope: 'link', src: VIP6, metric: 1, origin: 'egress-split', ...dep }),
+    route6({ to: '2001:db8:3:0:8000::/65', dev: 'eth0', ...proto, scope: 'link', src: VIP6, metric: 1, origin: 'egress-split', ...dep }),
     route6({ to: 'default', via: GATEWAY6, dev: 'eth0', src: VIP6, metric: 1, origin: 'egress-preferred', ...dep }),
   ];
   const plan: Plan = {

@@ -25,8 +25,8 @@ describe('cluster files: IPv6 VIPs', () => {
     );
     const [inst] = parseKeepalivedConf(conf);
     expect(inst!.routes.slice(3)).toEqual([
-      'src 2001:db8:3::105 to 2001:db8:3::/65 dev eth0 scope link protocol kernel metric 1',
-      'src 2001:db8:3::105 to 2001:db8:3:0:8000::/65 dev eth0 scope link protocol kernel metric 1',
+      'src 2001:db8:3::105 to 2001:db8:3::/65 dev eth0 scope link metric 1',
+      'src 2001:db8:3::105 to 2001:db8:3:0:8000::/65 dev eth0 scope link metric 1',
       'src 2001:db8:3::105 to ::/0 via 2001:db8:3::1 dev eth0 metric 1',
     ]);
   });
