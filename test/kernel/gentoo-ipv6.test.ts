@@ -64,7 +64,7 @@ describeKernel('gentoo: IPv6 with netifrc and the local scripts', () => {
         expect(rules6(s), c.consumer).toEqual(want);
         expect(s.probe({ to: '2001:db8:9::1', from: '2001:db8:1::17' })).toMatchObject({ dev: 'eth1', via: 'fe80::3', table: 'v6t1' });
         expect(s.probe({ to: '2001:db8:9::1' })).toMatchObject({ dev: 'eth0', via: '2001:db8:1::1', src: '2001:db8:1::16' });
-        expect(s.probe({ to: '8.8.8.8', from: '1.2.3.17' })).toMatchObject({ dev: 'eth1.10', via: '1.2.3.3' });
+        expect(s.probe({ to: '8.8.8.8', from: '1.2.3.17' })).toMatchObject({ dev: 'eth1', via: '1.2.3.3', table: 't1' });
       });
     }
   });

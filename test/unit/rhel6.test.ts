@@ -583,6 +583,11 @@ describe('rhel6: IPv6 (dual-stack Plans as the IPv6 contract builds them)', () =
     expect(hookCase(contentOf(two, 'sbin/ifdown-local'), 'eth1')).toContain('ip -6 rule del from 2001:db8:1::17 table v6t1 priority 2001 2>/dev/null');
     expect(bodyLines(contentOf(two, `${NS}/route6-eth1`))).toEqual(['2001:db8:1::/64 dev eth1 scope link table v6t1', 'default via fe80::3 dev eth1 table v6t1']);
     expect(bodyLines(contentOf(two, `${NS}/route6-eth0`))).toEqual(['default via 2001:db8:1::1 dev eth0', '2001:db8:1::/64 dev eth0 scope link table v6t0', 'default via fe80::2 dev eth0 table v6t0']);
+    // An IPv4 rule and an IPv6 rule of the same device share its case, each with its own ip.
+    expect(hookCase(contentOf(two, 'sbin/ifup-local'), 'eth1').filter((l) => l.includes(' add '))).toEqual([
+      expect.stringMatching(/^ip rule add from 1\.2\.3\.17 table t1 priority \d+$/),
+      'ip -6 rule add from 2001:db8:1::17 table v6t1 priority 2001',
+    ]);
   });
 
   it('refuses an IPv6 VIP left to later (on-parent: false): RHEL 6 alias files are IPv4 only', () => {
