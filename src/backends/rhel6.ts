@@ -376,12 +376,16 @@ function hookFiles(plan: Plan): FileSpec[] {
   for (const [device, lines] of v6.up) push(up, device, ...lines);
   for (const [device, lines] of v6.down) push(down, device, ...lines);
   const branches = (map: Map<string, string[]>) => [...map].map(([device, lines]) => ({ device: checkWords([device], `hook case ${device}`)[0], lines }));
-  const context = (map: Map<string, string[]>, ipv6: boolean) => ({ branches: branches(map), ipv6, waitDad: ipv6 });
+  const waits = (map: Map<string, string[]>): boolean => [...map.values()].some((lines) => lines.includes(WAIT_DAD));
+  const context = (map: Map<string, string[]>, ipv6: boolean) => ({ branches: branches(map), ipv6, waitDad: waits(map) });
   return [
     { path: IFUP_LOCAL_PATH, mode: 0o755, owner: { kind: 'block', base: hookBase('ifup-local') }, template: 'rhel6/ifup-local', context: context(up, v6.up.size > 0) },
     { path: IFDOWN_LOCAL_PATH, mode: 0o755, owner: { kind: 'block', base: hookBase('ifdown-local') }, template: 'rhel6/ifdown-local', context: context(down, v6.down.size > 0) },
   ];
 }
+
+/** The hooks' shell function that waits until no global IPv6 address is tentative (at most 5 s). */
+const WAIT_DAD = 'netgen_wait_dad';
 
 /** What `ip -6 route add` gives a device's link-local prefix, as the kernel adds it when the device comes up. */
 const LINK_LOCAL_ROUTE = 'fe80::/64 dev DEV proto kernel metric 256';
@@ -411,14 +415,14 @@ function ipv6HookLines(plan: Plan): { up: Map<string, string[]>; down: Map<strin
     const own = routes6.filter((r) => r.dev === link.name).map(formatRhel6Route);
     const lines: string[] = [];
     for (const a of mine) if (a.deprecated) lines.push(ip6(['addr', 'change', cidr(a), 'dev', link.name, 'preferred_lft', 0], `VIP ${a.address}`));
-    if (own.length > 0) lines.push('netgen_wait_dad', ...own.map((r) => `ip -6 route replace ${r}`));
+    if (own.length > 0) lines.push(WAIT_DAD, ...own.map((r) => `ip -6 route replace ${r}`));
     if (lines.length > 0) up.set(link.name, lines);
     if (mine.length === 0) continue;
     const addresses = new Set(mine.map((a) => a.address));
     const restore = [
       ...mine.map((a) => ip6(['addr', 'replace', cidr(a), 'dev', link.name, ...(a.deprecated ? ['preferred_lft', 0] : [])], `address ${a.address}`)),
       ip6(['route', 'replace', ...LINK_LOCAL_ROUTE.replace('DEV', link.name).split(' ')], `link-local route of ${link.name}`),
-      'netgen_wait_dad',
+      WAIT_DAD,
       ...routes6.filter((r) => r.dev === link.name || (r.src !== undefined && addresses.has(r.src))).map((r) => `ip -6 route replace ${formatRhel6Route(r)}`),
     ];
     for (const a of plan.addresses) {
