@@ -3,7 +3,7 @@
 // not depend on the distro, only on which routes and rules follow which VIP (decided in
 // src/plan/compile.ts). What keepalived and the OCF agents do with them: consumers.md,
 // "Failover done by cluster tooling".
-import { BackendModelError, NetgenError } from '../errors.js';
+import { NetgenError } from '../errors.js';
 import type { Plan, PlanAddress, PlanRoute, PlanRule } from '../plan/types.js';
 import type { FileSpec, Prunable } from './types.js';
 
@@ -115,19 +115,14 @@ function keepalivedFile(plan: Plan): FileSpec | undefined {
 const ROUTE_AGENT_METRIC = { 4: 0, 6: 1024 } as const;
 
 /**
- * ocf:heartbeat:Route takes no metric: its route gets `ip route add`'s own, 0 for IPv4 (it
- * never loses on metric) but 1024 for IPv6. A route of the same destination and table that
- * the Plan ranks below this one, but with a metric under 1024, would then win instead.
+ * ocf:heartbeat:Route takes no metric: its route gets `ip route add`'s own, 0 for IPv4 and
+ * 1024 for IPv6. compile gives Pacemaker's routes exactly that metric (and the validator
+ * refuses a fallback that would then win), so a route with another one cannot be spelt.
  */
-function checkRouteMetric(plan: Plan, r: PlanRoute): void {
+function checkRouteMetric(r: PlanRoute): void {
   const got = ROUTE_AGENT_METRIC[r.family];
-  const beats = plan.routes.find((o) => o !== r && o.family === r.family && o.table === r.table && o.to === r.to && o.metric > r.metric && o.metric <= got);
-  if (beats === undefined) return;
-  throw new BackendModelError(
-    `pacemaker: the route ${r.to} from ${r.src ?? r.dev} must win with metric ${r.metric} over ${beats.to} via ${beats.via ?? beats.dev} (metric ${beats.metric}), ` +
-      `but ocf:heartbeat:Route takes no metric and IPv6 routes it adds get 1024; give the fallback a metric above 1024 (egress fallback-metric), or let keepalived move this VIP`,
-    beats.modelPath ?? r.modelPath,
-  );
+  if (r.metric === got) return;
+  throw new NetgenError('internal', `pacemaker: the route ${r.to} from ${r.src ?? r.dev} has metric ${r.metric}, but ocf:heartbeat:Route takes no metric and adds it with ${got}`);
 }
 
 function pacemakerFile(plan: Plan): FileSpec | undefined {
@@ -145,7 +140,7 @@ function pacemakerFile(plan: Plan): FileSpec | undefined {
       resources.push(words([`${g.prefix}-vip-${a.address.replace(/:/g, '-')}`, 'ocf:heartbeat:IPaddr2', ...params, '--group', g.name], `pacemaker VIP ${a.address}`));
     }
     const routes = plan.routes.filter((r) => r.appliedBy === 'pacemaker' && r.dependsOn !== undefined && vips.has(r.dependsOn));
-    for (const r of routes) checkRouteMetric(plan, r);
+    for (const r of routes) checkRouteMetric(r);
     routes.forEach((r, i) => resources.push(words([`${g.prefix}-route-${i + 1}`, 'ocf:heartbeat:Route', ...routeParams(r), '--group', g.name], `pacemaker route ${r.to}`)));
     return { name: g.name, resources };
   });

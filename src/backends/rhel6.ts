@@ -394,9 +394,10 @@ const LINK_LOCAL_ROUTE = 'fe80::/64 dev DEV proto kernel metric 256';
  * The IPv6 lines of the hooks, per case:
  *  - ifup-local <dev>: `ip -6 addr change ... preferred_lft 0` for each VIP in
  *    IPV6ADDR_SECONDARIES (ifup-ipv6 cannot add an address deprecated), so the kernel's
- *    source selection never picks one unless a route names it. Then route6-<dev> again with
- *    `replace`, once no address is tentative: ifup-routes ran while duplicate address
- *    detection was going on, and the kernel refuses a route whose src is a tentative address.
+ *    source selection never picks one unless a route names it. Then the route6-<dev> lines
+ *    that name a src again with `replace`, once no address is tentative: ifup-routes ran
+ *    while duplicate address detection was going on, and the kernel refuses a route whose
+ *    src is a tentative address.
  *  - ifdown-local <dev>:<n>: `ifdown` of any alias runs ifdown-ipv6 for the device, which
  *    flushes every IPv6 address and main-table route of it (fe80::/64 too) and leaves the
  *    device's routes in other tables with their src cleared. The case puts the addresses back
@@ -412,7 +413,8 @@ function ipv6HookLines(plan: Plan): { up: Map<string, string[]>; down: Map<strin
   const cidr = (a: PlanAddress): string => `${a.address}/${a.prefix}`;
   for (const link of plan.links) {
     const mine = addrs.get(link.name) ?? [];
-    const own = routes6.filter((r) => r.dev === link.name).map(formatRhel6Route);
+    // Only a route from an address fails while it is tentative; the others are in already.
+    const own = routes6.filter((r) => r.dev === link.name && r.src !== undefined).map(formatRhel6Route);
     const lines: string[] = [];
     for (const a of mine) if (a.deprecated) lines.push(ip6(['addr', 'change', cidr(a), 'dev', link.name, 'preferred_lft', 0], `VIP ${a.address}`));
     if (own.length > 0) lines.push(WAIT_DAD, ...own.map((r) => `ip -6 route replace ${r}`));

@@ -19,7 +19,7 @@ const OCF_DIR = '/usr/lib/ocf/resource.d/heartbeat';
 
 describeKernel('keepalived and Pacemaker with an IPv6 VIP', () => {
   it('keepalived: one instance moves both VIPs and both families\' routes', () => {
-    const plan = dualStackVipPlan('keepalived', { example: 'examples/keepalived-vip/netgen.yaml' });
+    const plan = dualStackVipPlan('keepalived');
     const tree = treeOf('rhel6', plan);
     withKernelSession({ links: plan.links, addresses: plan.addresses }, (s) => {
       // The real keepalived reads the file without a complaint (a VIP of the other family in
@@ -49,7 +49,7 @@ describeKernel('keepalived and Pacemaker with an IPv6 VIP', () => {
   it('Pacemaker, with the real OCF agents: IPaddr2 adds the IPv6 VIP deprecated, Route its routes (fallback metric above 1024)', () => {
     const ocf = existsSync(join(OCF_DIR, 'IPaddr2')) && existsSync(join(OCF_DIR, 'Route'));
     if (!ocf && process.env['NETGEN_KERNEL_TESTS'] === 'required') throw new Error('the OCF agents (Debian package resource-agents) are not installed');
-    const plan = dualStackVipPlan('pacemaker', { example: 'examples/pacemaker-vip/netgen.yaml', fallbackMetric: 2000 });
+    const plan = dualStackVipPlan('pacemaker');
     withKernelSession({ links: plan.links, addresses: plan.addresses, ...(ocf ? { ocfDir: OCF_DIR } : {}) }, (s) => {
       expectClean(s.apply('rhel6', treeOf('rhel6', plan)), 'boot');
       expectClean(s.up(VIP6), 'group started');

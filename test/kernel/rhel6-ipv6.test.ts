@@ -78,11 +78,11 @@ describeKernel('rhel6: IPv6 with initscripts', () => {
         .rules(6)
         .filter((r) => r.from !== 'all')
         .map((r) => `${r.priority} ${r.from} ${r.table}`);
-      expect(rules).toEqual(['2000 2001:db8:1::16 v6t0', '2001 2001:db8:1::17 v6t1']);
+      expect(rules).toEqual(['1000 2001:db8:1::16 t0', '1001 2001:db8:1::17 t1']);
       const ask = (to: string, from?: string): string[] => compareAnswer(s.probe(from ? { to, from } : { to }), {});
       expect(ask('2001:db8:9::1')).toEqual([]);
-      expect(s.probe({ to: '2001:db8:9::1', from: '2001:db8:1::17' })).toMatchObject({ dev: 'eth1', via: 'fe80::3', table: 'v6t1' });
-      expect(s.probe({ to: '2001:db8:9::1', from: '2001:db8:1::16' })).toMatchObject({ dev: 'eth0', via: 'fe80::2', table: 'v6t0' });
+      expect(s.probe({ to: '2001:db8:9::1', from: '2001:db8:1::17' })).toMatchObject({ dev: 'eth1', via: 'fe80::3', table: 't1' });
+      expect(s.probe({ to: '2001:db8:9::1', from: '2001:db8:1::16' })).toMatchObject({ dev: 'eth0', via: 'fe80::2', table: 't0' });
       expect(s.probe({ to: '2001:db8:9::1' })).toMatchObject({ dev: 'eth0', via: '2001:db8:1::1', src: '2001:db8:1::16' });
       expect(s.probe({ to: '8.8.8.8', from: '1.2.3.17' })).toMatchObject({ dev: 'eth1', via: '1.2.3.3', table: 't1' });
     });

@@ -7,12 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { KEEPALIVED_CONF_PATH, PACEMAKER_SCRIPT_PATH, formatKeepalivedRoute, formatKeepalivedRule } from '../../src/backends/cluster.js';
 import { rhel6 } from '../../src/backends/rhel6.js';
 import { parseKeepalivedConf } from '../../src/kernel/apply-cluster.js';
+import { compilePlan } from '../../src/plan/compile.js';
 import { contentOf, renderedByPath } from '../helpers/backend.js';
+import { loadModelText } from '../helpers/model-text.js';
 import { dualStackVipPlan } from '../helpers/dual-stack-plan.js';
 
 describe('cluster files: IPv6 VIPs', () => {
   it('keepalived: one instance, both families: the IPv4 VIP announced, the IPv6 VIP in virtual_ipaddress_excluded, deprecated', () => {
-    const conf = contentOf(renderedByPath(rhel6, dualStackVipPlan('keepalived', { example: 'examples/keepalived-vip/netgen.yaml' })), KEEPALIVED_CONF_PATH);
+    const conf = contentOf(renderedByPath(rhel6, dualStackVipPlan('keepalived')), KEEPALIVED_CONF_PATH);
     expect(conf).toContain(
       [
         '    virtual_ipaddress {',
@@ -32,7 +34,15 @@ describe('cluster files: IPv6 VIPs', () => {
   });
 
   it('keepalived: an instance with only IPv6 VIPs announces them', () => {
-    const conf = contentOf(renderedByPath(rhel6, dualStackVipPlan('keepalived')), KEEPALIVED_CONF_PATH);
+    const model = [
+      'host: h',
+      'interfaces:',
+      '  eth0:',
+      '    addresses: [2001:db8:3::111/64]',
+      '    aliases:',
+      '      eth0:2: { address: 2001:db8:3::105/64, managed-by: keepalived, vrrp: { instance: v6, router-id: 60, priority: 100 } }',
+    ].join('\n');
+    const conf = contentOf(renderedByPath(rhel6, compilePlan(loadModelText(model))), KEEPALIVED_CONF_PATH);
     expect(conf).toContain('    virtual_ipaddress {\n        2001:db8:3::105/64 dev eth0 preferred_lft 0\n    }\n');
     expect(conf).not.toContain('virtual_ipaddress_excluded');
   });
@@ -45,20 +55,24 @@ describe('cluster files: IPv6 VIPs', () => {
   });
 
   it('Pacemaker: IPaddr2 with preferred_lft=0 and an id without colons; Route with ::/0; valid sh', () => {
-    const files = renderedByPath(rhel6, dualStackVipPlan('pacemaker', { example: 'examples/pacemaker-vip/netgen.yaml', fallbackMetric: 2000 }));
+    const files = renderedByPath(rhel6, dualStackVipPlan('pacemaker'));
     const script = contentOf(files, PACEMAKER_SCRIPT_PATH);
     const pcs = script.split('\n').filter((l) => l.startsWith('pcs '));
-    expect(pcs[1]).toBe('pcs resource create db-vip-vip-2001-db8-3--105 ocf:heartbeat:IPaddr2 ip=2001:db8:3::105 cidr_netmask=64 nic=eth0 preferred_lft=0 --group db-vip');
+    const g = 'netgen-db-dual-stack';
+    expect(pcs[1]).toBe(`pcs resource create ${g}-vip-2001-db8-3--105 ocf:heartbeat:IPaddr2 ip=2001:db8:3::105 cidr_netmask=64 nic=eth0 preferred_lft=0 --group ${g}`);
     expect(pcs.slice(5)).toEqual([
-      'pcs resource create db-vip-route-4 ocf:heartbeat:Route destination=2001:db8:3::/65 device=eth0 source=2001:db8:3::105 --group db-vip',
-      'pcs resource create db-vip-route-5 ocf:heartbeat:Route destination=2001:db8:3:0:8000::/65 device=eth0 source=2001:db8:3::105 --group db-vip',
-      'pcs resource create db-vip-route-6 ocf:heartbeat:Route destination=::/0 device=eth0 gateway=2001:db8:3::1 source=2001:db8:3::105 --group db-vip',
+      `pcs resource create ${g}-route-4 ocf:heartbeat:Route destination=2001:db8:3::/65 device=eth0 source=2001:db8:3::105 --group ${g}`,
+      `pcs resource create ${g}-route-5 ocf:heartbeat:Route destination=2001:db8:3:0:8000::/65 device=eth0 source=2001:db8:3::105 --group ${g}`,
+      `pcs resource create ${g}-route-6 ocf:heartbeat:Route destination=::/0 device=eth0 gateway=2001:db8:3::1 source=2001:db8:3::105 --group ${g}`,
     ]);
     expect(script).toContain('IPv6 routes get ip -6\'s own metric, 1024');
     expect(spawnSync('sh', ['-n', '-c', script]).status).toBe(0);
   });
 
-  it('Pacemaker: refuses an IPv6 route the Route agent would add with 1024 where a fallback under 1024 must lose to it', () => {
-    expect(() => renderedByPath(rhel6, dualStackVipPlan('pacemaker'))).toThrow(/over default via 2001:db8:3::1 \(metric 100\), but ocf:heartbeat:Route takes no metric and IPv6 routes it adds get 1024/);
+  it('Pacemaker: a route whose metric the Route agent cannot give is an internal error (compile gives IPv6 ones 1024)', () => {
+    const plan = dualStackVipPlan('pacemaker');
+    expect(plan.routes.filter((r) => r.appliedBy === 'pacemaker').map((r) => `${r.family} ${r.metric}`)).toEqual(['4 0', '4 0', '4 0', '6 1024', '6 1024', '6 1024']);
+    plan.routes = plan.routes.map((r) => (r.family === 6 && r.origin === 'egress-preferred' ? { ...r, metric: 1 } : r));
+    expect(() => renderedByPath(rhel6, plan)).toThrow(/metric 1, but ocf:heartbeat:Route takes no metric and adds it with 1024/);
   });
 });

@@ -429,10 +429,10 @@ describe('gentoo and gentoo-legacy: IPv6 (dual-stack Plans as the IPv6 contract 
   it('IPv6 rules: `ip -6 rule` in local.d and local.start, rules6_<if> with the native option', () => {
     const plan = dualStackSourcePlan();
     const start = contentOf(render(gentoo, plan), 'etc/local.d/netgen.start');
-    expect(start).toContain('ip -6 rule del from 2001:db8:1::17 table v6t1 priority 2001 2>/dev/null || true\nip -6 rule add from 2001:db8:1::17 table v6t1 priority 2001 || status=1\n');
-    expect(contentOf(render(gentooLegacy, plan), 'etc/conf.d/local.start')).toContain('/sbin/ip -6 rule add from 2001:db8:1::16 table v6t0 priority 2000\n');
+    expect(start).toContain('ip -6 rule del from 2001:db8:1::17 table t1 priority 1001 2>/dev/null || true\nip -6 rule add from 2001:db8:1::17 table t1 priority 1001 || status=1\n');
+    expect(contentOf(render(gentooLegacy, plan), 'etc/conf.d/local.start')).toContain('/sbin/ip -6 rule add from 2001:db8:1::16 table t0 priority 1000\n');
     const native = contentOf(render(gentoo, plan, { gentooRules: 'native' }), 'etc/conf.d/net');
-    expect(sourced(native, 'rules6_eth1')).toBe('from 2001:db8:1::17 table v6t1 priority 2001');
-    expect(sourced(native, 'rules_eth1')).toMatch(/^from 1\.2\.3\.17 table t1 priority \d+$/);
+    expect(sourced(native, 'rules6_eth1')).toBe('from 2001:db8:1::17 table t1 priority 1001');
+    expect(sourced(native, 'rules_eth1')).toBe('from 1.2.3.17 table t1 priority 1001');
   });
 });
