@@ -3,7 +3,7 @@
 // applies them; gentoo-legacy's files once per generation of Gentoo that reads them.
 // Shares the harness with the kernel tests (src/kernel).
 import { NetgenError } from '../errors.js';
-import { checkExpectations, consumersOf, generationOf, kernelAvailable, materialiseTree, withKernelSession } from '../kernel/index.js';
+import { answerText, checkExpectations, consumersOf, generationOf, kernelAvailable, materialiseTree, withKernelSession } from '../kernel/index.js';
 import type { RenderedFile } from '../backends/types.js';
 import type { Expectation, Plan } from '../plan/types.js';
 import type { InboundCheck } from '../simulate/index.js';
@@ -54,7 +54,7 @@ export function verifyInKernel(
       const check = checkExpectations(s, expectations, plan.addresses);
       notes.push(...report.failed.map((c) => `${prefix}${c.origin}: \`${c.argv.join(' ')}\` failed: ${c.stderr.trim()}`), ...report.problems.map((p) => `${prefix}${p}`));
       const rows = check.results.map((r) => ({
-        answer: r.answer.dev === '' ? r.answer.raw.trim() : r.answer.raw.trim().replace(/^\S+ /, '').replace(/\s+uid \d+.*$/s, ''),
+        answer: answerText(r.answer),
         ok: r.mismatches.length === 0,
       }));
       const asked = builtin.map((c) => askBuiltin(s, plan, c));

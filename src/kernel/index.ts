@@ -3,7 +3,7 @@
 export { kernelAvailable, type KernelAvailability } from './exec.js';
 export { openKernelSession, withKernelSession, KernelSession, type SessionOptions } from './session.js';
 export { materialiseTree, readTreeFromDir } from './tree.js';
-export { compareAnswer, type ExpectedAnswer } from './probe.js';
+export { answerText, compareAnswer, type ExpectedAnswer } from './probe.js';
 export { checkExpectations, type ExpectationCheck, type ExpectationResult } from './expectations.js';
 export { createSegment, liveNamespaces, reapStaleNamespaces, type Segment } from './namespace.js';
 export { CONSUMERS, consumersOf, generationOf } from './types.js';

@@ -23,6 +23,25 @@ export function parseRouteGet(json: string, raw: string): RouteAnswer {
   return out;
 }
 
+/**
+ * An answer as a table shows it, beside the simulator's: `ip route get`'s text without the
+ * destination and from `uid` on; for IPv6 also without what `ip -6` adds that IPv4 answers
+ * never show (`from ::` of a lookup without a source, the route's proto, metric and pref).
+ * An error answer is its message.
+ */
+export function answerText(a: RouteAnswer): string {
+  if (a.dev === '') return a.raw.trim();
+  let t = a.raw.trim().replace(/^\S+ /, '').replace(/\s+uid \d+.*$/s, '');
+  if (a.dest.includes(':')) {
+    t = t
+      .replace(/^from :: /, '')
+      .replace(/ (proto|metric|pref) \S+/g, '')
+      .split('\n')[0]!
+      .trim();
+  }
+  return t;
+}
+
 interface RuleJson {
   priority?: number;
   src?: string;
