@@ -117,6 +117,8 @@ export interface ClusterDriver {
   up(address: string): boolean;
   /** Give an address up the way its cluster tool does (leaving MASTER, stopping the group); false when no cluster file names it. */
   release(address: string): boolean;
+  /** Whether a cluster file moves the address. */
+  moves(address: string): boolean;
 }
 
 export function createClusterDriver(ctx: DriverContext, ocfDir: string | undefined): ClusterDriver {
@@ -212,5 +214,5 @@ export function createClusterDriver(ctx: DriverContext, ocfDir: string | undefin
     return inst !== undefined || group !== undefined;
   }
 
-  return { up, release };
+  return { up, release, moves: (address) => instanceOf(address) !== undefined || groupOf(address) !== undefined };
 }

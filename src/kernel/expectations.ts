@@ -22,16 +22,16 @@ export interface ExpectationCheck {
  * Ask every expectation of a booted session. Every expectation starts from "every planned
  * address here": addresses not up after boot are brought up first, through their manager
  * (failover tooling, keepalived, Pacemaker). Then its failover steps run in order (`down`:
- * `ip addr del`; `up`: through the address's manager or the consumer's own scripts; `add`:
+ * `ip addr del`, or for a VIP keepalived or Pacemaker moves, its manager giving it up; `up`: through the address's manager or the consumer's own scripts; `add`:
  * `ip addr add` alone), the kernel is asked, and every address a step touched is put back
  * the way it was: taken down if present, then brought up through its manager.
  */
 export function checkExpectations(session: KernelSession, expectations: readonly Expectation[], planned: readonly { address: string; prefix?: number }[]): ExpectationCheck {
   const broughtUp: ExpectationCheck['broughtUp'] = [];
   const present = (): Set<string> => new Set(session.addresses().map((a) => a.address));
-  const here = present();
+  // Asked again each time: one manager may bring several (the VIPs of one keepalived instance).
   for (const { address } of planned) {
-    if (!here.has(address)) broughtUp.push({ address, report: session.up(address) });
+    if (!present().has(address)) broughtUp.push({ address, report: session.up(address) });
   }
   const results: ExpectationResult[] = [];
   // Route look-ups without steps leave the state as it is: a run of them is one batch.
@@ -46,7 +46,7 @@ export function checkExpectations(session: KernelSession, expectations: readonly
     }
     const e = expectations[i++]!;
     for (const st of e.steps) {
-      if (st.op === 'down') session.down(st.address);
+      if (st.op === 'down') session.leave(st.address);
       else if (st.op === 'up') session.up(st.address);
       else session.add(st.address);
     }
@@ -81,7 +81,7 @@ function routeResult(e: Expectation, answer: RouteAnswer): ExpectationResult {
 export function restore(session: KernelSession, touched: readonly string[]): void {
   if (touched.length === 0) return;
   const now = new Set(session.addresses().map((a) => a.address));
-  for (const a of touched) if (now.has(a)) session.down(a);
+  for (const a of touched) if (now.has(a)) session.leave(a);
   const after = new Set(session.addresses().map((a) => a.address));
   for (const a of touched) if (!after.has(a)) session.up(a);
 }

@@ -371,6 +371,17 @@ export class KernelSession {
   }
 
   /**
+   * Take an address away the way failover does: a VIP that keepalived or Pacemaker moves is
+   * given up by its manager (which takes its routes and rules with it, as the simulator's
+   * `down` does); any other address by `ip addr del`.
+   */
+  leave(address: string): void {
+    this.assertOpen();
+    if (this.cluster?.moves(address)) this.release(address);
+    else this.down(address);
+  }
+
+  /**
    * Bring an address back the way the consumer does (RHEL: `ifup eth0:1`, which re-reads
    * route-eth0; Gentoo: the address line of conf.d/net, then the interface's routes and
    * rules again). `File exists` answers of re-applied lines are not counted as failures.

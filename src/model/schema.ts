@@ -271,7 +271,7 @@ export const vlanTop = z.strictObject({
 /** One failover event before the lookup: exactly one of the three keys (checked with the semantics). */
 const step = z
   .strictObject({
-    down: ipAddr.optional().meta({ description: 'the address is taken away (ip addr del): the kernel drops main-table routes naming it (IPv6: clears their src)' }),
+    down: ipAddr.optional().meta({ description: 'the address is taken away (ip addr del; a managed VIP: its manager gives it up with what depends on it): the kernel drops main-table routes naming it (IPv6: clears their src)' }),
     up: ipAddr.optional().meta({ description: 'the address comes back through its manager (ifup, keepalived, Pacemaker), with what depends on it' }),
     add: ipAddr.optional().meta({ description: 'the address comes back alone (ip addr add by a tool netgen does not know)' }),
   })
