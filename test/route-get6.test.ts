@@ -7,7 +7,7 @@ import { runCli } from './helpers/cli.js';
 import { REPO } from './helpers/repo.js';
 
 const SEED = join(REPO, 'examples/rhel-vip-egress/netgen.yaml');
-const DUAL = join(REPO, 'test/fixtures/dual-stack-vip.yaml');
+const DUAL = join(REPO, 'examples/dual-stack-vip/netgen.yaml');
 
 describe('netgen route get, IPv6', () => {
   it('answers as ip -6 route get does: a host without IPv6 addresses has no route to a global destination (exit 1)', () => {

@@ -1,5 +1,5 @@
 // Dual-stack Plans for the back-end and emulation tests: scenario A with an IPv6 VIP (the
-// lead's test/fixtures/dual-stack-vip.yaml, or the same host with its VIPs moved by keepalived
+// examples/dual-stack-vip/netgen.yaml, or the same host with its VIPs moved by keepalived
 // or Pacemaker: the golden cases test/golden/dual-stack-keepalived and -pacemaker), and a
 // small per-source host with both families.
 import type { Plan } from '../../src/plan/types.js';
@@ -12,7 +12,7 @@ export const PRIMARY6 = '2001:db8:3::111';
 export const GATEWAY6 = '2001:db8:3::1';
 
 const MODELS = {
-  boot: 'test/fixtures/dual-stack-vip.yaml',
+  boot: 'examples/dual-stack-vip/netgen.yaml',
   keepalived: 'test/golden/dual-stack-keepalived/netgen.yaml',
   pacemaker: 'test/golden/dual-stack-pacemaker/netgen.yaml',
 } as const;

@@ -19,7 +19,7 @@ function rules6(s: KernelSession): string[] {
 }
 
 describeKernel('gentoo: IPv6 with netifrc and the local scripts', () => {
-  // Boot and `down` on every Gentoo consumer are in expectations.test.ts (test/golden/dual-stack-vip);
+  // Boot and `down` on every Gentoo consumer are in expectations.test.ts (examples/dual-stack-vip);
   // here the way back: routes_ answers File exists for the routes whose src was cleared, postup replaces them.
   it('dual-stack VIP: the IPv6 VIP down (src cleared, the primary answers) and back through conf.d/net', () => {
     const plan = dualStackVipPlan();

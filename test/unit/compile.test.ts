@@ -198,7 +198,7 @@ interfaces:
 });
 
 describe('IPv6: the same two recipes, per family', () => {
-  const dual = readFileSync(new URL('../fixtures/dual-stack-vip.yaml', import.meta.url), 'utf8');
+  const dual = readFileSync(new URL('../../examples/dual-stack-vip/netgen.yaml', import.meta.url), 'utf8');
 
   it('expands an IPv6 VIP into the same four routes as IPv4, /64 split into /65 halves, beside the IPv4 ones', () => {
     const p = plan(dual);
@@ -243,7 +243,7 @@ interfaces:
   });
 
   it('routes each family by source through the same table, numbering ip -4 and ip -6 rules apart', () => {
-    const p = plan(readFileSync(new URL('../fixtures/dual-stack-two-nic.yaml', import.meta.url), 'utf8'));
+    const p = plan(readFileSync(new URL('../../examples/dual-stack-two-nic/netgen.yaml', import.meta.url), 'utf8'));
     expect(p.rules.map((r) => `${r.family} ${r.priority} from ${r.from} lookup ${r.table}`)).toEqual([
       '4 1000 from 1.2.3.16 lookup e0v10',
       '4 1001 from 10.1.1.16 lookup e0v11',
