@@ -302,15 +302,22 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
   files.push(...hookFiles(plan));
 
   // Other people own this file: netgen only takes out the keys that would add a default
-  // route without src. The content is what a host without the file gets (`service network`
+  // route without src, and says IPv6 is on when the host has IPv6 (rhel6-branch's scripts no
+  // longer read NETWORKING_IPV6, but the host's other tools and its admins do: a leftover
+  // NETWORKING_IPV6=no would say the opposite of the files netgen writes). The content is what a host without the file gets (`service network`
   // does nothing without it). No HOSTNAME: netgen never manages it in an existing file, and
   // setting it only on new ones would make the result depend on what was there before.
+  const ipv6 = plan.addresses.some((a) => a.family === 6);
   files.push({
     path: SYSCONFIG_NETWORK_PATH,
     mode: 0o644,
-    owner: { kind: 'keys', remove: [...(plan.removeGlobalGateway ? ['GATEWAY', 'GATEWAYDEV'] : []), ...(plan.removeGlobalGateway6 ? ['IPV6_DEFAULTGW', 'IPV6_DEFAULTDEV'] : [])] },
+    owner: {
+      kind: 'keys',
+      remove: [...(plan.removeGlobalGateway ? ['GATEWAY', 'GATEWAYDEV'] : []), ...(plan.removeGlobalGateway6 ? ['IPV6_DEFAULTGW', 'IPV6_DEFAULTDEV'] : [])],
+      ...(ipv6 ? { set: { NETWORKING_IPV6: 'yes' } } : {}),
+    },
     template: 'rhel6/network',
-    context: {},
+    context: { ipv6 },
   });
 
   files.push(planRtTables(plan));

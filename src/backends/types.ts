@@ -8,8 +8,12 @@ import type { Plan, PlanTable } from '../plan/types.js';
 export type Ownership =
   /** netgen owns every byte; the rendered content starts with netgen's header. */
   | { kind: 'whole' }
-  /** Shell-style `KEY=value` file (`/etc/sysconfig/network`): netgen only removes these keys. */
-  | { kind: 'keys'; remove: string[] }
+  /**
+   * Shell-style `KEY=value` file (`/etc/sysconfig/network`): netgen only removes the keys of
+   * `remove`, and gives the keys of `set` their value (an existing plain line of the key goes,
+   * the new one is added at the end).
+   */
+  | { kind: 'keys'; remove: string[]; set?: Record<string, string> }
   /** netgen owns a marked block; `base` is the file written when none exists yet. */
   | { kind: 'block'; base: string }
   /** `/etc/iproute2/rt_tables`: a marked block of these tables, clashes with foreign lines refused. */

@@ -31,8 +31,17 @@ export function mergeContent(file: RenderedFile, existing: string | undefined, s
   switch (owner.kind) {
     case 'whole':
       return file.content;
-    case 'keys':
-      return existing === undefined ? file.content : removeKeys(existing, owner.remove, shownPath);
+    case 'keys': {
+      if (existing === undefined) return file.content;
+      const set = Object.entries(owner.set ?? {});
+      const setKeys = new Set(set.map(([k]) => k));
+      const kept = removeKeys(existing, [...owner.remove, ...setKeys], shownPath, (key) =>
+        setKeys.has(key) ? `netgen sets ${key}=${owner.set![key]} and must replace its line` : `netgen manages the default route and must remove ${key} from this file`,
+      );
+      if (set.length === 0) return kept;
+      const body = kept === '' || kept.endsWith('\n') ? kept : `${kept}\n`;
+      return body + set.map(([k, v]) => `${k}=${v}\n`).join('');
+    }
     case 'block':
       return replaceBlock(existing ?? owner.base, file.content, source);
     case 'rt-tables': {
@@ -68,7 +77,7 @@ export function mergeContent(file: RenderedFile, existing: string | undefined, s
  * multi-line quoted value or a continued line. Any other mention of the key is refused
  * with its line number, since dropping the line could break the file's syntax.
  */
-function removeKeys(text: string, keys: readonly string[], shownPath: string): string {
+function removeKeys(text: string, keys: readonly string[], shownPath: string, task: (key: string) => string = (key) => `netgen manages the default route and must remove ${key} from this file`): string {
   if (keys.length === 0) return text;
   const lines = text.split('\n');
   const mentions = new RegExp(`(^|[\\s;&|(\`])(?:export\\s+)?(${keys.join('|')})=`);
@@ -93,7 +102,7 @@ function removeKeys(text: string, keys: readonly string[], shownPath: string): s
       'it is not a plain one-line assignment';
     throw new NetgenError(
       'usage',
-      `${shownPath}:${i + 1}: netgen manages the default route and must remove ${key} from this file, but ${why}, so removing the line could change what the file means or break it: ` +
+      `${shownPath}:${i + 1}: ${task(key)}, but ${why}, so removing the line could change what the file means or break it: ` +
         `remove or rewrite "${line.trim()}" by hand, then render again`,
     );
   });

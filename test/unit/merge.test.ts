@@ -23,6 +23,16 @@ describe('merging files other people write', () => {
     expect(mergeContent(keys(['GATEWAY']), undefined, 'm.yaml')).toBe('NETWORKING=yes\n');
   });
 
+  it('sets NETWORKING_IPV6=yes: a plain line of the key is replaced by one at the end, every other line kept; stable on a second merge', () => {
+    const f: RenderedFile = { path: 'etc/sysconfig/network', mode: 0o644, owner: { kind: 'keys', remove: ['GATEWAY'], set: { NETWORKING_IPV6: 'yes' } }, content: 'NETWORKING=yes\nNETWORKING_IPV6=yes\n' };
+    const before = 'NETWORKING=yes\nNETWORKING_IPV6=no\nHOSTNAME=db1\nGATEWAY=172.16.3.1';
+    const once = mergeContent(f, before, 'm.yaml')!;
+    expect(once).toBe('NETWORKING=yes\nHOSTNAME=db1\nNETWORKING_IPV6=yes\n');
+    expect(mergeContent(f, once, 'm.yaml')).toBe(once);
+    expect(mergeContent(f, undefined, 'm.yaml')).toBe('NETWORKING=yes\nNETWORKING_IPV6=yes\n');
+    expect(() => mergeContent(f, 'if true; then\n  NETWORKING_IPV6=no\nfi\n', 'm.yaml', 'etc/sysconfig/network')).toThrow(/:2: netgen sets NETWORKING_IPV6=yes and must replace its line, but it is inside a compound command/);
+  });
+
   it('removes GATEWAY only where the line is a plain top-level assignment; elsewhere refuses, naming the line', () => {
     const k = keys(['GATEWAY', 'GATEWAYDEV']);
     const ok = "NETWORKING=yes\nexport GATEWAY='172.16.3.1'  # old\nif [ -f /x ]; then\n  HOSTNAME=x\nfi\nGATEWAYDEV=eth0\nNOTE=\"a\nb\"\n";

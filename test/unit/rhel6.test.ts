@@ -545,8 +545,8 @@ describe('rhel6: IPv6 (dual-stack Plans as the IPv6 contract builds them)', () =
     expect(formatRhel6Route({ ...r, metric: 0 })).toBe('default via 2001:db8:3::1 dev eth0 src 2001:db8:3::111 metric 0');
   });
 
-  it('/etc/sysconfig/network loses IPV6_DEFAULTGW and IPV6_DEFAULTDEV beside GATEWAY', () => {
-    expect(files.get('etc/sysconfig/network')!.owner).toEqual({ kind: 'keys', remove: ['GATEWAY', 'GATEWAYDEV', 'IPV6_DEFAULTGW', 'IPV6_DEFAULTDEV'] });
+  it('/etc/sysconfig/network loses IPV6_DEFAULTGW and IPV6_DEFAULTDEV beside GATEWAY, and says NETWORKING_IPV6=yes', () => {
+    expect(files.get('etc/sysconfig/network')!.owner).toEqual({ kind: 'keys', remove: ['GATEWAY', 'GATEWAYDEV', 'IPV6_DEFAULTGW', 'IPV6_DEFAULTDEV'], set: { NETWORKING_IPV6: 'yes' } });
   });
 
   it('ifup-local eth0 deprecates the VIP, then applies route6-eth0 again once DAD is over', () => {
