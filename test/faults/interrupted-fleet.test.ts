@@ -14,12 +14,9 @@ const dir = mkdtempSync(join(tmpdir(), 'netgen-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const killAt = join(REPO, 'test/faults/kill-at.mjs');
-// The CLI from source, bundled once (as the build does, without the code cache): a run
-// starts several times faster than through tsx, and this file starts about a hundred.
-// It lives below the repository so that it finds templates/ as the installed CLI does.
-const bundleDir = join(REPO, 'node_modules/.cache', `netgen-faults-${process.pid}`);
-const entry = join(bundleDir, 'netgen.cjs');
-afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
+// The CLI from source as test/global-setup.ts bundled it for this run: a run starts several
+// times faster than through tsx, and this file starts about a hundred.
+const entry = process.env['NETGEN_TEST_CLI'] ?? '';
 
 interface Host {
   name: string;
@@ -94,19 +91,8 @@ function netgen(args: string[], env: Record<string, string> = {}): { code: numbe
 
 const renderNew = (root: string): string[] => ['render', '--distro', 'rhel6', '-m', newModels, '--root', root, '--prune'];
 
-beforeAll(async () => {
-  const { build } = await import('esbuild');
-  await build({
-    stdin: { contents: "import { main } from './src/cli.ts';\nvoid main(process.argv.slice(2));\n", resolveDir: REPO, loader: 'ts' },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile: entry,
-    logLevel: 'warning',
-    define: { 'import.meta.url': '__netgenUrl' },
-    banner: { js: "var __netgenUrl=require('node:url').pathToFileURL(__filename).href;" },
-  });
+beforeAll(() => {
+  if (entry === '') throw new Error('NETGEN_TEST_CLI is not set: run this file through vitest, whose globalSetup (test/global-setup.ts) bundles the CLI');
   const oldModels = writeModels(OLD);
   oldTree = join(dir, 'old-tree');
   expect(netgen(['render', '--distro', 'rhel6', '-m', oldModels, '--root', oldTree]).code).toBe(0);
