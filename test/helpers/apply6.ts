@@ -5,7 +5,7 @@
 // All commands of one call run in one process inside the namespace (fast: one spawn).
 import { runProgram } from '../../src/kernel/exec.js';
 import type { KernelSession } from '../../src/kernel/index.js';
-import type { ApplyMode } from '../../src/simulate/index.js';
+import { formatRouteGet, simulateRouteGet, type ApplyMode, type RouteAnswer, type StateOptions } from '../../src/simulate/index.js';
 import type { FailoverStep, Plan, PlanAddress, PlanRoute, PlanRule } from '../../src/plan/types.js';
 
 export interface Ran {
@@ -153,5 +153,36 @@ export function namedTables(plan: Plan, line: string): string {
   return line.replace(/ table (\d+) /, (m, id: string) => {
     const t = plan.tables.find((x) => String(x.id) === id);
     return t === undefined ? m : ` table ${t.name} `;
+  });
+}
+
+/** A lookup whose answer rests on insertion order or a multipath pick: not compared. */
+export function undecided(a: RouteAnswer): boolean {
+  return a.ok && (a.losers.some((l) => l.why === 'inserted earlier') || a.notes.some((n) => n.includes('multipath')));
+}
+
+/**
+ * Ask the kernel every probe (one `ip -batch`) and the simulator the same in `state`; each
+ * line that differs goes into `bad`, under `label`. Counts probes asked and skipped.
+ */
+export function compareProbes6(
+  s: KernelSession,
+  plan: Plan,
+  probes: readonly { to: string; from?: string }[],
+  label: string,
+  state: StateOptions,
+  stats: { probes: number; skipped: number },
+  bad: string[],
+): void {
+  const kernel = runLines(s, probeLines6(plan, probes)).map((r) => namedTables(plan, r.out.split('\n')[0]!.replace(/\s+/g, ' ').trim()));
+  probes.forEach((p, i) => {
+    const answer = simulateRouteGet(plan, { ...state, ...p });
+    if (undecided(answer)) {
+      stats.skipped++;
+      return;
+    }
+    stats.probes++;
+    const sim = formatRouteGet(answer);
+    if (sim !== kernel[i]) bad.push(`${label}: ip -6 route get ${p.to}${p.from === undefined ? '' : ` from ${p.from}`}\n    simulator: ${sim}\n    kernel:    ${kernel[i]}`);
   });
 }

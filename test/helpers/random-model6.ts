@@ -13,8 +13,8 @@ import { withKernelSession } from '../../src/kernel/index.js';
 import { parseModel } from '../../src/model/index.js';
 import { compilePlan } from '../../src/plan/compile.js';
 import type { FailoverStep, Plan } from '../../src/plan/types.js';
-import { buildFibState6, formatRouteGet, simulateRouteGet, type RouteAnswer, type StateOptions } from '../../src/simulate/index.js';
-import { bootLines, namedTables, probeLines6, runLines, stepLines } from './apply6.js';
+import { buildFibState6, type StateOptions } from '../../src/simulate/index.js';
+import { bootLines, compareProbes6, runLines, stepLines } from './apply6.js';
 
 const PREFIXES = ['2001:db8:N::/64', 'fd00:N::/64', '2001:db8:N::/80', '2001:db8:N::/56'];
 
@@ -129,10 +129,6 @@ function probesOf(plan: Plan, c: Model6Case): { to: string; from?: string }[] {
   });
 }
 
-function undecided(a: RouteAnswer): boolean {
-  return a.ok && (a.losers.some((l) => l.why === 'inserted earlier') || a.notes.some((n) => n.includes('multipath')));
-}
-
 /**
  * Compile one model, boot its IPv6 half, and compare: every probe at boot and after the
  * first egress VIP goes down, comes back alone, goes down again and comes back through its
@@ -167,17 +163,7 @@ export function checkModel6(c: Model6Case, stats: ModelStats6, ctx: { replay: st
     const refused = buildFibState6(plan).refused.map((m) => m.why);
     if (failed.length !== refused.length) bad.push(`boot: the kernel refused [${failed.join(' | ')}], the simulator [${refused.join(' | ')}]`);
     const ask = (label: string, state: StateOptions): void => {
-      const kernel = runLines(s, probeLines6(plan, probes)).map((r) => namedTables(plan, r.out.split('\n')[0]!.replace(/\s+/g, ' ').trim()));
-      probes.forEach((p, i) => {
-        const answer = simulateRouteGet(plan, { ...state, ...p });
-        if (undecided(answer)) {
-          stats.skipped++;
-          return;
-        }
-        stats.probes++;
-        const sim = formatRouteGet(answer);
-        if (sim !== kernel[i]) bad.push(`${label}: ip -6 route get ${p.to}${p.from === undefined ? '' : ` from ${p.from}`}\n    simulator: ${sim}\n    kernel:    ${kernel[i]}`);
-      });
+      compareProbes6(s, plan, probes, label, state, stats, bad);
       // The model's promises, asked of the kernel only.
       if (egress !== undefined) {
         const present = !label.endsWith(`down ${egress.vip}`) && !label.endsWith(`add ${egress.vip}`);

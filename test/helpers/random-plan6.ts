@@ -10,8 +10,8 @@ import fc from 'fast-check';
 import { withKernelSession } from '../../src/kernel/index.js';
 import { formatIPv6, networkOf6, parseCidr6 } from '../../src/net/ipv6.js';
 import type { Applier, FailoverStep, Plan, PlanAddress, PlanRoute, PlanRule } from '../../src/plan/types.js';
-import { buildFibState6, formatRouteGet, simulateRouteGet, type ApplyMode, type RouteAnswer, type StateOptions } from '../../src/simulate/index.js';
-import { bootLines, namedTables, probeLines6, runLines, stepLines } from './apply6.js';
+import { buildFibState6, type ApplyMode, type StateOptions } from '../../src/simulate/index.js';
+import { bootLines, compareProbes6, runLines, stepLines } from './apply6.js';
 
 const LINKS = ['eth0', 'eth1', 'eth2'];
 const PREFIXES = ['2001:db8:1::/64', '2001:db8:2::/64', '2001:db8:1::/80', 'fd00:5::/64', '2002:9::/64', '2001:db8:1:0:8000::/65', '2001:db8:3::5/128'];
@@ -165,10 +165,6 @@ export function newStats6(): Stats6 {
 }
 
 /** A multipath or equal-metric choice: the kernel may rotate among them (neighbour state, flow hash); not compared. */
-function undecided(a: RouteAnswer): boolean {
-  return a.ok && (a.losers.some((l) => l.why === 'inserted earlier') || a.notes.some((n) => n.includes('multipath')));
-}
-
 /**
  * Boot one case in a namespace and compare every probe's `ip -6 route get` line with the
  * simulator's, at boot and after each step of: the victim address down, added back alone,
@@ -198,17 +194,7 @@ export function checkCase6(c: Case6, stats: Stats6, ctx: { replay: string; opene
     stats.refusedRoutes += refused.length;
     if (JSON.stringify(failed) !== JSON.stringify(refused)) bad.push(`boot: the kernel refused [${failed.join(' | ')}], the simulator [${refused.join(' | ')}]`);
     const ask = (label: string, state: StateOptions): void => {
-      const kernel = runLines(s, probeLines6(plan, probes)).map((r) => namedTables(plan, r.out.split('\n')[0]!.replace(/\s+/g, ' ').trim()));
-      probes.forEach((p, i) => {
-        const answer = simulateRouteGet(plan, { ...state, ...p });
-        if (undecided(answer)) {
-          stats.skipped++;
-          return;
-        }
-        stats.probes++;
-        const sim = formatRouteGet(answer);
-        if (sim !== kernel[i]) bad.push(`${label}: ip -6 route get ${p.to}${p.from === undefined ? '' : ` from ${p.from}`}\n    simulator: ${sim}\n    kernel:    ${kernel[i]}`);
-      });
+      compareProbes6(s, plan, probes, label, state, stats, bad);
     };
     ask('boot', sim0);
     stats.withSteps++;
