@@ -2,7 +2,7 @@
 // problem of the file is collected and reported at once, each with its place.
 import type { z } from 'zod';
 import { ModelError, type ModelProblem } from '../errors.js';
-import { broadcastOf, contains, formatCidr, formatIPv4, networkOf, parseCidr, parseIPv4 } from '../net/ipv4.js';
+import { broadcastOf, formatCidr, formatIPv4, networkOf, parseIPv4 } from '../net/ipv4.js';
 import { IPV4, IPV6, type FamilyOps } from '../net/family.js';
 import { familyOfText, parseIp, parsePrefix, type Family } from '../net/ip.js';
 import { formatIPv6, isLoopback6, isMulticast6, isUnspecified6, parseIPv6 } from '../net/ipv6.js';

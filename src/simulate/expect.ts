@@ -1,7 +1,7 @@
 // The model's `expect:` entries checked against the simulator (`netgen verify`), and the
 // inbound checks verify makes by itself on a multi-homed host.
 import type { Expectation, Plan } from '../plan/types.js';
-import { defaultArpSender, formatArp, formatInbound, simulateArp, simulateInbound } from './inbound.js';
+import { defaultArpSender, formatInbound, simulateArp, simulateInbound } from './inbound.js';
 import type { ArpAnswer, InboundAnswer } from './inbound.js';
 import { formatRouteGet } from './format.js';
 import { contains, parseIPv4 } from '../net/ipv4.js';
