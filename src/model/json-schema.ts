@@ -1,9 +1,8 @@
-// The JSON Schema editors use, generated from the same zod schema the validator runs.
-import { z } from 'zod';
+// The JSON Schema editors use, generated from the same schema the validator runs.
 import { modelSchema } from './schema.js';
 
 /** The model's JSON Schema as stable, pretty-printed text. */
 export function modelJsonSchema(): string {
-  const schema = z.toJSONSchema(modelSchema, { target: 'draft-2020-12', unrepresentable: 'any', io: 'input' });
+  const schema = { $schema: 'https://json-schema.org/draft/2020-12/schema', ...modelSchema.jsonSchema() };
   return JSON.stringify(schema, null, 2) + '\n';
 }

@@ -1,6 +1,5 @@
-// Raw data -> Model. Structure first (the zod schema), then the semantic rules; every
+// Raw data -> Model. Structure first (the schema, src/model/schema.ts), then the semantic rules; every
 // problem of the file is collected and reported at once, each with its place.
-import type { z } from 'zod';
 import { ModelError, type ModelProblem } from '../errors.js';
 import { broadcastOf, formatCidr, formatIPv4, networkOf, parseIPv4 } from '../net/ipv4.js';
 import { IPV4, IPV6, type FamilyOps } from '../net/family.js';
@@ -17,6 +16,7 @@ import {
   type RawRoute,
   type RawRule,
 } from './schema.js';
+import { ObjectShape, Optional, RecordShape, ArrayShape, UnionShape, type Issue, type Shape } from './shape.js';
 import { suggest } from './suggest.js';
 import { bringUpOrders } from './bring-up.js';
 import type { Model, ModelAddress, ModelExpectation, ModelFamily, ModelLink, ModelManager, ModelRoute, ModelRule, ModelStep, ModelSysctl, ModelTable, ModelVrrp, Path } from './types.js';
@@ -50,9 +50,9 @@ export function validateModel(loaded: LoadedText): Model {
     report([], 'the model is empty: it needs at least `host:` and `interfaces:`');
     throw new ModelError(problems);
   }
-  const parsed = modelSchema.safeParse(loaded.data, { reportInput: true });
+  const parsed = modelSchema.safeParse(loaded.data);
   if (!parsed.success) {
-    const issues = parsed.error.issues;
+    const issues = parsed.issues;
     // A misspelt required key shows up twice (unknown `adress`, missing `address`): say it once.
     const suggested = new Set<string>();
     for (const issue of issues) {
@@ -64,7 +64,7 @@ export function validateModel(loaded: LoadedText): Model {
       }
     }
     for (const issue of issues) {
-      const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
+      const missing = issue.code === 'invalid_type' && issue.input === undefined;
       if (missing && suggested.has(formatPath(issue.path as PathSegment[]))) continue;
       structuralProblem(issue, report);
     }
@@ -86,7 +86,7 @@ type Report = (path: Path, message: string, at?: 'key' | 'value') => void;
  * next round, since they may only echo the removal. Nothing when a part the rest needs
  * is missing or top-level structure failed.
  */
-function semanticsOfTheRest(loaded: LoadedText, issues: readonly z.core.$ZodIssue[]): ModelProblem[] {
+function semanticsOfTheRest(loaded: LoadedText, issues: readonly Issue[]): ModelProblem[] {
   const data = structuredClone(loaded.data) as unknown;
   const removedValues: string[] = [];
   const dropItems = new Map<unknown[], Set<number>>();
@@ -100,7 +100,7 @@ function semanticsOfTheRest(loaded: LoadedText, issues: readonly z.core.$ZodIssu
       for (const k of issue.keys) if (target && typeof target === 'object') delete target[k];
       continue;
     }
-    const input = (issue as { input?: unknown }).input;
+    const input = issue.input;
     if (input === undefined) return []; // a required key is missing: the part cannot be checked
     if (typeof input === 'string' || typeof input === 'number') removedValues.push(String(input).replace(/\/\d+$/, ''));
     if (Array.isArray(parent) && typeof last === 'number') {
@@ -124,9 +124,9 @@ function semanticsOfTheRest(loaded: LoadedText, issues: readonly z.core.$ZodIssu
   );
 }
 
-function structuralProblem(issue: z.core.$ZodIssue, report: Report): void {
+function structuralProblem(issue: Issue, report: Report): void {
   const path = issue.path as PathSegment[];
-  const input = (issue as { input?: unknown }).input;
+  const input = issue.input;
   switch (issue.code) {
     case 'unrecognized_keys': {
       const known = knownKeysAt(path);
@@ -146,26 +146,29 @@ function structuralProblem(issue: z.core.$ZodIssue, report: Report): void {
       return;
     }
     case 'too_small':
-      report(path, `${describeValue(input)} is too small: at least ${String(issue.minimum)}`);
-      return;
     case 'too_big':
-      report(path, `${describeValue(input)} is too large: at most ${String(issue.maximum)}`);
+    case 'invalid_format':
+    case 'custom':
+      report(path, `${describeValue(input)} ${reasonOf(issue)}`);
       return;
     case 'invalid_union': {
-      const firstCustom = issue.errors.flat().find((e) => e.code === 'invalid_format' || e.code === 'custom' || e.code === 'too_small' || e.code === 'too_big');
-      report(path, `${describeValue(input)} ${firstCustom ? stripValuePrefix(firstCustom.message) : 'is not valid here'}`);
+      // Reached only when no option is plausible (see UnionShape): name the first reason given.
+      const reasoned = issue.errors.flat().find((e) => e.code === 'invalid_format' || e.code === 'custom' || e.code === 'too_small' || e.code === 'too_big');
+      report(path, `${describeValue(input)} ${reasoned ? reasonOf(reasoned) : 'is not valid here'}`);
       return;
     }
     case 'invalid_value':
       report(path, `${describeValue(input)} is not one of ${issue.values.map((v) => String(v)).join(', ')}`);
       return;
-    default:
-      report(path, `${describeValue(input)} ${stripValuePrefix(issue.message)}`);
   }
 }
 
-function stripValuePrefix(m: string): string {
-  return m.replace(/^Invalid input:?\s*/i, '');
+/** What is wrong with a value of the right kind, after the value itself. */
+function reasonOf(issue: Issue): string {
+  if (issue.code === 'too_small') return `is too small: at least ${String(issue.minimum)}`;
+  if (issue.code === 'too_big') return `is too large: at most ${String(issue.maximum)}`;
+  if (issue.code === 'invalid_format' || issue.code === 'custom') return issue.message;
+  return 'is not valid here';
 }
 
 function describeExpected(expected: string): string {
@@ -188,31 +191,24 @@ function describeValue(v: unknown): string {
 
 /** The keys the schema allows at a path, for suggestions. */
 function knownKeysAt(path: readonly PathSegment[]): string[] {
-  let s: unknown = modelSchema;
-  const unwrap = (x: unknown): unknown => {
-    let cur = x as { _zod?: { def?: { type?: string; innerType?: unknown } } };
-    while (cur?._zod?.def && (cur._zod.def.type === 'optional' || cur._zod.def.type === 'default' || cur._zod.def.type === 'nullable')) {
-      cur = cur._zod.def.innerType as typeof cur;
-    }
+  const unwrap = (x: Shape<unknown> | undefined): Shape<unknown> | undefined => {
+    let cur = x;
+    while (cur instanceof Optional) cur = cur.inner as Shape<unknown>;
+    // `sysctl: false | {...}`: suggest from the mapping's keys.
+    if (cur instanceof UnionShape) cur = (cur.options as Shape<unknown>[]).find((o) => unwrap(o) instanceof ObjectShape) ?? cur;
     return cur;
   };
-  // `sysctl: false | {...}`: suggest from the mapping's keys.
-  const objectOf = (x: unknown): unknown => {
-    const def = (unwrap(x) as { _zod: { def: Record<string, unknown> } })._zod.def;
-    if (def.type !== 'union') return x;
-    return (def.options as unknown[]).find((o) => (unwrap(o) as { _zod: { def: { type?: string } } })._zod.def.type === 'object') ?? x;
-  };
+  let s: Shape<unknown> | undefined = modelSchema as Shape<unknown>;
   for (const seg of path) {
-    s = objectOf(s);
-    const def = (unwrap(s) as { _zod: { def: Record<string, unknown> } })._zod.def;
-    if (def.type === 'object') s = (def.shape as Record<string, unknown>)[String(seg)];
-    else if (def.type === 'record') s = def.valueType;
-    else if (def.type === 'array') s = def.element;
+    const cur = unwrap(s);
+    if (cur instanceof ObjectShape) s = (cur.shape as Record<string, Shape<unknown>>)[String(seg)];
+    else if (cur instanceof RecordShape) s = cur.values as Shape<unknown>;
+    else if (cur instanceof ArrayShape) s = cur.element as Shape<unknown>;
     else return [];
     if (s === undefined) return [];
   }
-  const def = (unwrap(objectOf(s)) as { _zod: { def: Record<string, unknown> } })._zod.def;
-  return def.type === 'object' ? Object.keys(def.shape as Record<string, unknown>).filter((k) => k !== '$schema') : [];
+  const cur = unwrap(s);
+  return cur instanceof ObjectShape ? Object.keys(cur.shape).filter((k) => k !== '$schema') : [];
 }
 
 // ---------------------------------------------------------------------------
