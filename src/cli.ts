@@ -235,6 +235,10 @@ export function buildCli(argv: string[]) {
 /** Run the CLI; sets the process exit code. */
 export async function main(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug');
+  // A reader that stops early (`netgen diff | head`) closes the pipe. What is left to print has
+  // nowhere to go and is dropped; the command runs to its end (no file is left half-written)
+  // and keeps its exit code.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', ignoreClosedPipe);
   try {
     const result = (await buildCli(argv).parseAsync()) as { _exit?: number } | undefined;
     void result;
@@ -242,6 +246,10 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     process.exitCode = report(err, debug);
   }
+}
+
+function ignoreClosedPipe(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
 }
 
 function report(err: unknown, debug: boolean): number {

@@ -265,6 +265,32 @@ describe('usage', () => {
   });
 });
 
+describe('a reader that stops early', () => {
+  /** `netgen ARGS | head -0`: the pipe's reading end is closed before the CLI writes a line. */
+  function runIntoClosedPipe(args: string[]): Promise<{ code: number | null; stderr: string }> {
+    const cli = process.env['NETGEN_TEST_CLI'];
+    const argv = cli ? [cli, ...args] : ['--import', join(REPO, 'node_modules/tsx/dist/loader.mjs'), join(REPO, 'test/helpers/cli-entry.ts'), ...args];
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+  }
+
+  it('render still writes every file and exits 0, saying nothing about the closed pipe', async () => {
+    const r = await runIntoClosedPipe(['render', '--distro', 'rhel6', '-m', SEED, '--root', dir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(tree(dir)).toHaveLength(4);
+  });
+
+  it('diff keeps its exit code (1: changes found)', async () => {
+    const r = await runIntoClosedPipe(['diff', '--distro', 'rhel6', '-m', SEED, '--root', dir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+  });
+});
+
 describe('the installed binary', () => {
   it('bin/netgen.cjs runs the bundled CLI (npm ci builds dist/netgen.cjs)', () => {
     if (!existsSync(join(REPO, 'dist/netgen.cjs'))) spawnSync('npm', ['run', 'build'], { cwd: REPO });
