@@ -1,11 +1,14 @@
 // Entry point: yargs wiring, the one try/catch, and the only process.exit.
 // Command implementations are imported when their command runs, so `--help` and a
-// single render load no more than they need.
-import yargs, { type Argv } from 'yargs';
+// single render load no more than they need; a plain `render` line does not load yargs at all
+// (src/render-argv.ts).
+import type { Argv } from 'yargs';
+import type Yargs from 'yargs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, ModelError, NetgenError } from './errors.js';
 import { packageRoot } from './package-root.js';
+import { parseRenderArgv } from './render-argv.js';
 
 const DISTROS = ['rhel6', 'gentoo', 'gentoo-legacy'] as const;
 
@@ -83,7 +86,7 @@ function checkGentooRules(argv: { distro?: unknown; gentooRules?: unknown }): vo
   }
 }
 
-export function buildCli(argv: string[]) {
+export function buildCli(yargs: typeof Yargs, argv: string[]) {
   return yargs(argv)
     .scriptName('netgen')
     .usage('$0 <command> [options]\n\nRender one host network model into the files its distribution reads at boot.')
@@ -240,8 +243,14 @@ export async function main(argv: string[]): Promise<void> {
   // and keeps its exit code.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', ignoreClosedPipe);
   try {
-    const result = (await buildCli(argv).parseAsync()) as { _exit?: number } | undefined;
-    void result;
+    const plain = parseRenderArgv(argv);
+    if (plain) {
+      const { runRender } = await import('./commands/render.js');
+      await runRender(plain);
+    } else {
+      const { default: yargs } = await import('yargs');
+      await buildCli(yargs, argv).parseAsync();
+    }
     process.exitCode = process.exitCode ?? EXIT.ok;
   } catch (err) {
     process.exitCode = report(err, debug);
