@@ -238,16 +238,17 @@ export function buildCli(yargs: typeof Yargs, argv: string[]) {
 /** Run the CLI; sets the process exit code. */
 export async function main(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug');
-  // A reader that stops early (`netgen diff | head`) closes the pipe. What is left to print has
-  // nowhere to go and is dropped; the command runs to its end (no file is left half-written)
-  // and keeps its exit code.
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', ignoreClosedPipe);
   try {
     const plain = parseRenderArgv(argv);
     if (plain) {
+      // Prints through src/stdio.ts, which never builds process.stdout (~3 ms).
       const { runRender } = await import('./commands/render.js');
       await runRender(plain);
     } else {
+      // A reader that stops early (`netgen diff | head`) closes the pipe. What is left to print
+      // has nowhere to go and is dropped; the command runs to its end (no file is left
+      // half-written) and keeps its exit code.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', ignoreClosedPipe);
       const { default: yargs } = await import('yargs');
       await buildCli(yargs, argv).parseAsync();
     }

@@ -96,7 +96,7 @@ describe('progress', () => {
       [false, false, 500, false],
     ] as const) {
       const { writes, s } = stream(tty);
-      const p = terminalProgress(quiet, s);
+      const p = terminalProgress(quiet, () => s);
       p.start(total);
       for (let i = 1; i <= total; i++) p.tick(i);
       p.done();

@@ -163,13 +163,21 @@ export interface Progress {
 
 const silentProgress: Progress = { start() {}, tick() {}, done() {} };
 
-/** Progress on stderr for long runs on a terminal; silent otherwise. */
-export function terminalProgress(quiet: boolean | undefined, stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (quiet || !stream.isTTY) return silentProgress;
+/**
+ * Progress on stderr for long runs (over 100 hosts) on a terminal; silent otherwise. Whether
+ * stderr is a terminal is asked only for a long run: asking builds process.stderr (see src/stdio.ts).
+ */
+export function terminalProgress(quiet: boolean | undefined, streamOf: () => NodeJS.WriteStream = () => process.stderr): Progress {
+  if (quiet) return silentProgress;
+  let stream: NodeJS.WriteStream | undefined;
   let total = 0;
   let last = 0;
   return {
     start(t) {
+      if (t <= 100) return;
+      const s = streamOf();
+      if (!s.isTTY) return;
+      stream = s;
       total = t;
     },
     tick(done) {
@@ -177,10 +185,10 @@ export function terminalProgress(quiet: boolean | undefined, stream: NodeJS.Writ
       const now = Date.now();
       if (now - last < 100 && done < total) return;
       last = now;
-      stream.write(`\rrendering ${done}/${total} hosts`);
+      stream?.write(`\rrendering ${done}/${total} hosts`);
     },
     done() {
-      if (total > 100) stream.write('\r\x1b[K');
+      if (total > 100) stream?.write('\r\x1b[K');
     },
   };
 }

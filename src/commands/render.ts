@@ -1,5 +1,6 @@
 // `netgen render`: write the rendered tree(s), or check them (--check), or list them (--dry-run).
 import { EXIT, NetgenError } from '../errors.js';
+import { printErrorLine, printLine } from '../stdio.js';
 import { Run, inspectTarget, interruptedNote } from '../output/run.js';
 import { TreeState, type Change } from '../output/write.js';
 import type { BackendOptions } from '../backends/types.js';
@@ -19,8 +20,8 @@ export function backendOptions(a: { gentooRules?: string }): BackendOptions {
 }
 
 type Out = (line: string) => void;
-const stdoutLine: Out = (l) => process.stdout.write(l + '\n');
-const stderrLine: Out = (l) => process.stderr.write(l + '\n');
+const stdoutLine: Out = printLine;
+const stderrLine: Out = printErrorLine;
 
 export async function runRender(a: RenderArgs, out: Out = stdoutLine, err: Out = stderrLine): Promise<void> {
   if (a.check || a.dryRun) return readOnly(a, out, err);
