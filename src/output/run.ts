@@ -9,7 +9,7 @@
 // then the temporaries are renamed over their targets, pruned files removed, and the lock
 // deleted. A run that dies before `C` is rolled back by the next run on that target, one
 // that dies after it is completed; SIGINT and SIGTERM roll back before exiting.
-import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, writeFileSync, readSync, renameSync, rmSync, rmdirSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, writeFileSync, readSync, renameSync, rmdirSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { InterruptedError, NetgenError } from '../errors.js';
@@ -122,7 +122,7 @@ export class Run {
         writeFileSync(aside, text, { mode: 0o644, flag: 'w' });
         linkSync(aside, lock);
       } finally {
-        rmSync(aside, { force: true });
+        unlinkIfThere(aside);
       }
       fd = openSync(lock, 'a');
     } catch (err) {
@@ -248,7 +248,7 @@ export class Run {
   rollback(): void {
     if (this.done || this.committed) return;
     const dirs = rollBack(this.root, this.lock);
-    rmSync(this.lock, { force: true });
+    unlinkIfThere(this.lock);
     removeDirs(dirs);
     this.finish();
   }
@@ -258,6 +258,15 @@ export class Run {
     closeSync(this.fd);
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
+  }
+}
+
+/** Remove the file at PATH if it is there (as rmSync with force, whose module costs ~0.5 ms of every run to load). */
+function unlinkIfThere(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }
 
@@ -271,7 +280,7 @@ function removeDeadAsides(root: string): void {
   }
   for (const n of names) {
     const m = /^\.netgen\.lock\.(\d+)\.tmp$/.exec(n);
-    if (m && !holderAlive({ pid: Number(m[1]), start: undefined })) rmSync(join(root, n), { force: true });
+    if (m && !holderAlive({ pid: Number(m[1]), start: undefined })) unlinkIfThere(join(root, n));
   }
 }
 
@@ -280,11 +289,11 @@ function recover(root: string, head: LockHead): 'completed' | 'rolled back' {
   const lock = join(root, LOCK_NAME);
   if (journalCommitted(lock)) {
     rollForward(root, lock);
-    if (sameHead(readHead(lock), head)) rmSync(lock, { force: true });
+    if (sameHead(readHead(lock), head)) unlinkIfThere(lock);
     return 'completed';
   }
   const dirs = rollBack(root, lock);
-  if (sameHead(readHead(lock), head)) rmSync(lock, { force: true });
+  if (sameHead(readHead(lock), head)) unlinkIfThere(lock);
   removeDirs(dirs);
   return 'rolled back';
 }
@@ -303,7 +312,7 @@ function rollForward(root: string, lock: string): void {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(`replacing ${rec.target}`, err, false);
       }
-    } else if (rec.kind === 'R') rmSync(join(root, rec.path), { force: true });
+    } else if (rec.kind === 'R') unlinkIfThere(join(root, rec.path));
   }
 }
 
