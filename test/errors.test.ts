@@ -82,7 +82,7 @@ const REFUSALS: [string, RegExp][] = [
   ['device not in model', /device `[^`]+` is not an interface of this model/],
   ['connected route metric 0', /is the kernel's own connected route/],
   ['route collision', /is there already .*File exists/],
-  ['priority reserved', /is the kernel's own \(0 local/],
+  ['priority reserved', /is the kernel's own (in `ip -6 rule` )?\(0 local/],
   ['priority twice', /priority \d+ is used twice/],
   ['egress prefer not on link', /is not an address of \S+: add it under/],
   ['egress prefer primary', /is already \S+'s primary address/],

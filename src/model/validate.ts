@@ -32,8 +32,8 @@ export const RESERVED_TABLES: ReadonlyMap<string, number> = new Map([
 /** The largest metric and priority the kernel takes. */
 const U32 = 4294967295;
 
-/** Priorities the kernel's own rules use (local 0, main 32766, default 32767). */
-const RESERVED_PRIORITIES = new Set([0, 32766, 32767]);
+/** Priorities the kernel's own rules use: IPv4 0 local, 32766 main, 32767 default; IPv6 has no `default` rule. */
+const RESERVED_PRIORITIES = { 4: new Map([[0, 'local'], [32766, 'main'], [32767, 'default']]), 6: new Map([[0, 'local'], [32766, 'main']]) } as const;
 
 export const DEFAULT_EGRESS_METRIC = 1;
 export const DEFAULT_FALLBACK_METRIC = 100;
@@ -1136,10 +1136,11 @@ function checkRouteCollisions<A extends number | bigint>(ops: FamilyOps<A>, link
 /** Rule priorities, per family: `ip -4 rule` and `ip -6 rule` are separate lists. */
 function checkPriorities<A extends number | bigint>(ops: FamilyOps<A>, links: ModelLink[], famOf: (l: ModelLink) => ModelFamily<A>, report: Report): void {
   const seen = new Map<number, string>();
+  const reserved = RESERVED_PRIORITIES[ops.bits === 32 ? 4 : 6];
   /** `shown`: where the priority comes from, as the other claimant's message names it. */
   const claim = (p: number, path: Path, shown = formatPath(path)): void => {
-    if (RESERVED_PRIORITIES.has(p)) {
-      report(path, `priority ${p} is the kernel's own (0 local, 32766 main, 32767 default)`);
+    if (reserved.has(p)) {
+      report(path, `priority ${p} is the kernel's own${ops.bits === 128 ? ' in `ip -6 rule`' : ''} (${[...reserved].map(([n, table]) => `${n} ${table}`).join(', ')})`);
       return;
     }
     const prev = seen.get(p);

@@ -262,6 +262,20 @@ interfaces:
     ]);
   });
 
+  it('takes priority 32767 for an IPv6 rule: `ip -6 rule` has no 32767 `default` rule', () => {
+    const p = plan(`
+host: db
+interfaces:
+  eth0:
+    addresses: [172.16.3.111/24, 2001:db8:3::111/64]
+    routing-policy:
+      - { from: 2001:db8:3::111, table: t1, priority: 32767 }
+tables:
+  t1: 10
+`);
+    expect(p.rules.map((r) => `${r.family} ${r.priority} from ${r.from} lookup ${r.table}`)).toEqual(['6 32767 from 2001:db8:3::111 lookup t1']);
+  });
+
   it('adds a Pacemaker IPv6 VIP\'s routes at 1024, what its Route agent gets from the kernel', () => {
     const p = plan(`
 host: h
