@@ -61,6 +61,11 @@ function findNetplan(): Netplan | undefined {
     return { cmd: 'netplan', args: ['generate', '--root-dir'], env: {}, how: 'installed' };
   }
   const root = join(REPO, 'bench/.netplan/root');
+  // A fresh clone has no unpacked copy: make one where Debian's tools can (nothing is installed).
+  if (!existsSync(join(root, 'usr/sbin/netplan')) && spawnSync('sh', ['-c', 'command -v apt-get && command -v dpkg'], { encoding: 'utf8' }).status === 0) {
+    progress('netplan is not installed: unpacking Debian\'s netplan.io with bench/netplan.sh');
+    spawnSync('sh', [join(REPO, 'bench/netplan.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
   if (!existsSync(join(root, 'usr/sbin/netplan')) || !existsSync('/usr/bin/python3')) return undefined;
   const lib = join(root, 'usr/lib/x86_64-linux-gnu');
   return {
