@@ -230,7 +230,10 @@ export type SysctlKey = keyof typeof SYSCTL_KEYS;
 
 const sysctlValue = (max: number, also: number[] = []) => {
   const allowed = [...Array(max + 1).keys(), ...also];
-  return shape.int().refine((v) => allowed.includes(v), { message: `is not one of ${allowed.join(', ')}` });
+  return shape
+    .int()
+    .refine((v) => allowed.includes(v), { message: `is not one of ${allowed.join(', ')}` })
+    .meta({ enum: allowed });
 };
 
 export const sysctlKeys = shape.strictObject({

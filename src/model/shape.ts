@@ -39,6 +39,8 @@ export interface Meta {
   description?: string;
   examples?: readonly unknown[];
   pattern?: string;
+  /** The values a refinement allows, for editors. */
+  enum?: readonly (string | number)[];
 }
 
 export type SafeParse<T> = { success: true; data: T } | { success: false; issues: Issue[] };

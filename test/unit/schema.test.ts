@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/repo.js';
 import { modelJsonSchema } from '../../src/model/json-schema.js';
 import { parseIp, parsePrefix } from '../../src/net/ip.js';
-import { IFNAME, TABLE_NAME } from '../../src/model/schema.js';
+import { IFNAME, TABLE_NAME, sysctlKeys } from '../../src/model/schema.js';
 
 describe('JSON Schema for editors', () => {
   it('is reachable outside the repository: an export of the installed package', () => {
@@ -50,6 +50,17 @@ describe('JSON Schema for editors', () => {
     ];
     for (const [pattern, accepts, samples] of cases) {
       for (const s of samples) expect(pattern.test(s), `${pattern} on ${JSON.stringify(s)}`).toBe(accepts(s));
+    }
+  });
+
+  it('lists the sysctl values the validator takes', () => {
+    type Node = { [k: string]: Node } & { enum?: number[] };
+    const schema = JSON.parse(modelJsonSchema()) as Node;
+    const keys = schema.properties!.interfaces!.additionalProperties!.properties!.sysctl!.properties!;
+    for (const key of ['rp_filter', 'arp_filter', 'arp_ignore', 'arp_announce']) {
+      const listed = keys[key]!.enum;
+      expect(listed, key).toBeDefined();
+      for (let v = -1; v <= 10; v++) expect(listed!.includes(v), `${key}: ${v}`).toBe(sysctlKeys.safeParse({ [key]: v }).success);
     }
   });
 });
