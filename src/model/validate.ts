@@ -18,7 +18,7 @@ import {
 } from './schema.js';
 import { ObjectShape, Optional, RecordShape, ArrayShape, UnionShape, type Issue, type Shape } from './shape.js';
 import { suggest } from './suggest.js';
-import { bringUpOrders } from './bring-up.js';
+import { bringUpOrders, type BringUpOrder } from './bring-up.js';
 import type { Model, ModelAddress, ModelExpectation, ModelFamily, ModelLink, ModelManager, ModelRoute, ModelRule, ModelStep, ModelSysctl, ModelTable, ModelVrrp, Path } from './types.js';
 
 /** Tables every system has; never declared by a model, always referable by name. */
@@ -240,11 +240,14 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
   const hostHas = (addr: number): boolean => seen.has(addr);
   const hostHas6 = checkAddresses6(links, report);
 
+  // Declared tables by number, the first of each (collectTables reported a number used twice).
+  const tableById = new Map<number, ModelTable>();
+  for (const t of tables) if (t.id !== undefined && !tableById.has(t.id)) tableById.set(t.id, t);
   const resolveTable = (ref: string | number | undefined, path: Path, forRule: boolean): string => {
     if (ref === undefined) return 'main';
     if (typeof ref === 'number') {
       for (const [name, id] of RESERVED_TABLES) if (id === ref && (forRule || name === 'main')) return name;
-      const t = tables.find((x) => x.id === ref);
+      const t = tableById.get(ref);
       if (t) return t.name;
       report(path, `table ${ref} is not declared under \`tables:\``);
       return 'main';
@@ -255,8 +258,12 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
     return 'main';
   };
 
-  const ctx4: FamilyContext<number> = { ops: IPV4, links, famOf: (l) => l, hostHas, resolveTable, report };
-  const ctx6: FamilyContext<bigint> = { ops: IPV6, links, famOf: (l) => l.ipv6, hostHas: hostHas6, resolveTable, report };
+  // The consumers' bring-up orders, each with every link's place in it: made once, when a
+  // route first names a source on another device.
+  let orders: { order: BringUpOrder; place: Map<string, number> }[] | undefined;
+  const upOrders = () => (orders ??= bringUpOrders(links).map((order) => ({ order, place: new Map(order.names.map((n, i) => [n, i])) })));
+  const ctx4: FamilyContext<number> = { ops: IPV4, links, linkByName, ownerOf: ownerIndex(links, (l) => l), upOrders, famOf: (l) => l, hostHas, resolveTable, report };
+  const ctx6: FamilyContext<bigint> = { ops: IPV6, links, linkByName, ownerOf: ownerIndex(links, (l) => l.ipv6), upOrders, famOf: (l) => l.ipv6, hostHas: hostHas6, resolveTable, report };
   const routes: ModelRoute[] = [];
   const routes6: ModelRoute<bigint>[] = [];
   /** A route goes to its family's list; one that mixes families goes nowhere. */
@@ -421,10 +428,28 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
 
 type AnyRawRoute = RawRoute | (Omit<RawRoute, 'dev'> & { dev?: string });
 
+/** For each address of one family, the first link that holds it (made on first use). */
+function ownerIndex<A extends number | bigint>(links: readonly ModelLink[], famOf: (l: ModelLink) => ModelFamily<A>): (a: A) => ModelLink | undefined {
+  let owners: Map<A, ModelLink> | undefined;
+  return (a) => {
+    if (owners === undefined) {
+      owners = new Map();
+      for (const l of links) for (const x of famOf(l).addresses) if (!owners.has(x.address)) owners.set(x.address, l);
+    }
+    return owners.get(a);
+  };
+}
+
 /** What the family-neutral checks need of one family. */
 interface FamilyContext<A extends number | bigint> {
   ops: FamilyOps<A>;
   links: readonly ModelLink[];
+  /** The links by name (the first of a name: a second was reported). */
+  linkByName: ReadonlyMap<string, ModelLink>;
+  /** The first link holding an address of this family. */
+  ownerOf: (a: A) => ModelLink | undefined;
+  /** bringUpOrders of the links, each with every link's place in it. */
+  upOrders: () => { order: BringUpOrder; place: Map<string, number> }[];
   famOf: (l: ModelLink) => ModelFamily<A>;
   hostHas: (a: A) => boolean;
   resolveTable: (ref: string | number | undefined, path: Path, forRule: boolean) => string;
@@ -447,7 +472,10 @@ function canonicalText(text: string): string {
  * output, a diff and a grep all see one spelling of one address.
  */
 function checkIPv6Spelling(raw: RawModel, report: Report): void {
-  const walk = (v: unknown, path: Path): void => {
+  // One path, grown and shrunk as the walk goes: copied only for a report (every value of
+  // the model is visited, so a path per value would be most of the work).
+  const path: (string | number)[] = [];
+  const walk = (v: unknown): void => {
     if (typeof v === 'string') {
       if (!v.includes(':')) return;
       const slash = v.indexOf('/');
@@ -455,13 +483,26 @@ function checkIPv6Spelling(raw: RawModel, report: Report): void {
       const a = parseIPv6(addr);
       if (a === undefined) return;
       const canonical = formatIPv6(a);
-      if (canonical !== addr) report(path, `${v} is not written in canonical form (RFC 5952, as ip -6 prints it): write ${canonical}${slash < 0 ? '' : v.slice(slash)}`);
+      if (canonical !== addr) report([...path], `${v} is not written in canonical form (RFC 5952, as ip -6 prints it): write ${canonical}${slash < 0 ? '' : v.slice(slash)}`);
       return;
     }
-    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+    if (v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        walk(v[i]);
+        path.pop();
+      }
+      return;
+    }
+    for (const k in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+      path.push(k);
+      walk((v as Record<string, unknown>)[k]);
+      path.pop();
+    }
   };
-  walk(raw, []);
+  walk(raw);
 }
 
 /** IPv6 addresses: once per host, and addresses a host can have. Returns the host's lookup. */
@@ -540,7 +581,7 @@ function ruleFamily(r: RawRule, path: Path, report: Report): Family | undefined 
 }
 
 function convertRoute<A extends number | bigint>(ctx: FamilyContext<A>, r: AnyRawRoute, dev: string, path: Path, tableOverride?: string): ModelRoute<A> | undefined {
-  const { ops, links, report } = ctx;
+  const { ops, report } = ctx;
   const to = parseTarget(ops, r.to);
   if (!to) return undefined;
   if (!to.isDefault && to.address !== ops.networkOf(to.address, to.prefix)) {
@@ -556,8 +597,8 @@ function convertRoute<A extends number | bigint>(ctx: FamilyContext<A>, r: AnyRa
   } else if (src !== undefined) {
     // Routes go in when their device comes up; a source on a device that comes up later
     // is not there yet, and the route is refused at boot, by any consumer that starts it later.
-    const owner = links.find((l) => ctx.famOf(l).addresses.some((a) => a.address === src));
-    const later = owner && owner.name !== dev ? bringUpOrders(links).find((o) => o.names.indexOf(owner.name) > o.names.indexOf(dev)) : undefined;
+    const owner = ctx.ownerOf(src);
+    const later = owner && owner.name !== dev ? ctx.upOrders().find((o) => o.place.get(owner.name)! > (o.place.get(dev) ?? -1))?.order : undefined;
     if (owner && later) {
       report(
         [...path, srcKey],
@@ -566,7 +607,7 @@ function convertRoute<A extends number | bigint>(ctx: FamilyContext<A>, r: AnyRa
       );
     }
   }
-  const link = links.find((l) => l.name === dev);
+  const link = ctx.linkByName.get(dev);
   const via = r.via === undefined ? undefined : ops.parse(r.via);
   if (via !== undefined && link && !r['on-link'] && !ops.isOnEveryLink(via) && !ctx.famOf(link).addresses.some((a) => a.prefix < ops.bits && ops.contains(a.address, a.prefix, via))) {
     report([...path, 'via'], `gateway ${r.via} is not inside a subnet of ${dev}; add it there or set \`on-link: true\``);
@@ -1054,7 +1095,7 @@ function checkGatewaysAtBoot<A extends number | bigint>(ops: FamilyOps<A>, links
     if (fam.gateway !== undefined) check(link, fam.gateway, [...link.path, 'gateway']);
     const sr = fam.sourceRouting;
     if (sr?.gateway !== undefined) check(link, sr.gateway, [...sr.path, 'gateway']);
-    for (const r of [...fam.routes, ...(sr?.routes ?? [])]) if (r.via !== undefined && !r.onlink) check(link, r.via, [...r.path, 'via']);
+    for (const list of [fam.routes, sr?.routes ?? []]) for (const r of list) if (r.via !== undefined && !r.onlink) check(link, r.via, [...r.path, 'via']);
   }
   for (const r of topRoutes) {
     const link = byName.get(r.dev);
@@ -1089,6 +1130,8 @@ function checkRouteCollisions<A extends number | bigint>(ops: FamilyOps<A>, link
     for (const a of famOf(link).addresses) if (a.prefix < ops.bits) connected.add(ops.formatCidr(a.address, a.prefix));
   }
   const gatewayMetric = ops.defaultMetric;
+  const linkByName = new Map<string, ModelLink>();
+  for (const l of links) if (!linkByName.has(l.name)) linkByName.set(l.name, l);
   for (const link of links) {
     const fam = famOf(link);
     const eg = fam.egress;
@@ -1105,14 +1148,15 @@ function checkRouteCollisions<A extends number | bigint>(ops: FamilyOps<A>, link
       const metric = vip?.manager?.kind === 'pacemaker' ? ops.defaultMetric : eg.metric;
       for (const half of egressHalves(ops, fam)) claim('main', half, metric, [...link.path, 'egress']);
     }
-    for (const r of [...fam.routes, ...(fam.sourceRouting?.routes ?? [])]) claimRoute(r);
+    for (const r of fam.routes) claimRoute(r);
+    for (const r of fam.sourceRouting?.routes ?? []) claimRoute(r);
     if (fam.sourceRouting?.gateway !== undefined) claim(fam.sourceRouting.table, 'default', gatewayMetric, [...fam.sourceRouting.path, 'gateway']);
   }
   for (const r of topRoutes) claimRoute(r);
 
   function claimRoute(r: ModelRoute<A>): void {
     const to = r.to.isDefault ? 'default' : ops.formatCidr(r.to.address, r.to.prefix);
-    const link = links.find((l) => l.name === r.dev);
+    const link = linkByName.get(r.dev);
     const fam = link && famOf(link);
     const metrics = addedMetrics(ops, link, fam, r);
     const why =

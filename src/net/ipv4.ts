@@ -8,7 +8,11 @@
  * and a split took ten times as long (bench/RESULTS.md profiles).
  */
 export function parseIPv4(text: string): number | undefined {
-  const n = text.length;
+  return parseQuad(text, text.length);
+}
+
+/** parseIPv4 of the text's first `n` characters. */
+function parseQuad(text: string, n: number): number | undefined {
   if (n < 7 || n > 15) return undefined;
   let value = 0;
   let i = 0;
@@ -51,10 +55,22 @@ export function parseCidr(text: string, bareIs32 = false): Cidr | undefined {
     const a = parseIPv4(text);
     return a === undefined ? undefined : { address: a, prefix: 32 };
   }
-  const a = parseIPv4(text.slice(0, slash));
-  const p = text.slice(slash + 1);
-  if (a === undefined || !/^(3[0-2]|[12]?\d)$/.test(p)) return undefined;
-  return { address: a, prefix: Number(p) };
+  const a = parseQuad(text, slash);
+  const p = parsePrefixLength(text, slash + 1);
+  if (a === undefined || p === undefined) return undefined;
+  return { address: a, prefix: p };
+}
+
+/** The prefix length 0-32 that makes up the rest of the text from `start`: `0`-`9` or `10`-`32`, no leading zero. */
+function parsePrefixLength(text: string, start: number): number | undefined {
+  const len = text.length - start;
+  const d0 = text.charCodeAt(start) - 48;
+  if (len === 1) return d0 >= 0 && d0 <= 9 ? d0 : undefined;
+  if (len !== 2) return undefined;
+  const d1 = text.charCodeAt(start + 1) - 48;
+  if (d0 < 1 || d0 > 3 || d1 < 0 || d1 > 9) return undefined;
+  const p = d0 * 10 + d1;
+  return p <= 32 ? p : undefined;
 }
 
 /** The netmask of a prefix length as an integer. */

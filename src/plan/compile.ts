@@ -1,7 +1,7 @@
 // Model -> Plan. The two egress recipes expand here, once, for every back-end:
 //  - VIP egress: prefer the VIP as source, fall back to the primary (scenario A);
 //  - per-source routing: each interface's addresses route through its own table (scenario B).
-import type { Model, ModelAddress, ModelFamily, ModelLink, ModelRoute } from '../model/types.js';
+import type { Model, ModelAddress, ModelFamily, ModelLink, ModelRoute, ModelVrrp } from '../model/types.js';
 import { RESERVED_TABLES, egressCovers, egressSubnets } from '../model/validate.js';
 import { IPV4, IPV6, type FamilyOps } from '../net/family.js';
 import type { Applier, Expectation, Plan, PlanAddress, PlanLink, PlanPacemakerGroup, PlanRoute, PlanRule, PlanTable, PlanVrrpInstance } from './types.js';
@@ -135,8 +135,11 @@ function planRoute<A extends number | bigint>(ops: FamilyOps<A>, r: ModelRoute<A
 /** The model's top-level routes of one family; a route out of a link with an egress intent becomes its pair. */
 function topRoutes<A extends number | bigint>(ops: FamilyOps<A>, model: Model, routes: ModelRoute<A>[], famOf: (l: ModelLink) => ModelFamily<A>): PlanRoute[] {
   const out: PlanRoute[] = [];
+  if (routes.length === 0) return out;
+  const byName = new Map<string, ModelLink>();
+  for (const l of model.links) if (!byName.has(l.name)) byName.set(l.name, l);
   for (const r of routes.map((x) => planRoute(ops, x, 'static'))) {
-    const link = model.links.find((l) => l.name === r.dev);
+    const link = byName.get(r.dev);
     const fam = link && famOf(link);
     out.push(...(link && fam && egressCovers({ name: link.name, egress: fam.egress }, r) ? egressPair(ops, fam, r) : [r]));
   }
@@ -346,27 +349,28 @@ function followAddresses(addresses: readonly PlanAddress[], routes: PlanRoute[],
 /** One keepalived instance per name, settings from its first alias (the validator made them agree). */
 function planVrrpInstances(links: readonly ModelLink[]): PlanVrrpInstance[] {
   const out = new Map<string, PlanVrrpInstance>();
-  for (const link of links) {
-    for (const a of [...link.addresses.map((x) => ({ ...x, text: IPV4.format(x.address) })), ...link.ipv6.addresses.map((x) => ({ ...x, text: IPV6.format(x.address) }))]) {
-      if (a.manager?.kind !== 'keepalived') continue;
-      const v = a.manager.vrrp;
-      let inst = out.get(v.instance);
-      if (inst === undefined) {
-        inst = {
-          name: v.instance,
-          interface: v.interface,
-          routerId: v.routerId,
-          priority: v.priority,
-          advertInt: v.advertInt,
-          state: v.state ?? 'BACKUP',
-          unicastPeers: v.unicastPeers.map(IPV4.format),
-          addresses: [],
-          modelPath: v.path,
-        };
-        out.set(v.instance, inst);
-      }
-      inst.addresses.push(a.text);
+  const add = (v: ModelVrrp, address: string): void => {
+    let inst = out.get(v.instance);
+    if (inst === undefined) {
+      inst = {
+        name: v.instance,
+        interface: v.interface,
+        routerId: v.routerId,
+        priority: v.priority,
+        advertInt: v.advertInt,
+        state: v.state ?? 'BACKUP',
+        unicastPeers: v.unicastPeers.map(IPV4.format),
+        addresses: [],
+        modelPath: v.path,
+      };
+      out.set(v.instance, inst);
     }
+    inst.addresses.push(address);
+  };
+  // Only a managed address is formatted: most of a host's addresses are not.
+  for (const link of links) {
+    for (const a of link.addresses) if (a.manager?.kind === 'keepalived') add(a.manager.vrrp, IPV4.format(a.address));
+    for (const a of link.ipv6.addresses) if (a.manager?.kind === 'keepalived') add(a.manager.vrrp, IPV6.format(a.address));
   }
   return [...out.values()];
 }

@@ -20,7 +20,7 @@
 //    1.2.3.17) and IN_DEV_ORCONF for arp_filter; a device created later copies `default`
 //    (a veth made after default.rp_filter=2 showed rp_filter 2).
 import type { Model } from '../model/types.js';
-import { contains, formatIPv4, networkOf, broadcastOf, parseCidr, parseIPv4 } from '../net/ipv4.js';
+import { contains, formatIPv4, networkOf, broadcastOf, parseCidr, parseIPv4, type Cidr } from '../net/ipv4.js';
 import type { Plan, PlanAddress, PlanRoute, PlanRule, PlanSysctl, PlanSysctlSetting, SysctlKey } from './types.js';
 
 /** The order keys appear in the file. */
@@ -108,14 +108,15 @@ export function planSysctl(model: Model, whole: PlanSoFar): PlanSysctl | undefin
   const settings: PlanSysctlSetting[] = [];
   const vlanSettings: PlanSysctlSetting[] = [];
   for (const key of SYSCTL_ORDER) {
-    const per = withAddresses.flatMap((l) => {
+    const per: { link: (typeof withAddresses)[number]; value: number }[] = [];
+    for (const l of withAddresses) {
       const v = values.get(l.name)![key];
-      return v === undefined ? [] : [{ link: l, value: v }];
-    });
+      if (v !== undefined) per.push({ link: l, value: v });
+    }
     if (per.length === 0) continue;
     // `all` combines with every device's own value, so it carries the lowest wanted (max)
     // or stays 0 unless every device wants it (or); each device says its own.
-    const all = SYSCTL_COMBINE[key] === 'max' ? Math.min(...per.map((p) => p.value)) : per.every((p) => p.value === 1) ? 1 : 0;
+    const all = SYSCTL_COMBINE[key] === 'max' ? per.reduce((m, p) => Math.min(m, p.value), Infinity) : per.every((p) => p.value === 1) ? 1 : 0;
     const vlan = per.find((p) => p.link.kind === 'vlan');
     settings.push({ key, scope: 'all', value: all }, { key, scope: 'default', value: vlan?.value ?? all });
     for (const p of per) (p.link.kind !== 'vlan' ? settings : vlanSettings).push({ key, scope: p.link.name, value: p.value });
@@ -129,15 +130,19 @@ function listing(words: readonly string[]): string {
 
 /** Subnets holding addresses of more than one device. */
 function sharedSubnets(addresses: readonly PlanAddress[]): { subnet: string; devices: string[] }[] {
-  const bySubnet = new Map<string, string[]>();
+  // Keyed by network and prefix as one number (below 2^38): only the shared ones are spelt.
+  const bySubnet = new Map<number, { net: number; prefix: number; devices: string[] }>();
   for (const a of addresses) {
     if (a.prefix >= 31) continue;
-    const net = `${formatIPv4(networkOf(parseIPv4(a.address)!, a.prefix))}/${a.prefix}`;
-    const devs = bySubnet.get(net) ?? [];
-    if (!devs.includes(a.device)) devs.push(a.device);
-    bySubnet.set(net, devs);
+    const net = networkOf(parseIPv4(a.address)!, a.prefix);
+    const key = net * 64 + a.prefix;
+    const s = bySubnet.get(key);
+    if (s === undefined) bySubnet.set(key, { net, prefix: a.prefix, devices: [a.device] });
+    else if (!s.devices.includes(a.device)) s.devices.push(a.device);
   }
-  return [...bySubnet].filter(([, d]) => d.length > 1).map(([subnet, devices]) => ({ subnet, devices }));
+  const out: { subnet: string; devices: string[] }[] = [];
+  for (const s of bySubnet.values()) if (s.devices.length > 1) out.push({ subnet: `${formatIPv4(s.net)}/${s.prefix}`, devices: s.devices });
+  return out;
 }
 
 /** Addresses that stand for "the Internet" when asking where a default route leads. */
@@ -152,24 +157,27 @@ const REMOTE_PROBES = ['198.51.100.1', '203.0.113.1', '192.0.2.1', '100.64.0.1']
  */
 function decideRpFilter(index: ReplyIndex, device: string): { value: 1 | 2; why: string } {
   const own = index.addressesOf.get(device) ?? [];
-  const probes: { to: number; what: string }[] = [];
+  // What each probe stands for is spelt only for the reason of a loose value.
+  const probes: { to: number; route?: PlanRoute }[] = [];
   for (const a of own) {
     const peer = peerOf(index, a);
-    if (peer !== undefined) probes.push({ to: peer, what: `its subnet (${formatIPv4(peer)})` });
+    if (peer !== undefined) probes.push({ to: peer });
   }
   for (const r of index.routesVia.get(device) ?? []) {
     const to = r.to === 'default' ? index.remote() : parseCidr(r.to)?.address;
-    if (to !== undefined && !probes.some((p) => p.to === to)) probes.push({ to, what: `${r.to} via ${r.via} (${formatIPv4(to)})` });
+    if (to !== undefined && !probes.some((p) => p.to === to)) probes.push({ to, route: r });
   }
+  const what = (p: { to: number; route?: PlanRoute }): string => (p.route === undefined ? `its subnet (${formatIPv4(p.to)})` : `${p.route.to} via ${p.route.via} (${formatIPv4(p.to)})`);
   const via: string[] = [];
   for (const a of own) {
+    const from = parseIPv4(a.address)!;
     for (const p of probes) {
-      const hit = replyRoute(index, parseIPv4(a.address)!, p.to);
+      const hit = replyRoute(index, from, p.to);
       if (hit === undefined) continue;
       if (hit.dev !== device) {
         return {
           value: 2,
-          why: `replies from ${a.address} to ${p.what} leave through ${hit.dev} (table ${hit.table}), so strict filtering would drop what arrives on ${device}; loose accepts any source with a route back.`,
+          why: `replies from ${a.address} to ${what(p)} leave through ${hit.dev} (table ${hit.table}), so strict filtering would drop what arrives on ${device}; loose accepts any source with a route back.`,
         };
       }
       if (!via.includes(hit.table)) via.push(hit.table);
@@ -203,8 +211,8 @@ interface ReplyIndex {
   addressesOf: Map<string, PlanAddress[]>;
   routesVia: Map<string, PlanRoute[]>;
   host: Set<number>;
-  /** The rules by priority (stable), `main` at 32766 among them. */
-  rules: Pick<PlanRule, 'from' | 'to' | 'table' | 'priority'>[];
+  /** The rules by priority (stable), `main` at 32766 among them; `to` parsed (undefined: all; null: not an IPv4 selector). */
+  rules: { table: string; priority: number; from?: string; to?: Cidr | null }[];
   /** Positions in `rules` of those without `from`, and of those with one by its prefix. */
   anyFrom: number[];
   byFrom: PrefixIndex<number[]>;
@@ -227,7 +235,14 @@ function replyIndex(plan: PlanSoFar): ReplyIndex {
     if (list === undefined) routesVia.set(r.dev, [r]);
     else list.push(r);
   }
-  const rules: ReplyIndex['rules'] = [...plan.rules, { table: 'main', priority: 32766 }];
+  const rules: ReplyIndex['rules'] = [];
+  for (const r of plan.rules) {
+    const rule: ReplyIndex['rules'][number] = { table: r.table, priority: r.priority };
+    if (r.from !== undefined) rule.from = r.from;
+    if (r.to !== undefined) rule.to = parseCidr(r.to, true) ?? null;
+    rules.push(rule);
+  }
+  rules.push({ table: 'main', priority: 32766 });
   rules.sort((x, y) => x.priority - y.priority);
   const anyFrom: number[] = [];
   const byFrom: PrefixIndex<number[]> = new Map();
@@ -240,18 +255,19 @@ function replyIndex(plan: PlanSoFar): ReplyIndex {
   });
   const tables: ReplyIndex['tables'] = new Map();
   const keep = (had: { metric: number; dev: string }, v: { metric: number; dev: string }) => (v.metric < had.metric ? v : had);
-  const add = (table: string, to: string, dev: string, metric: number): void => {
-    const c = to === 'default' ? { address: 0, prefix: 0 } : parseCidr(to);
-    if (c === undefined) return;
+  const add = (table: string, address: number, prefix: number, dev: string, metric: number): void => {
     let t = tables.get(table);
     if (t === undefined) tables.set(table, (t = { index: new Map(), prefixes: [] }));
-    addToIndex(t.index, c.address, c.prefix, { metric, dev }, keep);
+    addToIndex(t.index, address, prefix, { metric, dev }, keep);
   };
   // `main` holds the connected routes of every address first, as the kernel adds them when the address comes up.
   for (const a of plan.addresses) {
-    if (a.prefix < 32 && !a.secondary) add('main', `${formatIPv4(networkOf(parseIPv4(a.address)!, a.prefix))}/${a.prefix}`, a.device, 0);
+    if (a.prefix < 32 && !a.secondary) add('main', networkOf(parseIPv4(a.address)!, a.prefix), a.prefix, a.device, 0);
   }
-  for (const r of plan.routes) add(r.table, r.to, r.dev, r.metric);
+  for (const r of plan.routes) {
+    const c = r.to === 'default' ? { address: 0, prefix: 0 } : parseCidr(r.to);
+    if (c !== undefined) add(r.table, c.address, c.prefix, r.dev, r.metric);
+  }
   for (const t of tables.values()) t.prefixes = [...t.index.keys()].sort((x, y) => y - x);
   let remote: { value: number | undefined } | undefined;
   return {
@@ -291,12 +307,19 @@ function remoteProbe(plan: PlanSoFar): number | undefined {
  * every address first, as the kernel adds them when the address comes up.
  */
 function replyRoute(index: ReplyIndex, src: number, dst: number): { dev: string; table: string } | undefined {
-  const candidates = [...index.anyFrom];
-  for (const [prefix, m] of index.byFrom) candidates.push(...(m.get(networkOf(src, prefix)) ?? []));
-  candidates.sort((x, y) => x - y);
+  // The rules that may select `src`, in order: those without `from`, merged with those whose
+  // `from` holds it (each list is in rule order already; more than one is rare).
+  let candidates = index.anyFrom;
+  let lists = 0;
+  for (const [prefix, m] of index.byFrom) {
+    const hit = m.get(networkOf(src, prefix));
+    if (hit === undefined) continue;
+    candidates = lists === 0 ? mergeSorted(candidates, hit) : [...candidates, ...hit].sort((x, y) => x - y);
+    lists++;
+  }
   for (const i of candidates) {
     const rule = index.rules[i]!;
-    if (!selects(rule.to, dst)) continue;
+    if (rule.to === null || (rule.to !== undefined && !contains(rule.to.address, rule.to.prefix, dst))) continue;
     const t = index.tables.get(rule.table);
     if (t === undefined) continue;
     for (const prefix of t.prefixes) {
@@ -307,10 +330,15 @@ function replyRoute(index: ReplyIndex, src: number, dst: number): { dev: string;
   return undefined;
 }
 
-function selects(selector: string | undefined, v: number): boolean {
-  if (selector === undefined) return true;
-  const c = parseCidr(selector, true);
-  return c !== undefined && contains(c.address, c.prefix, v);
+/** Two ascending lists as one. */
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(a[i]! <= b[j]! ? a[i++]! : b[j++]!);
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
 }
 
 /** A line of a foreign sysctl file that changes what netgen's file sets up. */

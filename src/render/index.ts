@@ -18,9 +18,18 @@ export function renderFiles(specs: FileSpec[]): RenderedFile[] {
   });
 }
 
-/** Templates are written for people; output is for parsers: LF only, no trailing blanks, one final newline. */
+/**
+ * Templates are written for people; output is for parsers: LF only, no trailing blanks, one
+ * final newline. One pass over the text for each rule (not a string per line: a host with
+ * thousands of interfaces renders files of a hundred thousand lines).
+ */
 function normalise(text: string): string {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n').map((l) => l.replace(/[ \t]+$/, ''));
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+  let out = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+  out = out.replace(TRAILING_BLANKS, '');
+  let end = out.length;
+  while (end > 0 && out.charCodeAt(end - 1) === 10) end--;
+  return end === 0 ? '' : out.slice(0, end) + '\n';
 }
+
+/** Blanks at the end of a line. */
+const TRAILING_BLANKS = /[ \t]+(?=\n|$)/g;
