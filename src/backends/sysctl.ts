@@ -16,18 +16,63 @@ export function sysctlName(s: Pick<PlanSysctlSetting, 'key' | 'scope'>): string 
   return name;
 }
 
-/** Comments for people: wrapped at 88 columns. */
+/**
+ * Comments for people: wrapped at 88 columns. Words are runs of non-blanks, joined by one
+ * space. Each line is cut out of the text in one piece where its words are one space apart
+ * there (always, in practice): a host with thousands of interfaces has thousands of these
+ * comments, and a line built word by word is a chain of small strings until it is written.
+ */
 function wrap(text: string, width = 86): string[] {
   const out: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      out.push(line);
-      line = word;
-    } else line = line === '' ? word : `${line} ${word}`;
+  const n = text.length;
+  let i = 0;
+  // The line so far: from `start` to `end` in the text (when `plain`), else `built`.
+  let start = -1;
+  let end = -1;
+  let length = 0;
+  let plain = true;
+  let built = '';
+  const flush = (): void => {
+    if (start >= 0) out.push(plain ? text.slice(start, end) : built);
+    start = -1;
+  };
+  while (i < n) {
+    while (i < n && isBlank(text.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const ws = i;
+    while (i < n && !isBlank(text.charCodeAt(i))) i++;
+    const wordLength = i - ws;
+    if (start >= 0 && length + 1 + wordLength > width) flush();
+    if (start < 0) {
+      start = ws;
+      end = i;
+      length = wordLength;
+      plain = true;
+      built = '';
+      continue;
+    }
+    // One space between the words in the text: the line stays one piece of it.
+    if (plain && !(ws === end + 1 && text.charCodeAt(end) === 32)) {
+      plain = false;
+      built = text.slice(start, end);
+    }
+    if (!plain) built += ' ' + text.slice(ws, i);
+    end = i;
+    length += 1 + wordLength;
   }
-  if (line !== '') out.push(line);
+  // A text ending in blanks ends in an empty word, which adds a space to a line it fits on.
+  if (start >= 0 && n > 0 && isBlank(text.charCodeAt(n - 1)) && length + 1 <= width) {
+    if (plain) built = text.slice(start, end);
+    plain = false;
+    built += ' ';
+  }
+  flush();
   return out;
+}
+
+/** What /\s/ matches. */
+function isBlank(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /**

@@ -420,7 +420,10 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
   });
 
   checkVlanSysctl(links, report);
-  const model: Model = { host: raw.host, source: loaded.file, links, routes, routes6, tables, expect, locate: (p) => loaded.locate(p) };
+  // The model keeps the locator only, not the parsed data it came from (which it would keep
+  // alive as long as the Plan: a second copy of a large host).
+  const locate = loaded.locate;
+  const model: Model = { host: raw.host, source: loaded.file, links, routes, routes6, tables, expect, locate: (p) => locate(p) };
   if (raw.sysctl === false) model.sysctl = false;
   else if (raw.sysctl !== undefined) model.sysctl = { values: sysctlValues(raw.sysctl), path: ['sysctl'] };
   return model;
