@@ -176,9 +176,15 @@ function checkNames(plan: Plan, backend: string): void {
  * that fails over: it would be up on every node at boot.
  */
 function checkLaterAddresses(plan: Plan, backend: string): void {
+  let dependent: Map<string, PlanRoute> | undefined;
   for (const a of plan.addresses) {
     if (a.appliedBy !== 'alias') continue;
-    const r = plan.routes.find((x) => x.dependsOn === a.address);
+    // The first route that depends on each address, found in one pass over the routes.
+    if (dependent === undefined) {
+      dependent = new Map();
+      for (const x of plan.routes) if (x.dependsOn !== undefined && !dependent.has(x.dependsOn)) dependent.set(x.dependsOn, x);
+    }
+    const r = dependent.get(a.address);
     if (r) {
       throw new BackendModelError(
         `${backend}: ${a.label ?? a.device} (${a.address}) has on-parent: false, but the route ${r.to} on ${r.dev} uses it as src; ` +

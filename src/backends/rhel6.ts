@@ -368,9 +368,10 @@ function hookFiles(plan: Plan): FileSpec[] {
     if (list) list.push(...lines);
     else map.set(key, [...lines]);
   };
+  const byAddress = firstByAddress(plan);
   for (const r of plan.rules) {
     if (r.appliedBy !== 'boot' && r.appliedBy !== 'alias') continue;
-    const dep = r.dependsOn === undefined ? undefined : plan.addresses.find((a) => a.address === r.dependsOn);
+    const dep = r.dependsOn === undefined ? undefined : byAddress.get(r.dependsOn);
     const label = dep?.family === 4 ? dep.label : undefined;
     const ip = r.family === 6 ? 'ip -6' : 'ip';
     const rule = formatRhel6Rule(r);
@@ -416,12 +417,34 @@ function ipv6HookLines(plan: Plan): { up: Map<string, string[]>; down: Map<strin
   const down = new Map<string, string[]>();
   const addrs = groupAddresses(plan.addresses.filter((a) => a.family === 6 && a.appliedBy === 'boot'));
   const routes6 = plan.routes.filter((r) => r.family === 6 && r.appliedBy === 'boot');
+  // The routes by device and by source, each list in Plan order, and each route's place in it.
+  const routes6By = new Map<string, PlanRoute[]>();
+  const routes6BySrc = new Map<string, PlanRoute[]>();
+  const place = new Map<PlanRoute, number>();
+  const add = (map: Map<string, PlanRoute[]>, key: string, r: PlanRoute): void => {
+    const list = map.get(key);
+    if (list) list.push(r);
+    else map.set(key, [r]);
+  };
+  routes6.forEach((r, i) => {
+    place.set(r, i);
+    add(routes6By, r.dev, r);
+    if (r.src !== undefined) add(routes6BySrc, r.src, r);
+  });
+  // The IPv4 aliases with a file of their own, by device.
+  const aliases = groupAddresses(plan.addresses.filter((a) => a.family === 4 && a.label !== undefined && (a.appliedBy === 'boot' || a.appliedBy === 'alias')));
   const ip6 = (words: (string | number)[], where: string): string => `ip -6 ${checkWords(words, where).join(' ')}`;
   const cidr = (a: PlanAddress): string => `${a.address}/${a.prefix}`;
+  /** The routes through a device or from one of its addresses, in Plan order. */
+  const throughOrFrom = (device: string, addresses: ReadonlySet<string>): PlanRoute[] => {
+    const found = new Set(routes6By.get(device));
+    for (const a of addresses) for (const r of routes6BySrc.get(a) ?? []) found.add(r);
+    return [...found].sort((x, y) => place.get(x)! - place.get(y)!);
+  };
   for (const link of plan.links) {
     const mine = addrs.get(link.name) ?? [];
     // Only a route from an address fails while it is tentative; the others are in already.
-    const own = routes6.filter((r) => r.dev === link.name && r.src !== undefined).map(formatRhel6Route);
+    const own = (routes6By.get(link.name) ?? []).filter((r) => r.src !== undefined).map(formatRhel6Route);
     const lines: string[] = [];
     for (const a of mine) if (a.deprecated) lines.push(ip6(['addr', 'change', cidr(a), 'dev', link.name, 'preferred_lft', 0], `VIP ${a.address}`));
     if (own.length > 0) lines.push(WAIT_DAD, ...own.map((r) => `ip -6 route replace ${r}`));
@@ -432,17 +455,22 @@ function ipv6HookLines(plan: Plan): { up: Map<string, string[]>; down: Map<strin
       ...mine.map((a) => ip6(['addr', 'replace', cidr(a), 'dev', link.name, ...(a.deprecated ? ['preferred_lft', 0] : [])], `address ${a.address}`)),
       ip6(['route', 'replace', ...LINK_LOCAL_ROUTE.replace('DEV', link.name).split(' ')], `link-local route of ${link.name}`),
       WAIT_DAD,
-      ...routes6.filter((r) => r.dev === link.name || (r.src !== undefined && addresses.has(r.src))).map((r) => `ip -6 route replace ${formatRhel6Route(r)}`),
+      ...throughOrFrom(link.name, addresses).map((r) => `ip -6 route replace ${formatRhel6Route(r)}`),
     ];
-    for (const a of plan.addresses) {
-      if (a.family === 4 && a.device === link.name && a.label !== undefined && (a.appliedBy === 'boot' || a.appliedBy === 'alias')) {
-        const list = down.get(a.label);
-        if (list) list.push(...restore);
-        else down.set(a.label, [...restore]);
-      }
+    for (const a of aliases.get(link.name) ?? []) {
+      const list = down.get(a.label!);
+      if (list) list.push(...restore);
+      else down.set(a.label!, [...restore]);
     }
   }
   return { up, down };
+}
+
+/** The Plan's addresses by their text, the first of each (what a scan with find() would meet). */
+function firstByAddress(plan: Plan): Map<string, PlanAddress> {
+  const out = new Map<string, PlanAddress>();
+  for (const a of plan.addresses) if (!out.has(a.address)) out.set(a.address, a);
+  return out;
 }
 
 /**
@@ -452,11 +480,13 @@ function ipv6HookLines(plan: Plan): { up: Map<string, string[]>; down: Map<strin
  */
 function groupByFile<T extends PlanRoute | PlanRule>(plan: Plan, items: readonly T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
+  let byAddress: Map<string, PlanAddress> | undefined;
   for (const item of items) {
     let file: string | undefined;
     if (item.appliedBy === 'boot') file = item.dev;
     else if (item.appliedBy === 'alias') {
-      file = plan.addresses.find((a) => a.address === item.dependsOn)?.label;
+      byAddress ??= firstByAddress(plan);
+      file = item.dependsOn === undefined ? undefined : byAddress.get(item.dependsOn)?.label;
       if (file === undefined) throw new NetgenError('internal', `rhel6: ${item.dependsOn ?? '?'} is applied by its alias but has no label in the Plan`);
     }
     if (file === undefined) continue;
