@@ -262,8 +262,8 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
   // route first names a source on another device.
   let orders: { order: BringUpOrder; place: Map<string, number> }[] | undefined;
   const upOrders = () => (orders ??= bringUpOrders(links).map((order) => ({ order, place: new Map(order.names.map((n, i) => [n, i])) })));
-  const ctx4: FamilyContext<number> = { ops: IPV4, links, linkByName, ownerOf: ownerIndex(links, (l) => l), upOrders, famOf: (l) => l, hostHas, resolveTable, report };
-  const ctx6: FamilyContext<bigint> = { ops: IPV6, links, linkByName, ownerOf: ownerIndex(links, (l) => l.ipv6), upOrders, famOf: (l) => l.ipv6, hostHas: hostHas6, resolveTable, report };
+  const ctx4: FamilyContext<number> = { ops: IPV4, links, linkByName, ownerOf: ownerIndex(IPV4, links, (l) => l), upOrders, famOf: (l) => l, hostHas, resolveTable, report };
+  const ctx6: FamilyContext<bigint> = { ops: IPV6, links, linkByName, ownerOf: ownerIndex(IPV6, links, (l) => l.ipv6), upOrders, famOf: (l) => l.ipv6, hostHas: hostHas6, resolveTable, report };
   const routes: ModelRoute[] = [];
   const routes6: ModelRoute<bigint>[] = [];
   /** A route goes to its family's list; one that mixes families goes nowhere. */
@@ -432,14 +432,19 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
 type AnyRawRoute = RawRoute | (Omit<RawRoute, 'dev'> & { dev?: string });
 
 /** For each address of one family, the first link that holds it (made on first use). */
-function ownerIndex<A extends number | bigint>(links: readonly ModelLink[], famOf: (l: ModelLink) => ModelFamily<A>): (a: A) => ModelLink | undefined {
-  let owners: Map<A, ModelLink> | undefined;
+function ownerIndex<A extends number | bigint>(ops: FamilyOps<A>, links: readonly ModelLink[], famOf: (l: ModelLink) => ModelFamily<A>): (a: A) => ModelLink | undefined {
+  let owners: Map<number | string, ModelLink> | undefined;
   return (a) => {
     if (owners === undefined) {
       owners = new Map();
-      for (const l of links) for (const x of famOf(l).addresses) if (!owners.has(x.address)) owners.set(x.address, l);
+      for (const l of links) {
+        for (const x of famOf(l).addresses) {
+          const key = ops.key(x.address);
+          if (!owners.has(key)) owners.set(key, l);
+        }
+      }
     }
-    return owners.get(a);
+    return owners.get(ops.key(a));
   };
 }
 
@@ -510,18 +515,19 @@ function checkIPv6Spelling(raw: RawModel, report: Report): void {
 
 /** IPv6 addresses: once per host, and addresses a host can have. Returns the host's lookup. */
 function checkAddresses6(links: readonly ModelLink[], report: Report): (a: bigint) => boolean {
-  const seen = new Map<bigint, Path>();
+  const seen = new Map<number | string, Path>();
   for (const link of links) {
     for (const a of link.ipv6.addresses) {
-      const prev = seen.get(a.address);
+      const key = IPV6.key(a.address);
+      const prev = seen.get(key);
       if (prev) report(a.path, `${formatIPv6(a.address)} is configured twice (also at ${formatPath(prev)})`);
-      else seen.set(a.address, a.path);
+      else seen.set(key, a.path);
       if (a.prefix === 0) report(a.path, `/0 is not a host address prefix`);
       else if (isUnspecified6(a.address) || isLoopback6(a.address)) report(a.path, `${formatIPv6(a.address)} is ${isLoopback6(a.address) ? 'the loopback address' : 'the unspecified address'}, not an interface address`);
       else if (isMulticast6(a.address)) report(a.path, `${formatIPv6(a.address)} is a multicast address, not an interface address`);
     }
   }
-  return (a) => seen.has(a);
+  return (a) => seen.has(IPV6.key(a));
 }
 
 /**

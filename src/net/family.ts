@@ -27,6 +27,12 @@ export interface FamilyOps<A extends number | bigint> {
   splitHalves(a: A, prefix: number): [{ address: A; prefix: number }, { address: A; prefix: number }];
   /** Addresses every link has without being told (IPv6 link-local fe80::/10): a gateway there needs no subnet. */
   isOnEveryLink(a: A): boolean;
+  /**
+   * The address as a Map or Set key. V8 hashes a bigint by its lowest 64 bits only, so
+   * IPv6 addresses that differ above them (2001:db8:1::1, 2001:db8:2::1: most of a host's)
+   * all collide, and a Map of them is a list: an IPv6 address is keyed by its text in hex.
+   */
+  key(a: A): number | string;
 }
 
 export const IPV4: FamilyOps<number> = {
@@ -43,6 +49,7 @@ export const IPV4: FamilyOps<number> = {
   contains,
   splitHalves,
   isOnEveryLink: () => false,
+  key: (a) => a,
 };
 
 export const IPV6: FamilyOps<bigint> = {
@@ -65,4 +72,5 @@ export const IPV6: FamilyOps<bigint> = {
   contains: contains6,
   splitHalves: splitHalves6,
   isOnEveryLink: isLinkLocal6,
+  key: (a) => a.toString(16),
 };
