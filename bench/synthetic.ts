@@ -57,7 +57,7 @@ export function netplanYaml(h: SyntheticHost): string {
 }
 
 /** What one model dimension scales: each host has N of it and little else. */
-export const DIMENSIONS = ['interfaces', 'addresses', 'aliases', 'vlans', 'routes', 'host-routes', 'rules', 'tables', 'source-routing', 'expect'] as const;
+export const DIMENSIONS = ['interfaces', 'addresses', 'ipv6-addresses', 'aliases', 'vlans', 'routes', 'host-routes', 'rules', 'tables', 'source-routing', 'expect'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 /** The i-th distinct /24 network in 10.0.0.0/8 (i < 65536), as `10.a.b`. */
@@ -77,6 +77,11 @@ export function scaledHost(dim: Dimension, n: number): string {
     case 'addresses':
       l.push('interfaces:', '  eth0:', '    addresses:');
       for (let i = 0; i < n; i++) l.push(`      - ${net24(i + 1)}.${1 + (i % 2)}/24`);
+      break;
+    case 'ipv6-addresses':
+      // Distinct /64s, as a host's IPv6 addresses usually differ above their lowest 64 bits.
+      l.push('interfaces:', '  eth0:', '    addresses:');
+      for (let i = 0; i < n; i++) l.push(`      - 2001:db8:${(i + 1).toString(16)}::1/64`);
       break;
     case 'aliases':
       l.push(...eth0(['    aliases:']));
