@@ -5,8 +5,11 @@ import { defaultArpSender, formatInbound, simulateArp, simulateInbound } from '.
 import type { ArpAnswer, InboundAnswer } from './inbound.js';
 import { formatRouteGet } from './format.js';
 import { contains, parseIPv4 } from '../net/ipv4.js';
-import { simulateRouteGet } from './lookup.js';
-import type { ExpectationResult, Mismatch, RouteAnswer, StateOptions } from './types.js';
+import { routeGet, simulateRouteGet } from './lookup.js';
+import { routeGet6 } from './lookup6.js';
+import { buildFibState } from './fib.js';
+import { buildFibState6, type FibState6 } from './fib6.js';
+import type { ExpectationResult, FibState, Mismatch, RouteAnswer, StateOptions } from './types.js';
 
 /**
  * Compare each Plan expectation with the simulated answer in the state it names (its failover steps).
@@ -18,10 +21,21 @@ export function checkExpectations(
   options: Omit<StateOptions, 'down' | 'up' | 'steps'> = {},
   expectations: readonly Expectation[] = plan.expectations,
 ): ExpectationResult[] {
-  return expectations.map((expectation) => checkOne(plan, expectation, options));
+  // Every route lookup without failover steps asks the same state: built once per family
+  // (a lookup only reads it), not once per expectation.
+  let state4: FibState | undefined;
+  let state6: FibState6 | undefined;
+  const routeGetAllUp = (query: { to: string; from?: string }): RouteAnswer =>
+    query.to.includes(':') ? routeGet6((state6 ??= buildFibState6(plan, options)), query) : routeGet((state4 ??= buildFibState(plan, options)), query);
+  return expectations.map((expectation) => checkOne(plan, expectation, options, routeGetAllUp));
 }
 
-function checkOne(plan: Plan, expectation: Expectation, options: Omit<StateOptions, 'down' | 'up' | 'steps'>): ExpectationResult {
+function checkOne(
+  plan: Plan,
+  expectation: Expectation,
+  options: Omit<StateOptions, 'down' | 'up' | 'steps'>,
+  routeGetAllUp: (query: { to: string; from?: string }) => RouteAnswer,
+): ExpectationResult {
   const mismatches: Mismatch[] = [];
   if ((expectation.kind === 'inbound' || expectation.kind === 'arp') && expectation.to.includes(':')) {
     // Inbound and ARP questions are IPv4's (IPv6 has neighbour discovery, not modelled): say so rather than answer.
@@ -44,7 +58,7 @@ function checkOne(plan: Plan, expectation: Expectation, options: Omit<StateOptio
     return { expectation, arp, actual: arpCell(arp), pass: mismatches.length === 0, mismatches };
   }
   const query = { ...options, to: expectation.to, steps: expectation.steps, ...(expectation.from === undefined ? {} : { from: expectation.from }) };
-  const answer = simulateRouteGet(plan, query);
+  const answer = expectation.steps.length === 0 ? routeGetAllUp(query) : simulateRouteGet(plan, query);
   if (!answer.ok) {
     mismatches.push({ field: 'route', expected: 'a route', actual: answer.error });
   } else {
