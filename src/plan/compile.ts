@@ -17,10 +17,18 @@ export const AUTO_PRIORITY_START = 1000;
 /** Compile a validated model into the distro-neutral Plan. Pure and deterministic. */
 export function compilePlan(model: Model): Plan {
   const links = model.links.map(planLink);
-  const addresses = model.links.flatMap((l) => [...planAddresses(IPV4, l, l, model.host), ...planAddresses(IPV6, l, l.ipv6, model.host)]);
+  // Each list filled in place, link by link (no list per link to copy).
+  const addresses: PlanAddress[] = [];
+  for (const l of model.links) {
+    planAddresses(IPV4, l, l, model.host, addresses);
+    planAddresses(IPV6, l, l.ipv6, model.host, addresses);
+  }
   const tables = allocateTables(model);
   const routes: PlanRoute[] = [];
-  for (const link of model.links) routes.push(...linkRoutes(IPV4, link, link), ...linkRoutes(IPV6, link, link.ipv6));
+  for (const link of model.links) {
+    linkRoutes(IPV4, link, link, routes);
+    linkRoutes(IPV6, link, link.ipv6, routes);
+  }
   routes.push(...topRoutes(IPV4, model, model.routes, (l) => l), ...topRoutes(IPV6, model, model.routes6, (l) => l.ipv6));
   // ip -4 rule and ip -6 rule are separate lists: each family numbers its own.
   const rules = [...planRules(IPV4, model.links, (l) => l), ...planRules(IPV6, model.links, (l) => l.ipv6)];
@@ -80,8 +88,8 @@ function planLink(l: ModelLink): PlanLink {
  * it on the device has the same subnet and prefix. IPv6 aliases are added deprecated, so
  * that the kernel's own source selection never picks one for being the newest address.
  */
-function planAddresses<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLink, fam: ModelFamily<A>, host: string): PlanAddress[] {
-  const out: PlanAddress[] = [];
+function planAddresses<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLink, fam: ModelFamily<A>, host: string, out: PlanAddress[]): void {
+  if (fam.addresses.length === 0) return;
   // The subnets (network/prefix) seen so far on this link: one lookup per address, not a scan.
   const seen = new Set<string>();
   for (const a of fam.addresses) {
@@ -96,7 +104,6 @@ function planAddresses<A extends number | bigint>(ops: FamilyOps<A>, link: Model
     if (ops.family === 6 && a.label !== undefined) pa.deprecated = true;
     out.push(pa);
   }
-  return out;
 }
 
 /** Declared numbers stay; `auto` tables take the lowest free numbers from AUTO_TABLE_START, in model order. */
@@ -146,16 +153,18 @@ function topRoutes<A extends number | bigint>(ops: FamilyOps<A>, model: Model, r
   return out;
 }
 
-/** A link's routes of one family, in the order they must be added. */
-function linkRoutes<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLink, fam: ModelFamily<A>): PlanRoute[] {
-  const out: PlanRoute[] = [];
+/** A link's routes of one family, in the order they must be added, onto `out`. */
+function linkRoutes<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLink, fam: ModelFamily<A>, out: PlanRoute[]): void {
   if (fam.egress) out.push(...egressRoutes(ops, link, fam));
   else if (fam.gateway !== undefined) {
     out.push({ family: ops.family, to: 'default', via: ops.format(fam.gateway), dev: link.name, metric: ops.defaultMetric, table: 'main', origin: 'gateway', appliedBy: 'boot', modelPath: [...link.path, 'gateway'] });
   }
-  for (const r of fam.routes.map((x) => planRoute(ops, x, 'static'))) out.push(...(egressCovers({ name: link.name, egress: fam.egress }, r) ? egressPair(ops, fam, r) : [r]));
+  for (const x of fam.routes) {
+    const r = planRoute(ops, x, 'static');
+    if (egressCovers({ name: link.name, egress: fam.egress }, r)) out.push(...egressPair(ops, fam, r));
+    else out.push(r);
+  }
   if (fam.sourceRouting) out.push(...sourceTableRoutes(ops, link, fam));
-  return out;
 }
 
 /**

@@ -268,7 +268,9 @@ function replyIndex(plan: PlanSoFar): ReplyIndex {
     const c = r.to === 'default' ? { address: 0, prefix: 0 } : parseCidr(r.to);
     if (c !== undefined) add(r.table, c.address, c.prefix, r.dev, r.metric);
   }
-  for (const t of tables.values()) t.prefixes = [...t.index.keys()].sort((x, y) => y - x);
+  // Longest prefix first. Most tables hold one or two lengths (a host with per-source
+  // routing has a table per interface): sorted in place, without a copy per table.
+  for (const t of tables.values()) t.prefixes = insertionSortDescending([...t.index.keys()]);
   let remote: { value: number | undefined } | undefined;
   return {
     addressesOf,
@@ -328,6 +330,20 @@ function replyRoute(index: ReplyIndex, src: number, dst: number): { dev: string;
     }
   }
   return undefined;
+}
+
+/** Numbers largest first, in place (for short lists: prefix lengths, at most 33). */
+function insertionSortDescending(list: number[]): number[] {
+  for (let i = 1; i < list.length; i++) {
+    const v = list[i]!;
+    let j = i - 1;
+    while (j >= 0 && list[j]! < v) {
+      list[j + 1] = list[j]!;
+      j--;
+    }
+    list[j + 1] = v;
+  }
+  return list;
 }
 
 /** Two ascending lists as one. */
