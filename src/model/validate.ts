@@ -1104,7 +1104,8 @@ function checkGatewaysAtBoot<A extends number | bigint>(ops: FamilyOps<A>, links
     if (fam.gateway !== undefined) check(link, fam.gateway, [...link.path, 'gateway']);
     const sr = fam.sourceRouting;
     if (sr?.gateway !== undefined) check(link, sr.gateway, [...sr.path, 'gateway']);
-    for (const list of [fam.routes, sr?.routes ?? []]) for (const r of list) if (r.via !== undefined && !r.onlink) check(link, r.via, [...r.path, 'via']);
+    for (const r of fam.routes) if (r.via !== undefined && !r.onlink) check(link, r.via, [...r.path, 'via']);
+    for (const r of sr?.routes ?? []) if (r.via !== undefined && !r.onlink) check(link, r.via, [...r.path, 'via']);
   }
   for (const r of topRoutes) {
     const link = byName.get(r.dev);
@@ -1125,7 +1126,6 @@ function checkMacs(links: ModelLink[], report: Report): void {
 /** The kernel refuses a second route with the same table, destination and metric (File exists). */
 function checkRouteCollisions<A extends number | bigint>(ops: FamilyOps<A>, links: ModelLink[], famOf: (l: ModelLink) => ModelFamily<A>, topRoutes: ModelRoute<A>[], report: Report): void {
   const seen = new Map<string, Path>();
-  const connected = new Set<string>();
   const claim = (table: string, to: string, metric: number, path: Path, why = ''): void => {
     const key = `${table} ${to} ${metric}`;
     const prev = seen.get(key);
@@ -1135,9 +1135,15 @@ function checkRouteCollisions<A extends number | bigint>(ops: FamilyOps<A>, link
   };
   // The kernel's own connected route for each subnet (IPv4: metric 0; IPv6: metric 256, which a route's default 1024 does not meet).
   const connectedMetric = ops.family === 4 ? 0 : 256;
-  for (const link of links) {
-    for (const a of famOf(link).addresses) if (a.prefix < ops.bits) connected.add(ops.formatCidr(a.address, a.prefix));
-  }
+  // Spelt when a route first asks (most hosts have no route at that metric in main).
+  let connectedSet: Set<string> | undefined;
+  const connected = (): Set<string> => {
+    if (connectedSet === undefined) {
+      connectedSet = new Set();
+      for (const link of links) for (const a of famOf(link).addresses) if (a.prefix < ops.bits) connectedSet.add(ops.formatCidr(a.address, a.prefix));
+    }
+    return connectedSet;
+  };
   const gatewayMetric = ops.defaultMetric;
   const linkByName = new Map<string, ModelLink>();
   for (const l of links) if (!linkByName.has(l.name)) linkByName.set(l.name, l);
@@ -1177,7 +1183,7 @@ function checkRouteCollisions<A extends number | bigint>(ops: FamilyOps<A>, link
         report([...r.path, 'metric'], `with the egress intent of ${r.dev} this route is also added at metric ${r.metric} + ${metric - r.metric} = ${metric}, above 4294967295`);
         return;
       }
-      if (r.table === 'main' && metric === connectedMetric && connected.has(to)) {
+      if (r.table === 'main' && metric === connectedMetric && connected().has(to)) {
         report(r.path, `${to} with metric ${connectedMetric} in table main is the kernel's own connected route; give it a metric`);
         return;
       }
