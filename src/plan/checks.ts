@@ -18,38 +18,74 @@ const OUTSIDE = {
 /** The built-in checks of every egress intent of the model, IPv4 and IPv6. */
 export function egressChecks(model: Model, addresses: readonly PlanAddress[], routes: readonly PlanRoute[]): Expectation[] {
   const out: Expectation[] = [];
+  // What every link's checks look at, made once per family and only when some link has
+  // an egress intent (per link it made a host with many such links quadratic).
+  let v4: FamilyView | undefined;
+  let v6: FamilyView | undefined;
   for (const link of model.links) {
-    out.push(...familyChecks(IPV4, model, link, link, addresses, routes));
-    out.push(...familyChecks(IPV6, model, link, link.ipv6, addresses, routes));
+    if (link.egress) out.push(...familyChecks(IPV4, model, link, link, (v4 ??= familyView(IPV4, addresses, routes))));
+    if (link.ipv6.egress) out.push(...familyChecks(IPV6, model, link, link.ipv6, (v6 ??= familyView(IPV6, addresses, routes))));
   }
   return out;
 }
 
-function familyChecks<A extends number | bigint>(
-  ops: FamilyOps<A>,
-  model: Model,
-  link: ModelLink,
-  fam: ModelFamily<A>,
-  allAddresses: readonly PlanAddress[],
-  allRoutes: readonly PlanRoute[],
-): Expectation[] {
+/** One family's addresses and routes, those of each device, and the host's addresses. */
+interface FamilyView {
+  addresses: PlanAddress[];
+  routes: PlanRoute[];
+  addressesOf: Map<string, PlanAddress[]>;
+  routesOf: Map<string, PlanRoute[]>;
+  taken: Set<string>;
+  /** Whether a destination lies in no route's prefix and no address's subnet (asked for a few fixed ones). */
+  outside: (d: string) => boolean;
+}
+
+function familyView<A extends number | bigint>(ops: FamilyOps<A>, allAddresses: readonly PlanAddress[], allRoutes: readonly PlanRoute[]): FamilyView {
+  const addresses = allAddresses.filter((a) => a.family === ops.family);
+  const routes = allRoutes.filter((r) => r.family === ops.family);
+  const byDevice = <T extends { dev: string } | { device: string }>(list: readonly T[]): Map<string, T[]> => {
+    const out = new Map<string, T[]>();
+    for (const x of list) {
+      const key = 'dev' in x ? x.dev : x.device;
+      const l = out.get(key);
+      if (l) l.push(x);
+      else out.set(key, [x]);
+    }
+    return out;
+  };
+  const outside = new Map<string, boolean>();
+  return {
+    addresses,
+    routes,
+    addressesOf: byDevice(addresses),
+    routesOf: byDevice(routes),
+    taken: new Set(addresses.map((a) => a.address)),
+    outside: (d) => {
+      let v = outside.get(d);
+      if (v === undefined) {
+        v = !routes.some((r) => r.to !== 'default' && holds(ops, r.to, d)) && !addresses.some((a) => holds(ops, `${a.address}/${a.prefix}`, d));
+        outside.set(d, v);
+      }
+      return v;
+    },
+  };
+}
+
+function familyChecks<A extends number | bigint>(ops: FamilyOps<A>, model: Model, link: ModelLink, fam: ModelFamily<A>, view: FamilyView): Expectation[] {
   const out: Expectation[] = [];
   const eg = fam.egress;
   if (!eg) return out;
-  const addresses = allAddresses.filter((a) => a.family === ops.family);
-  const routes = allRoutes.filter((r) => r.family === ops.family);
+  const taken = view.taken;
+  const routes = view.routesOf.get(link.name) ?? [];
   const vip = ops.format(eg.prefer);
-  const split = routes.filter((r) => r.origin === 'egress-split' && r.dev === link.name && r.src === vip);
-  const fallback = routes.find((r) => r.origin === 'egress-fallback' && r.dev === link.name);
-  const primary = fallback?.src ?? addresses.find((a) => a.device === link.name && a.label === undefined && !a.secondary)?.address;
+  const split = routes.filter((r) => r.origin === 'egress-split' && r.src === vip);
+  const fallback = routes.find((r) => r.origin === 'egress-fallback');
+  const primary = fallback?.src ?? (view.addressesOf.get(link.name) ?? []).find((a) => a.label === undefined && !a.secondary)?.address;
   const vipAddress = fam.addresses.find((a) => a.address === eg.prefer);
   if (primary === undefined || vipAddress === undefined) return out;
-  const taken = new Set(addresses.map((a) => a.address));
   const targets: { to: string; via?: string }[] = [];
   if (fam.gateway !== undefined) {
-    const to = OUTSIDE[ops.family].find(
-      (d) => !taken.has(d) && !routes.some((r) => r.to !== 'default' && holds(ops, r.to, d)) && !addresses.some((a) => holds(ops, `${a.address}/${a.prefix}`, d)),
-    );
+    const to = OUTSIDE[ops.family].find((d) => !taken.has(d) && view.outside(d));
     if (to !== undefined) targets.push({ to, via: ops.format(fam.gateway) });
   }
   for (const half of split) {
@@ -59,7 +95,7 @@ function familyChecks<A extends number | bigint>(
   // The link's own routes the intent took over: one destination in each, the first of a prefix.
   const seen = new Set<string>();
   for (const r of routes) {
-    if (r.origin !== 'egress-route-preferred' || r.dev !== link.name || r.src !== vip || r.to === 'default' || seen.has(r.to)) continue;
+    if (r.origin !== 'egress-route-preferred' || r.src !== vip || r.to === 'default' || seen.has(r.to)) continue;
     seen.add(r.to);
     const to = firstFreeHost(ops, r.to, taken);
     if (to !== undefined) targets.push(r.via !== undefined ? { to, via: r.via } : { to });
