@@ -84,10 +84,12 @@ export function planSysctlFile(plan: Plan, intro: string): FileSpec | undefined 
   const sysctl = plan.sysctl;
   if (sysctl === undefined) return undefined;
   const keys = [...new Set(sysctl.settings.map((s) => s.key))];
-  const groups = keys.map((key) => ({
-    comments: sysctl.reasons.filter((r) => r.startsWith(`${key} `)).flatMap((r) => wrap(r)),
-    lines: sysctl.settings.filter((s) => s.key === key).map((s) => `${sysctlName(s)} = ${s.value}`),
-  }));
+  const groups = keys.map((key) => {
+    const comments: string[] = [];
+    const lead = `${key} `;
+    for (const r of sysctl.reasons) if (r.startsWith(lead)) comments.push(...wrap(r));
+    return { comments, lines: sysctl.settings.filter((s) => s.key === key).map((s) => `${sysctlName(s)} = ${s.value}`) };
+  });
   return {
     path: SYSCTL_PATH,
     mode: 0o644,
