@@ -1098,7 +1098,6 @@ function checkGatewaysAtBoot<A extends number | bigint>(ops: FamilyOps<A>, links
         `it is not up at boot, when the routes are added, so the kernel refuses them (Nexthop has invalid gateway); put the gateway in a subnet ${link.name} has at boot`,
     );
   };
-  const byName = new Map(links.map((l) => [l.name, l]));
   for (const link of links) {
     const fam = famOf(link);
     if (fam.gateway !== undefined) check(link, fam.gateway, [...link.path, 'gateway']);
@@ -1107,6 +1106,8 @@ function checkGatewaysAtBoot<A extends number | bigint>(ops: FamilyOps<A>, links
     for (const r of fam.routes) if (r.via !== undefined && !r.onlink) check(link, r.via, [...r.path, 'via']);
     for (const r of sr?.routes ?? []) if (r.via !== undefined && !r.onlink) check(link, r.via, [...r.path, 'via']);
   }
+  if (topRoutes.length === 0) return;
+  const byName = new Map(links.map((l) => [l.name, l]));
   for (const r of topRoutes) {
     const link = byName.get(r.dev);
     if (link && r.via !== undefined && !r.onlink) check(link, r.via, [...r.path, 'via']);
@@ -1145,8 +1146,15 @@ function checkRouteCollisions<A extends number | bigint>(ops: FamilyOps<A>, link
     return connectedSet;
   };
   const gatewayMetric = ops.defaultMetric;
-  const linkByName = new Map<string, ModelLink>();
-  for (const l of links) if (!linkByName.has(l.name)) linkByName.set(l.name, l);
+  // Made when a route first asks (a host without routes needs none).
+  let byName: Map<string, ModelLink> | undefined;
+  const linkByName = (name: string): ModelLink | undefined => {
+    if (byName === undefined) {
+      byName = new Map();
+      for (const l of links) if (!byName.has(l.name)) byName.set(l.name, l);
+    }
+    return byName.get(name);
+  };
   for (const link of links) {
     const fam = famOf(link);
     const eg = fam.egress;
@@ -1171,7 +1179,7 @@ function checkRouteCollisions<A extends number | bigint>(ops: FamilyOps<A>, link
 
   function claimRoute(r: ModelRoute<A>): void {
     const to = r.to.isDefault ? 'default' : ops.formatCidr(r.to.address, r.to.prefix);
-    const link = linkByName.get(r.dev);
+    const link = linkByName(r.dev);
     const fam = link && famOf(link);
     const metrics = addedMetrics(ops, link, fam, r);
     const why =
