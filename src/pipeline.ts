@@ -1,5 +1,4 @@
 // Model file -> rendered files: the pure pipeline every command shares.
-import { relative } from 'node:path';
 import { getBackend } from './backends/index.js';
 import type { Backend, BackendOptions, FileSpec, RenderedFile } from './backends/types.js';
 import { BackendModelError, ModelError } from './errors.js';
@@ -9,6 +8,7 @@ import { loadModel, modelSourceName } from './model/index.js';
 import { compilePlan } from './plan/compile.js';
 import type { Plan } from './plan/types.js';
 import { renderFiles } from './render/index.js';
+import { relativeBelow } from './output/paths.js';
 
 export interface Rendered {
   plan: Plan;
@@ -18,8 +18,8 @@ export interface Rendered {
 
 /** How a model path is shown in messages: relative to the working directory where it is below it, else as given. */
 export function shownModelPath(path: string, cwd: string = process.cwd()): string {
-  const rel = relative(cwd, path);
-  return (rel === '' || rel.startsWith('..') ? path : rel).split('\\').join('/');
+  const rel = relativeBelow(cwd, path);
+  return (rel === undefined || rel === '' || rel.startsWith('..') ? path : rel).split('\\').join('/');
 }
 
 /** The model's name in generated headers (see modelSourceName). */

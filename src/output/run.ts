@@ -11,10 +11,11 @@
 // that dies after it is completed; SIGINT and SIGTERM roll back before exiting.
 import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, writeFileSync, readSync, renameSync, rmdirSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, sep } from 'node:path';
 import { InterruptedError, NetgenError } from '../errors.js';
 import { shownPath, type Change, type StaleFile, type TreeState } from './write.js';
 import { processStart } from '../process-start.js';
+import { relativePath } from './paths.js';
 
 export const LOCK_NAME = '.netgen.lock';
 const TMP_PREFIX = '.netgen-';
@@ -138,7 +139,7 @@ export class Run {
   }
 
   private rel(abs: string): string {
-    return relative(this.root, abs);
+    return relativePath(this.root, abs);
   }
 
   private append(text: string): void {
@@ -304,7 +305,7 @@ function sameHead(a: LockHead | undefined, b: LockHead): boolean {
 
 /** Rename every staged temporary still there over its target; remove the pruned files. Idempotent. */
 function rollForward(root: string, lock: string): void {
-  for (const rec of journal(lock)) {
+  for (const rec of journal(lock, 'TR')) {
     if (rec.kind === 'T') {
       const tmp = join(root, rec.path);
       try {
@@ -319,7 +320,7 @@ function rollForward(root: string, lock: string): void {
 /** Remove every temporary and new file; return the directories created, innermost first. Idempotent. */
 function rollBack(root: string, lock: string): string[] {
   const dirs: string[] = [];
-  for (const rec of journal(lock)) {
+  for (const rec of journal(lock, 'TND')) {
     if (rec.kind === 'T' || rec.kind === 'N') removeFile(join(root, rec.path));
     else if (rec.kind === 'D') dirs.push(isAbsolute(rec.path) ? rec.path : join(root, rec.path));
   }
@@ -332,8 +333,11 @@ interface Record {
   target?: string;
 }
 
-/** The journal's records, read in chunks (a fleet's journal may be large); a torn last line is ignored. */
-function* journal(lock: string): Generator<Record> {
+/**
+ * The journal's records of the given kinds, read in chunks (a fleet's journal may be large);
+ * a torn last line is ignored. Lines of other kinds are skipped by their first letter.
+ */
+function* journal(lock: string, kinds: string): Generator<Record> {
   const root = dirname(lock);
   let fd: number;
   try {
@@ -355,6 +359,7 @@ function* journal(lock: string): Generator<Record> {
           first = false;
           continue;
         }
+        if (!kinds.includes(line.charAt(0))) continue;
         const rec = parseRecord(line, root);
         if (rec) yield rec;
       }
@@ -388,7 +393,7 @@ function safeRel(p: unknown): boolean {
 }
 
 function journalCommitted(lock: string): boolean {
-  for (const rec of journal(lock)) if (rec.kind === 'C') return true;
+  for (const rec of journal(lock, 'C')) if (rec.kind === 'C') return true;
   return false;
 }
 

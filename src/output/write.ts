@@ -2,10 +2,11 @@
 // change, and which of netgen's earlier files the model no longer produces. Writing is
 // src/output/run.ts (one locked, journaled run per target).
 import { type Stats, lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { NetgenError } from '../errors.js';
 import type { Prunable, RenderedFile } from '../backends/types.js';
 import { headerLine, isNetgenFile, mergeContent } from './merge.js';
+import { joinerBelow, relativeBelow, relativePath } from './paths.js';
 
 export interface Target {
   /** `--root DIR`: the whole tree goes below DIR. */
@@ -39,7 +40,10 @@ export function placeFiles(files: RenderedFile[], target: Target, mainDir: strin
   const root = targetRoot(target, mainDir);
   const whole = target.root !== undefined || root !== resolve(target.outDir!);
   const dirOf = (rel: string): string | undefined => (whole ? join(root, ...rel.split('/')) : rel === mainDir ? root : undefined);
-  if (whole) return { placed: files.map((file) => ({ file, abs: join(root, ...file.path.split('/')) })), skipped: [], root, dirOf };
+  if (whole) {
+    const below = joinerBelow(root);
+    return { placed: files.map((file) => ({ file, abs: below(file.path) })), skipped: [], root, dirOf };
+  }
   const placed: Placed[] = [];
   const skipped: RenderedFile[] = [];
   for (const file of files) {
@@ -124,7 +128,7 @@ export class TreeState {
     const known = this.dirs.get(dir);
     if (known) return known;
     if (dir === this.root) return this.look(dir, shown, false);
-    const rel = relative(this.root, dir);
+    const rel = relativePath(this.root, dir);
     if (rel === '' || rel.startsWith('..') || rel.startsWith(sep)) throw new NetgenError('internal', `${shown} is outside the target tree`);
     const up = this.statDir(dirname(dir), shown);
     if (up !== 'dir') {
@@ -247,8 +251,8 @@ export function prepareChanges(placement: Placement, source: string, state: Tree
 
 /** A path as a user reads it: relative below the working directory, absolute elsewhere. */
 export function shownPath(abs: string, cwd: string): string {
-  const rel = relative(cwd, abs);
-  return rel === '' || rel.startsWith('..') ? abs : rel;
+  const rel = relativeBelow(cwd, abs);
+  return rel === undefined || rel === '' || rel.startsWith('..') ? abs : rel;
 }
 
 /** The target's current text and mode; `st` is its lstat (undefined: it does not exist). */
@@ -271,13 +275,16 @@ function readExisting(abs: string, shown: string, st: Stats | undefined): { text
  * merely mention netgen, are never stale.
  */
 export function findStale(placement: Placement, changes: Change[], prunable: readonly Prunable[], state: TreeState, cwd: string = process.cwd()): StaleFile[] {
-  const header = placement.placed.map(({ file }) => (file.owner.kind === 'whole' ? headerLine(file.content) : undefined)).find((h) => h !== undefined);
+  let header: string | undefined;
+  for (const { file } of placement.placed) if (file.owner.kind === 'whole' && (header = headerLine(file.content)) !== undefined) break;
   if (header === undefined) return [];
-  const wanted = new Set([...changes.map((c) => c.abs), ...placement.placed.map((p) => p.abs)]);
+  let wanted: Set<string> | undefined;
   const out: StaleFile[] = [];
   for (const ns of prunable) {
     const dir = placement.dirOf(ns.dir);
+    // A directory this run creates, or one that is missing, holds nothing stale.
     if (dir === undefined || state.statDir(dir, shownPath(dir, cwd)) !== 'dir') continue;
+    wanted ??= new Set([...changes.map((c) => c.abs), ...placement.placed.map((p) => p.abs)]);
     let names: string[];
     try {
       names = readdirSync(dir).sort();
