@@ -13,7 +13,8 @@ export default async function setup(): Promise<() => void> {
   const dir = join(REPO, 'node_modules/.cache', `netgen-cli-${process.pid}`);
   const entry = join(dir, 'netgen.cjs');
   await build({
-    stdin: { contents: "import { main } from './src/cli.ts';\nvoid main(process.argv.slice(2));\n", resolveDir: REPO, loader: 'ts' },
+    // Run as a command only: a fleet's render worker (src/commands/render-pool.ts) loads this file as a module.
+    stdin: { contents: "import { main } from './src/cli.ts';\nif (require.main === module) void main(process.argv.slice(2));\n", resolveDir: REPO, loader: 'ts' },
     bundle: true,
     platform: 'node',
     format: 'cjs',

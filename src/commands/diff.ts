@@ -17,7 +17,7 @@ export async function runDiff(a: RenderArgs & { color?: boolean }, out: (text: s
   const { failures, fleet, count } = await forEachHost(a, backendOptions(a), new TreeState(root), (h) => {
     for (const w of h.warnings) process.stderr.write(`netgen: ${w}\n`);
     // A fleet's paths name the host, so that hosts' diffs of the same file tell apart.
-    const prefix = h.placement.root === root ? '' : h.rendered.plan.host + '/';
+    const prefix = h.placement.root === root ? '' : h.host + '/';
     files += h.changes.length;
     for (const c of h.changes) {
       if (c.action === 'unchanged' && !c.modeChanged) continue;

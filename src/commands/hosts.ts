@@ -7,8 +7,9 @@ import { ModelError, NetgenError, type ModelProblem } from '../errors.js';
 import { findStale, placeFiles, prepareChanges, readTargetText, shownPath, targetRoot, type Change, type Placement, type StaleFile, type TreeState } from '../output/write.js';
 import { SYSCTL_PATH } from '../backends/sysctl.js';
 import { sysctlConflicts } from '../plan/sysctl.js';
-import { renderModelFile, shownModelPath, type Rendered } from '../pipeline.js';
-import type { BackendOptions } from '../backends/types.js';
+import { shownModelPath } from '../pipeline.js';
+import { HostRenderer, modelPath, type HostRender, type ModelList } from './render-pool.js';
+import type { Backend, BackendOptions } from '../backends/types.js';
 import { getBackend } from '../backends/index.js';
 
 export interface HostArgs {
@@ -22,7 +23,8 @@ export interface HostArgs {
 
 export interface HostResult {
   shown: string;
-  rendered: Rendered;
+  /** The model's host name. */
+  host: string;
   placement: Placement;
   changes: Change[];
   /** Things in the target that undo part of what is rendered (a foreign sysctl.conf line). */
@@ -38,10 +40,14 @@ export interface Failure {
 
 const MODEL_EXT = /\.(ya?ml|json)$/;
 
-/** The model files `-m` names: files as given, directories as their *.yaml/*.yml/*.json in name order. */
-export function expandModels(models: readonly string[]): { paths: string[]; fleet: boolean } {
+/**
+ * The model files `-m` names: files as given, directories as their *.yaml/*.yml/*.json in
+ * name order. One directory is held as its names (a fleet of 100,000 hosts holds no path).
+ */
+export function expandModels(models: readonly string[]): { paths: ModelList; fleet: boolean } {
   const paths: string[] = [];
   let fleet = models.length > 1;
+  let only: ModelList | undefined;
   for (const m of models) {
     let isDir = false;
     try {
@@ -56,9 +62,10 @@ export function expandModels(models: readonly string[]): { paths: string[]; flee
     fleet = true;
     const names = readdirSync(m).filter((n) => MODEL_EXT.test(n)).sort();
     if (names.length === 0) throw new NetgenError('usage', `directory ${m} holds no *.yaml, *.yml or *.json model`);
-    paths.push(...names.map((n) => join(m, n)));
+    if (models.length === 1) only = { dir: m, names };
+    else paths.push(...names.map((n) => join(m, n)));
   }
-  return { paths: [...new Set(paths)], fleet };
+  return { paths: only ?? { dir: undefined, names: [...new Set(paths)] }, fleet };
 }
 
 export interface HostRun {
@@ -69,7 +76,7 @@ export interface HostRun {
 }
 
 /** The model files of a run, and whether they make a fleet. */
-export function modelsOf(a: HostArgs): { paths: string[]; fleet: boolean } {
+export function modelsOf(a: HostArgs): { paths: ModelList; fleet: boolean } {
   getBackend(a.distro);
   return expandModels(Array.isArray(a.model) ? a.model : [a.model]);
 }
@@ -92,54 +99,72 @@ export async function forEachHost(
   state: TreeState,
   visit: (host: HostResult, failed: boolean) => void | Promise<void>,
   progress: Progress = silentProgress,
-  models: { paths: string[]; fleet: boolean } = modelsOf(a),
+  models: { paths: ModelList; fleet: boolean } = modelsOf(a),
 ): Promise<HostRun> {
   const backend = getBackend(a.distro); // a wrong --distro is one usage error, not one per host
   const { paths, fleet } = models;
+  const total = paths.names.length;
   if (fleet && a.root === undefined) {
-    throw new NetgenError('usage', `${paths.length} models: give --root DIR (each host goes to DIR/<host>/); -o names one host's directory`);
+    throw new NetgenError('usage', `${total} models: give --root DIR (each host goes to DIR/<host>/); -o names one host's directory`);
   }
   const failures: Failure[] = [];
-  const seen = new Map<string, string>();
+  /** Host name -> index of its model: two models for one host are refused. */
+  const seen = new Map<string, number>();
   let count = 0;
-  progress.start(paths.length);
-  for (const [i, path] of paths.entries()) {
-    const shown = shownModelPath(path);
-    let host: HostResult;
-    try {
-      const r = renderModelFile(path, a.distro, options);
-      if (fleet) {
-        const other = seen.get(r.plan.host);
-        if (other) throw new NetgenError('usage', `${shown}: host ${r.plan.host} is also the host of ${other}; each host needs its own directory`);
-        seen.set(r.plan.host, shown);
+  const renderer = new HostRenderer(paths, a.distro, options, fleet);
+  try {
+    progress.start(total);
+    for (let i = 0; i < total; i++) {
+      const path = modelPath(paths, i);
+      const shown = shownModelPath(path);
+      let host: HostResult;
+      try {
+        const r = await renderer.take(i);
+        if (fleet) {
+          const other = seen.get(r.host);
+          if (other !== undefined) throw new NetgenError('usage', `${shown}: host ${r.host} is also the host of ${shownModelPath(modelPath(paths, other))}; each host needs its own directory`);
+          seen.set(ownString(r.host), i);
+        }
+        const target = fleet ? { root: join(a.root!, r.host) } : a.root !== undefined ? { root: a.root } : a.output !== undefined ? { outDir: a.output } : {};
+        const placement = placeFiles(r.files, target, backend.mainDir);
+        const changes = prepareChanges(placement, r.source, state);
+        host = { shown, host: r.host, placement, changes, stale: findStale(placement, changes, backend.prunable, state), warnings: sysctlWarnings(r, placement, state, backend) };
+      } catch (err) {
+        if (!(err instanceof NetgenError) || err.kind === 'internal') throw err;
+        failures.push({ shown, error: err });
+        progress.tick(i + 1);
+        continue;
       }
-      const target = fleet ? { root: join(a.root!, r.plan.host) } : a.root !== undefined ? { root: a.root } : a.output !== undefined ? { outDir: a.output } : {};
-      const placement = placeFiles(r.files, target, r.backend.mainDir);
-      const changes = prepareChanges(placement, r.plan.source, state);
-      host = { shown, rendered: r, placement, changes, stale: findStale(placement, changes, backend.prunable, state), warnings: sysctlWarnings(r, placement) };
-    } catch (err) {
-      if (!(err instanceof NetgenError) || err.kind === 'internal') throw err;
-      failures.push({ shown, error: err });
+      count++;
+      // Writing errors are not the host's: they end the run.
+      await visit(host, failures.length > 0);
+      if (fleet) state.forgetBelow(host.placement.root);
       progress.tick(i + 1);
-      continue;
     }
-    count++;
-    // Writing errors are not the host's: they end the run.
-    await visit(host, failures.length > 0);
-    if (fleet) state.forgetBelow(host.placement.root);
-    progress.tick(i + 1);
+  } finally {
+    renderer.close();
   }
   progress.done();
   return { failures, fleet, count };
 }
 
+/**
+ * A copy of a string that shares no memory with the text it was cut from (V8 keeps a
+ * slice's whole parent alive: a host name would hold its model's text for the whole run).
+ */
+function ownString(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'latin1').toString('latin1');
+}
+
 /** Lines of the target's own /etc/sysctl.conf that would override netgen's sysctl file at boot. */
-function sysctlWarnings(r: Rendered, placement: Placement): string[] {
+function sysctlWarnings(r: HostRender, placement: Placement, state: TreeState, backend: Backend): string[] {
   if (!placement.placed.some((p) => p.file.path === SYSCTL_PATH)) return [];
+  // A host directory this run creates (or that is missing) holds no sysctl.conf.
+  if (placement.root !== state.root && state.statDir(placement.root) !== 'dir') return [];
   const text = readTargetText(placement.root, SYSCTL_CONF_PATH);
   if (text === undefined) return [];
   const shown = shownPath(join(placement.root, ...SYSCTL_CONF_PATH.split('/')), process.cwd());
-  return sysctlConflicts(r.plan, text, r.backend.sysctlConfAfter === true).map((c) => `warning: ${shown}:${c.line}: ${c.message}`);
+  return sysctlConflicts(r.sysctl, text, backend.sysctlConfAfter === true).map((c) => `warning: ${shown}:${c.line}: ${c.message}`);
 }
 
 const SYSCTL_CONF_PATH = 'etc/sysctl.conf';

@@ -389,7 +389,14 @@ export function parseSysctlAssignment(line: string): { key: SysctlKey; scope: st
  * the distro reads the foreign file after netgen's (`foreignAfter`, OpenRC) or because an
  * `all` value there outweighs an interface's own (the kernel takes the larger).
  */
-export function sysctlConflicts(plan: Plan, foreign: string, foreignAfter: boolean): SysctlConflict[] {
+/** What sysctlConflicts reads of a Plan (a fleet's render worker sends only this). */
+export interface SysctlPlanView {
+  sysctl?: Plan['sysctl'];
+  links: readonly Pick<Plan['links'][number], 'name' | 'kind'>[];
+  addresses: readonly Pick<Plan['addresses'][number], 'device'>[];
+}
+
+export function sysctlConflicts(plan: SysctlPlanView, foreign: string, foreignAfter: boolean): SysctlConflict[] {
   const ours = plan.sysctl?.settings;
   if (ours === undefined) return [];
   const theirs = foreign.split('\n').flatMap((text, i) => {

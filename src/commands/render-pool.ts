@@ -1,0 +1,237 @@
+// A fleet's hosts rendered on both cores: one worker thread renders hosts ahead of the main
+// thread, which writes them in model order (and renders ahead itself whenever the worker's
+// next host is not ready). Rendering is the pure pipeline (read a model, validate, compile,
+// template), so a host renders to the same bytes on either thread; everything that touches
+// the target tree stays on the main thread.
+//
+// - Order and output: hosts are handed to the caller strictly in model order, whoever
+//   rendered them, so the run (its journal, messages, errors) is the one a single thread makes.
+// - Errors: a host that fails in the worker is rendered again on the main thread, which
+//   throws exactly the error a single-threaded run throws (same object, same stack).
+// - Memory: neither thread renders more than WINDOW hosts ahead of the one being written.
+// - The worker is an optimisation only: when it cannot start or dies, the main thread
+//   renders what is left. It runs the same bundle as the main thread (never the sources).
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import type { BackendOptions, RenderedFile } from '../backends/types.js';
+import { renderModelFile } from '../pipeline.js';
+import type { SysctlPlanView } from '../plan/sysctl.js';
+
+/** One rendered host: what the write path needs of it. */
+export interface HostRender {
+  host: string;
+  /** The model's name in generated headers. */
+  source: string;
+  files: RenderedFile[];
+  /** What src/plan/sysctl.ts needs to warn about a foreign /etc/sysctl.conf. */
+  sysctl: SysctlPlanView;
+}
+
+/** The model files of a run: a directory's names (held once, joined when used), or paths. */
+export interface ModelList {
+  dir: string | undefined;
+  names: readonly string[];
+}
+
+export function modelPath(list: ModelList, i: number): string {
+  const name = list.names[i]!;
+  return list.dir === undefined ? name : join(list.dir, name);
+}
+
+/** Render one host on this thread. Throws what the pipeline throws. */
+export function renderHost(path: string, distro: string, options: BackendOptions): HostRender {
+  const r = renderModelFile(path, distro, options);
+  const p = r.plan;
+  return { host: p.host, source: p.source, files: r.files, sysctl: { sysctl: p.sysctl, links: p.links.map((l) => ({ name: l.name, kind: l.kind })), addresses: p.addresses.map((a) => ({ device: a.device })) } };
+}
+
+/** Hosts a thread may render ahead of the one being written. */
+const WINDOW = 64;
+/** Below this many hosts a worker does not pay for its start (about 25 ms of the other core). */
+const MIN_HOSTS = 32;
+// Int32 slots of the shared control block.
+const NEXT = 0; // the next host nobody has claimed
+const CONSUMED = 1; // hosts handed to the caller
+
+type Entry = { ok: HostRender } | { error: unknown } | { retry: true };
+type WorkerMessage = { i: number; r: HostRender | undefined };
+
+interface WorkerData {
+  bundle: string;
+  models: ModelList;
+  distro: string;
+  options: BackendOptions;
+  ctl: SharedArrayBuffer;
+  /** Set by src/errors.ts when the bundle loads in the worker. */
+  start?: () => Promise<void>;
+}
+
+const WORKER_KEY = Symbol.for('netgen.render-worker');
+
+/**
+ * The bundle this code runs from (dist/netgen.cjs, or the test suite's bundle), or undefined
+ * when it runs from the TypeScript sources: a worker loads the same file.
+ */
+function bundleFile(): string | undefined {
+  const url = import.meta.url;
+  return url.startsWith('file:') && url.endsWith('.cjs') ? fileURLToPath(url) : undefined;
+}
+
+/**
+ * `NETGEN_RENDER_WORKER`: `off` (one thread), or `only` (for tests: the worker renders every
+ * host, whatever the fleet's size; the main thread only what fails there).
+ */
+function mode(): 'auto' | 'off' | 'only' {
+  const v = process.env['NETGEN_RENDER_WORKER'];
+  return v === 'off' || v === 'only' ? v : 'auto';
+}
+
+/** Hands out rendered hosts in order: `take(i)` for i = 0, 1, 2, ... */
+export class HostRenderer {
+  private readonly models: ModelList;
+  private readonly distro: string;
+  private readonly options: BackendOptions;
+  private worker: Worker | undefined;
+  private ctl: Int32Array | undefined;
+  private workerGone = false;
+  private readonly ready = new Map<number, Entry>();
+  private wake: (() => void) | undefined;
+  private readonly only = mode() === 'only';
+  /** Hosts the worker rendered (NETGEN_RENDER_WORKER_REPORT=1 says how many, for tests and the bench). */
+  private fromWorker = 0;
+
+  constructor(models: ModelList, distro: string, options: BackendOptions, fleet: boolean) {
+    this.models = models;
+    this.distro = distro;
+    this.options = options;
+    const n = models.names.length;
+    const bundle = bundleFile();
+    const m = mode();
+    if (!fleet || bundle === undefined || m === 'off' || (m === 'auto' && (n < MIN_HOSTS || availableParallelism() < 2))) return;
+    try {
+      this.start(bundle);
+    } catch {
+      this.workerGone = true;
+    }
+  }
+
+  private start(bundle: string): void {
+    // Loaded at first use: a single host never pays for it.
+    const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
+    const ctl = new SharedArrayBuffer(8);
+    this.ctl = new Int32Array(ctl);
+    const data: WorkerData = { bundle, models: this.models, distro: this.distro, options: this.options, ctl };
+    const code = [
+      "const { workerData } = require('node:worker_threads');",
+      `globalThis[Symbol.for('netgen.render-worker')] = workerData;`,
+      'require(workerData.bundle);',
+      'workerData.start();',
+    ].join('\n');
+    // The worker's own output (there is none by design) never reaches the terminal; small
+    // heap limits keep its share of the memory small (a host needs a few hundred kB).
+    const w = new Worker(code, { eval: true, workerData: data, stdout: true, stderr: true, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 } });
+    w.stdout.resume();
+    w.stderr.resume();
+    w.unref();
+    w.on('message', (m: WorkerMessage) => {
+      this.ready.set(m.i, m.r ? { ok: m.r } : { retry: true });
+      if (m.r) this.fromWorker++;
+      this.poke();
+    });
+    const gone = (): void => {
+      this.workerGone = true;
+      this.poke();
+    };
+    w.on('error', gone);
+    w.on('exit', gone);
+    this.worker = w;
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private local(i: number): Entry {
+    try {
+      return { ok: renderHost(modelPath(this.models, i), this.distro, this.options) };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  /** Host i (model order), rendered here or by the worker; throws what rendering it here throws. */
+  async take(i: number): Promise<HostRender> {
+    const entry = this.ctl === undefined ? this.local(i) : await this.fromPool(i, this.ctl);
+    if ('error' in entry) throw entry.error;
+    if ('retry' in entry) return renderHost(modelPath(this.models, i), this.distro, this.options);
+    return entry.ok;
+  }
+
+  private async fromPool(i: number, ctl: Int32Array): Promise<Entry> {
+    const n = this.models.names.length;
+    for (;;) {
+      const e = this.ready.get(i);
+      if (e) {
+        this.ready.delete(i);
+        Atomics.store(ctl, CONSUMED, i + 1);
+        Atomics.notify(ctl, CONSUMED);
+        return e;
+      }
+      // Nobody has it (or the worker is gone with it unfinished): render it here.
+      if (this.workerGone || (!this.only && Atomics.compareExchange(ctl, NEXT, i, i + 1) === i)) {
+        this.ready.set(i, this.local(i));
+        continue;
+      }
+      // The worker has it: meanwhile render the next unclaimed host here, within the window.
+      const j = Atomics.load(ctl, NEXT);
+      if (!this.only && j < n && j - i < WINDOW && Atomics.compareExchange(ctl, NEXT, j, j + 1) === j) {
+        this.ready.set(j, this.local(j));
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  /** Stop the worker (the run is over, or failed). */
+  close(): void {
+    if (process.env['NETGEN_RENDER_WORKER_REPORT'] === '1') process.stderr.write(`netgen-render-worker=${this.fromWorker}/${this.models.names.length}\n`);
+    if (this.ctl) Atomics.store(this.ctl, NEXT, this.models.names.length);
+    void this.worker?.terminate();
+    this.worker = undefined;
+  }
+}
+
+/** The worker's side: claim the next host, render it, send it; stay within the window. */
+function workerLoop(d: WorkerData): void {
+  const { parentPort } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const ctl = new Int32Array(d.ctl);
+  const n = d.models.names.length;
+  for (;;) {
+    for (;;) {
+      const c = Atomics.load(ctl, CONSUMED);
+      if (Atomics.load(ctl, NEXT) - c < WINDOW) break;
+      Atomics.wait(ctl, CONSUMED, c, 100);
+    }
+    const i = Atomics.add(ctl, NEXT, 1);
+    if (i >= n) break;
+    let r: HostRender | undefined;
+    try {
+      r = renderHost(modelPath(d.models, i), d.distro, d.options);
+    } catch {
+      // the main thread renders it again, for the error exactly as a single thread gives it
+    }
+    parentPort!.postMessage({ i, r } satisfies WorkerMessage);
+  }
+}
+
+/** The worker's entry (through src/errors.ts, which the bundle initialises on load). */
+export async function runWorker(): Promise<void> {
+  const data = (globalThis as Record<symbol, WorkerData | undefined>)[WORKER_KEY];
+  if (data) workerLoop(data);
+}
