@@ -193,9 +193,11 @@ export function profileNetgen(runs: number, args: () => string[], env: Record<st
         add(g, cf.functionName || '(anonymous)', ms);
       }
     }
-    const n = files.length || 1;
+    // Per run, not per profile: a fleet's render worker thread writes a profile of its own
+    // (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile); its time counts with its run's.
+    const n = new Set(files.map((f) => f.split('.')[3])).size || 1;
     const sorted = (m: Map<string, number>) => [...m].map(([k, v]) => [k, v / n] as [string, number]).sort((a, b) => b[1] - a[1]);
-    return { runs: files.length, groups: sorted(groups), functions: sorted(fns), totalMs: total / n };
+    return { runs: n, groups: sorted(groups), functions: sorted(fns), totalMs: total / n };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -204,7 +206,7 @@ export function profileNetgen(runs: number, args: () => string[], env: Record<st
 /** Markdown table of the largest groups. */
 export function profileTable(p: ProfileSummary, top = 10): string[] {
   const rows = p.groups.slice(0, top).map(([g, ms]) => `| ${g} | ${ms.toFixed(1)} ms | ${((100 * ms) / p.totalMs).toFixed(0)} % |`);
-  return ['| where (self time) | per run | share |', '|---|---|---|', ...rows, `| total sampled on the main thread | ${p.totalMs.toFixed(1)} ms | |`];
+  return ['| where (self time) | per run | share |', '|---|---|---|', ...rows, `| total sampled (every thread of the run) | ${p.totalMs.toFixed(1)} ms | |`];
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -8,7 +8,7 @@ import { findStale, placeFiles, prepareChanges, readTargetText, shownPath, targe
 import { SYSCTL_PATH } from '../backends/sysctl.js';
 import { sysctlConflicts } from '../plan/sysctl.js';
 import { shownModelPath } from '../pipeline.js';
-import { HostRenderer, modelPath, type HostRender, type ModelList } from './render-pool.js';
+import { HostRenderer, modelCount, modelList, modelPath, renderHost, type HostRender, type ModelList } from './render-pool.js';
 import type { Backend, BackendOptions } from '../backends/types.js';
 import { getBackend } from '../backends/index.js';
 
@@ -62,10 +62,10 @@ export function expandModels(models: readonly string[]): { paths: ModelList; fle
     fleet = true;
     const names = readdirSync(m).filter((n) => MODEL_EXT.test(n)).sort();
     if (names.length === 0) throw new NetgenError('usage', `directory ${m} holds no *.yaml, *.yml or *.json model`);
-    if (models.length === 1) only = { dir: m, names };
+    if (models.length === 1) only = modelList(m, names);
     else paths.push(...names.map((n) => join(m, n)));
   }
-  return { paths: only ?? { dir: undefined, names: [...new Set(paths)] }, fleet };
+  return { paths: only ?? modelList(undefined, [...new Set(paths)]), fleet };
 }
 
 export interface HostRun {
@@ -103,13 +103,13 @@ export async function forEachHost(
 ): Promise<HostRun> {
   const backend = getBackend(a.distro); // a wrong --distro is one usage error, not one per host
   const { paths, fleet } = models;
-  const total = paths.names.length;
+  const total = modelCount(paths);
   if (fleet && a.root === undefined) {
     throw new NetgenError('usage', `${total} models: give --root DIR (each host goes to DIR/<host>/); -o names one host's directory`);
   }
   const failures: Failure[] = [];
-  /** Host name -> index of its model: two models for one host are refused. */
-  const seen = new Map<string, number>();
+  /** The hosts so far: two models for one host are refused. */
+  const seen = new HostIndex();
   let count = 0;
   const renderer = new HostRenderer(paths, a.distro, options, fleet);
   try {
@@ -121,9 +121,12 @@ export async function forEachHost(
       try {
         const r = await renderer.take(i);
         if (fleet) {
-          const other = seen.get(r.host);
-          if (other !== undefined) throw new NetgenError('usage', `${shown}: host ${r.host} is also the host of ${shownModelPath(modelPath(paths, other))}; each host needs its own directory`);
-          seen.set(ownString(r.host), i);
+          for (const other of seen.candidates(r.host)) {
+            // A name that hashes alike: the same host only if that model's host is this one.
+            if (hostOf(paths, other, a.distro, options) !== r.host) continue;
+            throw new NetgenError('usage', `${shown}: host ${r.host} is also the host of ${shownModelPath(modelPath(paths, other))}; each host needs its own directory`);
+          }
+          seen.add(r.host, i);
         }
         const target = fleet ? { root: join(a.root!, r.host) } : a.root !== undefined ? { root: a.root } : a.output !== undefined ? { outDir: a.output } : {};
         const placement = placeFiles(r.files, target, backend.mainDir);
@@ -148,12 +151,68 @@ export async function forEachHost(
   return { failures, fleet, count };
 }
 
+/** The host of an earlier model (rendered again: only when a later host's name hashes alike). */
+function hostOf(paths: ModelList, i: number, distro: string, options: BackendOptions): string | undefined {
+  try {
+    return renderHost(modelPath(paths, i), distro, options).host;
+  } catch {
+    return undefined; // changed since: not the same host
+  }
+}
+
 /**
- * A copy of a string that shares no memory with the text it was cut from (V8 keeps a
- * slice's whole parent alive: a host name would hold its model's text for the whole run).
+ * The host names of a fleet so far, as 53-bit hashes with the index of their model (12 bytes a
+ * host in typed arrays; a Map of 100,000 names holds ~6 MB, and V8 lets the heap grow to a
+ * few times what is live). A hash says which earlier models may have the same name;
+ * the caller decides by their host.
  */
-function ownString(s: string): string {
-  return s.length < 13 ? s : Buffer.from(s, 'latin1').toString('latin1');
+class HostIndex {
+  private hashes = new Float64Array(1024);
+  private models = new Int32Array(1024);
+  private size = 0;
+
+  private static hash(name: string): number {
+    let a = 0x811c9dc5;
+    let b = 0x2545f491;
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 15;
+    }
+    // 1 .. 2^53: 0 marks an empty slot.
+    return (a >>> 0) * 0x200000 + (b >>> 11) + 1;
+  }
+
+  /** Models before this one whose host name hashes like `name`. */
+  *candidates(name: string): Generator<number> {
+    const h = HostIndex.hash(name);
+    const mask = this.hashes.length - 1;
+    for (let at = h % this.hashes.length; this.hashes[at] !== 0; at = (at + 1) & mask) if (this.hashes[at] === h) yield this.models[at]!;
+  }
+
+  add(name: string, model: number): void {
+    if ((this.size + 1) * 2 > this.hashes.length) this.grow();
+    this.put(HostIndex.hash(name), model);
+    this.size++;
+  }
+
+  private put(h: number, model: number): void {
+    const mask = this.hashes.length - 1;
+    let at = h % this.hashes.length;
+    while (this.hashes[at] !== 0) at = (at + 1) & mask;
+    this.hashes[at] = h;
+    this.models[at] = model;
+  }
+
+  private grow(): void {
+    const [hashes, models] = [this.hashes, this.models];
+    this.hashes = new Float64Array(hashes.length * 2);
+    this.models = new Int32Array(hashes.length * 2);
+    hashes.forEach((h, at) => {
+      if (h !== 0) this.put(h, models[at]!);
+    });
+  }
 }
 
 /** Lines of the target's own /etc/sysctl.conf that would override netgen's sysctl file at boot. */
