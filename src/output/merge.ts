@@ -204,6 +204,12 @@ function blockBounds(lines: string[]): { begin: number; end: number } | undefine
 
 /** Put netgen's block in place of the old one, or at the end; an empty body removes it. */
 function replaceBlock(text: string, body: string, source: string): string {
+  // A file without netgen's block (every new one): the block goes at the end.
+  if (!text.includes(BLOCK_BEGIN)) {
+    if (body === '') return text;
+    const head = text === '' || text.endsWith('\n') ? text : text + '\n';
+    return `${head}${BLOCK_BEGIN} (from ${source}): edit the model, not these lines\n${body.endsWith('\n') ? body.slice(0, -1) : body}\n${BLOCK_END}\n`;
+  }
   const lines = text.split('\n');
   const b = blockBounds(lines);
   const block = body === '' ? [] : [`${BLOCK_BEGIN} (from ${source}): edit the model, not these lines`, ...body.replace(/\n$/, '').split('\n'), BLOCK_END];
@@ -224,8 +230,16 @@ interface TableLine {
   text: string;
 }
 
+/** The last text foreignTables read, and what it found: a fleet's new files share one base. */
+let lastTables: { text: string; tables: readonly TableLine[] } | undefined;
+
 /** Table lines outside netgen's block, with their line numbers in the file. */
-function foreignTables(text: string): TableLine[] {
+function foreignTables(text: string): readonly TableLine[] {
+  if (lastTables?.text !== text) lastTables = { text, tables: readTables(text) };
+  return lastTables.tables;
+}
+
+function readTables(text: string): TableLine[] {
   const out: TableLine[] = [];
   const lines = text.split('\n');
   const b = blockBounds(lines);
