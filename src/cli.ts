@@ -235,6 +235,15 @@ export function buildCli(yargs: typeof Yargs, argv: string[]) {
     });
 }
 
+/**
+ * A fleet's render worker (src/commands/render-pool.ts) loads this bundle as a module and
+ * calls this: its loop, imported only there.
+ */
+export async function runRenderWorker(): Promise<void> {
+  const { runWorker } = await import('./commands/render-pool.js');
+  await runWorker();
+}
+
 /** Run the CLI; sets the process exit code. */
 export async function main(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug');

@@ -93,8 +93,3 @@ export class InterruptedError extends NetgenError {
     return 128 + (this.signal === 'SIGINT' ? 2 : this.signal === 'SIGHUP' ? 1 : 15);
   }
 }
-
-// A fleet's render worker (src/commands/render-pool.ts) loads the CLI bundle as a module and
-// reaches its loop through here: this module is the one the bundle initialises on load.
-const renderWorker = (globalThis as { [k: symbol]: { start?: () => Promise<void> } | undefined })[Symbol.for('netgen.render-worker')];
-if (renderWorker) renderWorker.start = () => import('./commands/render-pool.js').then((m) => m.runWorker());

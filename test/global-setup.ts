@@ -14,7 +14,7 @@ export default async function setup(): Promise<() => void> {
   const entry = join(dir, 'netgen.cjs');
   await build({
     // Run as a command only: a fleet's render worker (src/commands/render-pool.ts) loads this file as a module.
-    stdin: { contents: "import { main } from './src/cli.ts';\nif (require.main === module) void main(process.argv.slice(2));\n", resolveDir: REPO, loader: 'ts' },
+    stdin: { contents: "import { main, runRenderWorker } from './src/cli.ts';\nexport { runRenderWorker };\nif (require.main === module) void main(process.argv.slice(2));\n", resolveDir: REPO, loader: 'ts' },
     bundle: true,
     platform: 'node',
     format: 'cjs',

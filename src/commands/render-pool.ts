@@ -84,11 +84,7 @@ interface WorkerData {
   distro: string;
   options: BackendOptions;
   ctl: SharedArrayBuffer;
-  /** Set by src/errors.ts when the bundle loads in the worker. */
-  start?: () => Promise<void>;
 }
-
-const WORKER_KEY = Symbol.for('netgen.render-worker');
 
 /**
  * The bundle this code runs from (dist/netgen.cjs, or the test suite's bundle), or undefined
@@ -145,9 +141,8 @@ export class HostRenderer {
     const data: WorkerData = { bundle, models: this.models, distro: this.distro, options: this.options, ctl };
     const code = [
       "const { workerData } = require('node:worker_threads');",
-      `globalThis[Symbol.for('netgen.render-worker')] = workerData;`,
-      'require(workerData.bundle);',
-      'workerData.start();',
+      // The bundle's entry (src/cli.ts) exports the worker's loop; loading it runs nothing else.
+      'require(workerData.bundle).runRenderWorker();',
     ].join('\n');
     // The worker's own output (there is none by design) never reaches the terminal; small
     // heap limits keep its share of the memory small (a host needs a few hundred kB).
@@ -251,8 +246,8 @@ function workerLoop(d: WorkerData): void {
   }
 }
 
-/** The worker's entry (through src/errors.ts, which the bundle initialises on load). */
+/** The worker's entry (src/cli.ts's runRenderWorker, which the worker calls on the bundle it loads). */
 export async function runWorker(): Promise<void> {
-  const data = (globalThis as Record<symbol, WorkerData | undefined>)[WORKER_KEY];
-  if (data) workerLoop(data);
+  const { isMainThread, workerData } = await import('node:worker_threads');
+  if (!isMainThread && workerData) workerLoop(workerData as WorkerData);
 }
