@@ -265,6 +265,41 @@ describe('usage', () => {
   });
 });
 
+describe('durability', () => {
+  /** A `sync` first on PATH that logs its arguments, then runs the real one. */
+  function syncLog(): { env: Record<string, string>; calls: () => string[] } {
+    const bin = join(dir, 'shim');
+    mkdirSync(bin);
+    const log = join(dir, 'sync.log');
+    const real = spawnSync('sh', ['-c', 'command -v sync'], { encoding: 'utf8' }).stdout.trim();
+    writeFileSync(join(bin, 'sync'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${real}' "$@"\n`);
+    chmodSync(join(bin, 'sync'), 0o755);
+    return { env: { PATH: `${bin}:${process.env['PATH'] ?? ''}` }, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []) };
+  }
+
+  it('a host with a few files fsyncs them one by one; one with many flushes its file system once', () => {
+    const few = syncLog();
+    expect(runCli(['render', '--distro', 'rhel6', '-m', SEED, '--root', join(dir, 'few')], { env: few.env }).code).toBe(0);
+    expect(few.calls()).toEqual([]);
+    const names = Array.from({ length: 70 }, (_, i) => `eth${i}`);
+    const model = join(dir, 'many.yaml');
+    writeFileSync(model, ['host: many', 'interfaces:', ...names.flatMap((n, i) => [`  ${n}:`, `    addresses: [10.${i}.0.1/24]`])].join('\n') + '\n');
+    const r = runCli(['render', '--distro', 'rhel6', '-m', model, '--root', join(dir, 'many')], { env: few.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(few.calls()).toEqual([`-f ${join(dir, 'many')}`, `-f ${join(dir, 'many')}`]);
+  });
+
+  it('a fleet written into a directory that does not exist yet is flushed too', () => {
+    const log = syncLog();
+    const fleet = join(dir, 'fleet');
+    mkdirSync(fleet);
+    for (const h of ['h1', 'h2']) writeFileSync(join(fleet, `${h}.yaml`), readFileSync(SEED, 'utf8').replace(/^host: .*$/m, `host: ${h}`));
+    const r = runCli(['render', '--distro', 'rhel6', '-m', fleet, '--root', join(dir, 'new/out')], { env: log.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(log.calls()).toEqual([`-f ${join(dir, 'new/out')}`, `-f ${join(dir, 'new/out')}`]);
+  });
+});
+
 describe('a reader that stops early', () => {
   /** `netgen ARGS | head -0`: the pipe's reading end is closed before the CLI writes a line. */
   function runIntoClosedPipe(args: string[]): Promise<{ code: number | null; stderr: string }> {

@@ -9,7 +9,7 @@
 // then the temporaries are renamed over their targets, pruned files removed, and the lock
 // deleted. A run that dies before `C` is rolled back by the next run on that target, one
 // that dies after it is completed; SIGINT and SIGTERM roll back before exiting.
-import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, writeFileSync, readSync, renameSync, rmdirSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync, readSync, renameSync, rmdirSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, isAbsolute, join, sep } from 'node:path';
 import { InterruptedError, NetgenError } from '../errors.js';
@@ -73,7 +73,8 @@ export class Run {
   readonly lock: string;
   private readonly state: TreeState;
   private fd: number;
-  private readonly perFileSync: boolean;
+  /** fsync each file as it is written; false: one flush per file system before the commit mark. */
+  private perFileSync: boolean;
   private tmpCount = 0;
   /**
    * Temporaries are named by pid and a random token, so that no earlier run's leftover has the
@@ -113,6 +114,8 @@ export class Run {
     const dirs = state.missing(state.root);
     makeDirs(dirs);
     state.created(dirs);
+    // A root this run created was never looked at: its file system must be flushed too.
+    if (state.devices.size === 0) state.devices.set(statSync(state.root).dev, state.root);
     if (dirs.length === 0) removeDeadAsides(state.root);
     // The lock appears whole or not at all: written aside, then linked into place (fails if one exists).
     const text = `${HEAD} pid=${process.pid} start=${processStart(process.pid) ?? '-'}\n` + dirs.map((d) => `D\t${JSON.stringify(d)}\n`).join('');
@@ -174,6 +177,10 @@ export class Run {
       }
     }
     for (const r of remove) rec += `R\t${JSON.stringify(this.rel(r.abs))}\n`;
+    // One host can be a fleet's worth of files (10,000 interfaces): past the limit, the files
+    // still to come are flushed with the rest per file system, not one fsync each.
+    const files = ops.length - ops.filter((op) => 'dirs' in op).length;
+    if (this.perFileSync && this.staged + files > PER_FILE_SYNC_MAX) this.perFileSync = false;
     try {
       this.append(rec);
     } catch (err) {
