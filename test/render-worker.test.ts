@@ -2,12 +2,13 @@
 // one thread gives: the same tree, the same stdout and stderr (errors included), the same exit
 // code. NETGEN_RENDER_WORKER=only has the worker render every host whatever the fleet's size
 // (the main thread renders again only what failed there, for its exact error); =off is one thread.
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { REPO } from './helpers/repo.js';
+import { snapshot } from './helpers/snapshot.js';
 
 let dir: string;
 let models: string;
@@ -22,23 +23,6 @@ beforeAll(() => {
   }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Every entry below root: files with mode and content, directories. */
-function snapshot(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string, rel: string): void => {
-    for (const n of readdirSync(d).sort()) {
-      const p = join(d, n);
-      const st = lstatSync(p);
-      if (st.isDirectory()) {
-        out[rel + n + '/'] = 'dir';
-        walk(p, rel + n + '/');
-      } else out[rel + n] = `${(st.mode & 0o777).toString(8)} ${readFileSync(p, 'utf8')}`;
-    }
-  };
-  if (existsSync(root)) walk(root, '');
-  return out;
-}
 
 const REPORT = /^netgen-render-worker=(\d+)\/(\d+)\n/m;
 

@@ -4,11 +4,12 @@
 // SIGTERM and SIGINT roll back before exiting (exit 143/130), or, past the commit, finish.
 // The kills come from test/faults/kill-at.mjs, preloaded into the real CLI.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, lstatSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/repo.js';
+import { snapshot, type Snapshot } from '../helpers/snapshot.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netgen-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,24 +62,6 @@ let newTree: Snapshot;
 let oldSnap: Snapshot;
 let total: number;
 
-type Snapshot = Record<string, string>;
-
-/** Every entry below root (dot files included): files with mode and content, directories. */
-function snapshot(root: string): Snapshot {
-  const out: Snapshot = {};
-  const walk = (d: string, rel: string): void => {
-    for (const n of readdirSync(d).sort()) {
-      const p = join(d, n);
-      const st = lstatSync(p);
-      if (st.isDirectory()) {
-        out[rel + n + '/'] = 'dir';
-        walk(p, rel + n + '/');
-      } else out[rel + n] = `${(st.mode & 0o777).toString(8)} ${readFileSync(p, 'utf8')}`;
-    }
-  };
-  if (existsSync(root)) walk(root, '');
-  return out;
-}
 
 function netgen(args: string[], env: Record<string, string> = {}): { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', killAt, entry, ...args], {
