@@ -223,10 +223,15 @@ export class ArrayShape<T> extends Shape<T[]> {
     super();
   }
   min(n: number): ArrayShape<T> {
-    return new ArrayShape(this.element, n, this.maxItems);
+    return this.bounded(n, this.maxItems);
   }
   max(n: number): ArrayShape<T> {
-    return new ArrayShape(this.element, this.minItems, n);
+    return this.bounded(this.minItems, n);
+  }
+  private bounded(min: number | undefined, max: number | undefined): ArrayShape<T> {
+    const next = new ArrayShape(this.element, min, max);
+    next.metadata = this.metadata;
+    return next;
   }
   check(input: unknown, path: ShapePath, issues: Issue[]): void {
     if (!Array.isArray(input)) {

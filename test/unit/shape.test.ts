@@ -76,4 +76,11 @@ describe('shape: the structure checker', () => {
     expect(json.properties.r).toEqual({ type: 'string', description: 'inner', pattern: '^x$' });
     expect(json.required).toEqual(['r']);
   });
+
+  it('bounds and refinements keep the metadata given before them', () => {
+    const d = { description: 'kept' };
+    expect(shape.array(shape.string()).meta(d).min(1).max(2).jsonSchema()).toMatchObject(d);
+    expect(shape.int().meta(d).min(1).jsonSchema()).toMatchObject(d);
+    expect(shape.string().meta(d).regex(/x/, { message: 'm' }).jsonSchema()).toMatchObject(d);
+  });
 });
