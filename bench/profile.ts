@@ -1,8 +1,8 @@
 // CPU profiles of the installed command, attributed to the packages and netgen directories
 // the time is spent in. Used by bench/run.ts for "what limits it", and by hand:
 //   node --import tsx bench/profile.ts [RUNS] -- render --distro rhel6 -m host.yaml --root /tmp/x
-// The bundle is minified; `npm run build` writes dist/netgen.cjs.map (never loaded at run time),
-// which maps each sampled function back to its source file here.
+// The bundles are minified; `npm run build` writes dist/netgen.cjs.map and dist/render.cjs.map
+// (never loaded at run time), which map each sampled function back to its source file here.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
-const BUNDLE = join(REPO, 'dist/netgen.cjs');
+/** The bundles bin/netgen.cjs runs: a `render` line's, and every other command's. */
+const BUNDLES = ['render.cjs', 'netgen.cjs'];
 
 interface ProfileNode {
   id: number;
@@ -84,9 +85,9 @@ export interface SourcePlace {
   name?: string;
 }
 
-/** Maps a bundle position (0-based line and column) to the source it came from. */
-export function bundleLocator(): ((line: number, col: number) => SourcePlace) | undefined {
-  const mapFile = BUNDLE + '.map';
+/** Maps a position (0-based line and column) in dist/NAME to the source it came from. */
+export function bundleLocator(name = 'netgen.cjs'): ((line: number, col: number) => SourcePlace) | undefined {
+  const mapFile = join(REPO, 'dist', name + '.map');
   if (!existsSync(mapFile)) return undefined;
   const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[]; names: string[]; mappings: string };
   const lines = decodeMappings(map.mappings);
@@ -145,7 +146,7 @@ export function profileNetgen(runs: number, args: () => string[], env: Record<st
       });
       if (r.status !== 0) throw new Error(`profiled run failed (${r.status}): ${r.stderr}`);
     }
-    const locate = bundleLocator();
+    const locators = new Map(BUNDLES.map((b) => [`/dist/${b}`, bundleLocator(b)]));
     const groups = new Map<string, number>();
     const fns = new Map<string, number>();
     let total = 0;
@@ -168,7 +169,9 @@ export function profileNetgen(runs: number, args: () => string[], env: Record<st
         const cf = node.callFrame;
         let g: string;
         const ticks = node.positionTicks?.reduce((a, t) => a + t.ticks, 0) ?? 0;
-        if (cf.url.endsWith('/dist/netgen.cjs') && locate && ticks > 0) {
+        const bundle = BUNDLES.find((b) => cf.url.endsWith(`/dist/${b}`));
+        const locate = bundle && locators.get(`/dist/${bundle}`);
+        if (locate && ticks > 0) {
           // Long functions (the bundle's top level runs every module's initialisation):
           // split their time by the line, hence the module, it was sampled on.
           const fnPlace = locate(cf.lineNumber, cf.columnNumber);
@@ -179,12 +182,12 @@ export function profileNetgen(runs: number, args: () => string[], env: Record<st
           }
           continue;
         }
-        if (cf.url.endsWith('/dist/netgen.cjs') && locate) {
+        if (locate) {
           const place = locate(cf.lineNumber, cf.columnNumber);
           add(group(place.file), fnName(place), ms);
           continue;
         }
-        if (cf.url.endsWith('/dist/netgen.cjs')) g = 'netgen bundle';
+        if (bundle) g = 'netgen bundle';
         else if (cf.url.endsWith('/bin/netgen.cjs')) g = 'bin/netgen.cjs';
         else if (cf.url.startsWith('node:')) g = 'node internals';
         else if (cf.url === '') g = cf.functionName; // (program), (garbage collector), (idle)

@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// netgen's command: runs the bundled CLI (dist/netgen.cjs, made by `npm run build`) from a
-// V8 code cache, so a single render does not spend its time compiling JavaScript.
+// netgen's command: runs the bundled CLI (made by `npm run build`) from a V8 code cache, so
+// a single render does not spend its time compiling JavaScript. There are two bundles:
+// dist/render.cjs holds the render path alone and runs a `render` line; dist/netgen.cjs holds
+// every command and runs everything else, including a render line dist/render.cjs does not
+// read plainly (--help, a misspelt option: it leaves those to the full CLI's yargs).
+// Each bundle is one function expression with Node's module wrapper written in (see
+// scripts/bundle.mjs): it is compiled as it is and called here, as Node would call a module.
 //
 // V8 accepts a code cache only from the same Node and the same V8 flags: `npm run build`
-// makes one for the environment it runs in (dist/netgen.cjs.<key>.cache); any other
+// makes one for the environment it runs in (dist/<bundle>.<key>.cache); any other
 // (another Node, NODE_OPTIONS=--max-old-space-size=..., node --flag bin/netgen.cjs) gets its
 // own, made on its first run in the user's cache directory ($XDG_CACHE_HOME/netgen or
 // ~/.cache/netgen). A cache that V8 rejects all the same is made again. All of this is
@@ -13,19 +18,9 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
-const Module = require('node:module');
 
-const file = path.join(__dirname, '..', 'dist', 'netgen.cjs');
-let source;
-let stat;
-try {
-  // The build makes the bundle ASCII; latin1 is the cheapest way to read it.
-  source = fs.readFileSync(file, 'latin1');
-  stat = fs.statSync(file);
-} catch {
-  process.stderr.write(`netgen: ${file} is missing; run "npm run build" (npm ci does it)\n`);
-  process.exit(3);
-}
+const dist = path.join(__dirname, '..', 'dist');
+const building = process.env.NETGEN_WRITE_CODE_CACHE === '1';
 
 /** FNV-1a, as 8 hex digits: names cache files, nothing secret. */
 function hash(text) {
@@ -36,8 +31,6 @@ function hash(text) {
 
 // Everything V8 checks a cache against that can differ between runs of the same bundle.
 const envKey = hash([process.version, process.arch, process.execArgv.join(' '), process.env.NODE_OPTIONS ?? ''].join('\0'));
-const distCache = `${file}.${envKey}.cache`;
-const building = process.env.NETGEN_WRITE_CODE_CACHE === '1';
 
 /** $XDG_CACHE_HOME/netgen, or ~/.cache/netgen (the XDG base directory rules: relative paths are ignored). */
 function userCacheDir() {
@@ -47,26 +40,49 @@ function userCacheDir() {
   return base && path.join(base, 'netgen');
 }
 const userDir = userCacheDir();
-// One installation (its bundle's path) and one build of it (size and time).
-const install = hash(file);
-const userCache = userDir && path.join(userDir, `netgen-${install}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${envKey}.cache`);
 
-let cachedData;
-let from = 'none';
-if (!building) {
-  for (const [where, f] of [['user', userCache], ['dist', distCache]]) {
-    if (!f) continue;
-    try {
-      cachedData = fs.readFileSync(f);
-      from = where;
-      break;
-    } catch {
-      // not made yet for this environment
+/** The bundles this run loaded, for the exit handler: which cache each used or needs. */
+const loaded = [];
+
+/** Compile and run dist/NAME; returns its exports. */
+function load(name) {
+  const file = path.join(dist, name);
+  let source;
+  let stat;
+  try {
+    // The build makes the bundle ASCII; latin1 is the cheapest way to read it.
+    source = fs.readFileSync(file, 'latin1');
+    stat = fs.statSync(file);
+  } catch {
+    process.stderr.write(`netgen: ${file} is missing; run "npm run build" (npm ci does it)\n`);
+    process.exit(3);
+  }
+  const distCache = `${file}.${envKey}.cache`;
+  // One installation (its bundle's path) and one build of it (size and time).
+  const install = hash(file);
+  const userCache = userDir && path.join(userDir, `${name.replace(/\.cjs$/, '')}-${install}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${envKey}.cache`);
+  let cachedData;
+  let from = 'none';
+  if (!building) {
+    for (const [where, f] of [['user', userCache], ['dist', distCache]]) {
+      if (!f) continue;
+      try {
+        cachedData = fs.readFileSync(f);
+        from = where;
+        break;
+      } catch {
+        // not made yet for this environment
+      }
     }
   }
+  const script = new vm.Script(source, { filename: file, cachedData, importModuleDynamically: undefined });
+  const rejected = cachedData !== undefined && script.cachedDataRejected === true;
+  loaded.push({ name, script, from, rejected, distCache, userCache, stale: `${name.replace(/\.cjs$/, '')}-${install}-`, keep: `${name.replace(/\.cjs$/, '')}-${install}-${stat.size}-${Math.trunc(stat.mtimeMs)}-` });
+  const mod = { exports: {}, filename: file, id: file, loaded: false };
+  // The bundles require Node's own modules only: this file's require serves them.
+  script.runInThisContext().call(mod.exports, mod.exports, require, mod, file, dist);
+  return mod.exports;
 }
-const script = new vm.Script(Module.wrap(source), { filename: file, cachedData, importModuleDynamically: undefined });
-const rejected = cachedData !== undefined && script.cachedDataRejected === true;
 
 /** mkdir DIR and, if missing, its parent (~/.cache); not mkdirSync's recursive mode, which never returns below /proc. */
 function mkdirUpTo2(dir) {
@@ -98,31 +114,35 @@ function writeAtomically(f, data) {
 }
 
 process.on('exit', () => {
-  let wrote = '';
-  if (building) {
-    wrote = writeAtomically(distCache, script.createCachedData()) ? distCache : '';
-  } else if ((from === 'none' || rejected) && userCache) {
-    // After the run, so the cache holds the functions this command compiled.
-    if (writeAtomically(userCache, script.createCachedData())) {
-      wrote = userCache;
-      // Caches of this installation's earlier builds are dead: remove them.
-      try {
-        const mine = `netgen-${install}-`;
-        const keep = `netgen-${install}-${stat.size}-${Math.trunc(stat.mtimeMs)}-`;
-        for (const f of fs.readdirSync(userDir)) if (f.startsWith(mine) && !f.startsWith(keep)) fs.rmSync(path.join(userDir, f), { force: true });
-      } catch {
-        // best effort
+  const report = [];
+  for (const b of loaded) {
+    let wrote = '';
+    if (building) {
+      wrote = writeAtomically(b.distCache, b.script.createCachedData()) ? b.distCache : '';
+    } else if ((b.from === 'none' || b.rejected) && b.userCache) {
+      // After the run, so the cache holds the functions this command compiled.
+      if (writeAtomically(b.userCache, b.script.createCachedData())) {
+        wrote = b.userCache;
+        // Caches of this installation's earlier builds are dead: remove them.
+        try {
+          for (const f of fs.readdirSync(userDir)) if (f.startsWith(b.stale) && !f.startsWith(b.keep)) fs.rmSync(path.join(userDir, f), { force: true });
+        } catch {
+          // best effort
+        }
       }
     }
+    const state = b.from === 'none' ? 'miss' : b.rejected ? 'rejected' : 'hit';
+    report.push(`netgen-code-cache=${state} bundle=${b.name} from=${b.from}${wrote ? ` wrote=${wrote}` : ''}\n`);
   }
-  if (process.env.NETGEN_CODE_CACHE_REPORT === '1') {
-    const state = from === 'none' ? 'miss' : rejected ? 'rejected' : 'hit';
-    // By descriptor: building process.stderr would add ~3 ms to the run the bench is timing.
-    fs.writeSync(2, `netgen-code-cache=${state} from=${from}${wrote ? ` wrote=${wrote}` : ''}\n`);
-  }
+  // By descriptor: building process.stderr would add ~3 ms to the run the bench is timing.
+  if (process.env.NETGEN_CODE_CACHE_REPORT === '1') fs.writeSync(2, report.join(''));
 });
 
-const mod = { exports: {}, filename: file, id: file, loaded: false };
-const localRequire = Module.createRequire(file);
-script.runInThisContext().call(mod.exports, mod.exports, localRequire, mod, file, path.dirname(file));
-mod.exports.main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (argv[0] === 'render') {
+  load('render.cjs')
+    .main(argv)
+    .then((done) => done || load('netgen.cjs').main(argv));
+} else {
+  load('netgen.cjs').main(argv);
+}

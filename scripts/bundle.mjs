@@ -1,7 +1,8 @@
-// `npm run build`, after tsc: bundle the CLI into one file (dist/netgen.cjs) and warm a
-// V8 code cache for it (dist/netgen.cjs.<key>.cache, the key naming this Node and its V8
-// flags). Loading one pre-compiled file instead of hundreds of modules is most of a single
-// render's startup (see bench/RESULTS.md). The cache is an optimisation only: bin/netgen.cjs
+// `npm run build`, after tsc: bundle the CLI into dist/netgen.cjs (every command) and
+// dist/render.cjs (the render path alone), and warm a V8 code cache for each
+// (dist/<bundle>.<key>.cache, the key naming this Node and its V8 flags). Loading one
+// pre-compiled file instead of hundreds of modules is most of a single render's startup
+// (see bench/RESULTS.md). The cache is an optimisation only: bin/netgen.cjs
 // makes one in the user's cache directory for other Nodes and flags, and runs without one
 // when it cannot.
 import { build } from 'esbuild';
@@ -13,9 +14,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const out = join(root, 'dist/netgen.cjs');
+/**
+ * Two bundles: every command (src/cli.ts), and the render path alone (src/render-main.ts),
+ * which bin/netgen.cjs runs for a `render` line: half the code to read and load.
+ */
+const BUNDLES = [
+  { entry: 'src/cli.ts', out: join(root, 'dist/netgen.cjs') },
+  { entry: 'src/render-main.ts', out: join(root, 'dist/render.cjs') },
+];
 // Code caches of earlier builds (bin/netgen.cjs names them by Node version and V8 flags).
-for (const f of (existsSync(join(root, 'dist')) ? readdirSync(join(root, 'dist')) : []).filter((f) => /^netgen\.cjs\..*cache$/.test(f))) rmSync(join(root, 'dist', f));
+for (const f of (existsSync(join(root, 'dist')) ? readdirSync(join(root, 'dist')) : []).filter((f) => /^(netgen|render)\.cjs\..*cache$/.test(f))) rmSync(join(root, 'dist', f));
 
 /** Every copy of string-width (yargs', cliui's, wrap-ansi's) becomes scripts/plain-width.mjs. */
 const plainWidth = {
@@ -129,6 +137,8 @@ const assertLite = {
  */
 const LAZY = {
   'node:child_process': ['spawnSync'],
+  'node:module': ['createRequire'],
+  'node:os': ['availableParallelism', 'hostname', 'tmpdir'],
 };
 const lazyBuiltins = {
   name: 'lazy-builtins',
@@ -147,43 +157,62 @@ const lazyBuiltins = {
   },
 };
 
-await build({
-  entryPoints: [join(root, 'src/cli.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  // Minified names and syntax, but one statement a line: CPU profiles (bench/profile.ts) then
-  // say which line, hence which package, top-level code spends its time in.
-  minifyIdentifiers: true,
-  minifySyntax: true,
-  outfile: out,
-  logLevel: 'warning',
-  // For bench/profile.ts only: maps profiled positions to packages. Never loaded at run time.
-  sourcemap: 'external',
-  // The sources are ESM and find their package through import.meta.url.
-  define: { 'import.meta.url': '__netgenUrl' },
-  banner: { js: "var __netgenUrl=require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [plainWidth, precompiledTemplates, lazyBuiltins, noHelpCache, assertLite],
-});
+/**
+ * The text V8 compiles: the bundle as one function expression, with Node's module wrapper
+ * (the one Module.wrap adds) written into the file. bin/netgen.cjs compiles it as it is and
+ * calls it; wrapping it at run time would hand V8 a concatenated string to flatten and
+ * hash first (~0.9 ms for dist/netgen.cjs). A fleet's render worker loads it the same way.
+ */
+const WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n});'];
 
-// esbuild escapes non-ASCII text in code but keeps it in the comments it keeps: escape those
-// too, so that the bundle is ASCII and Node reads it as a one-byte string (~3 ms less).
-{
+for (const { entry, out } of BUNDLES) {
+  await build({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // Minified names and syntax, but one statement a line: CPU profiles (bench/profile.ts) then
+    // say which line, hence which package, top-level code spends its time in.
+    minifyIdentifiers: true,
+    minifySyntax: true,
+    outfile: out,
+    logLevel: 'warning',
+    // For bench/profile.ts only: maps profiled positions to packages. Never loaded at run time.
+    sourcemap: 'external',
+    // The sources are ESM and find their package through import.meta.url: made when asked
+    // (pathToFileURL costs ~0.2 ms, and a render may never ask).
+    define: { 'import.meta.url': '__netgenMeta.url' },
+    banner: { js: `${WRAPPER[0]}var __netgenMeta={get url(){return require('node:url').pathToFileURL(__filename).href}};` },
+    footer: { js: WRAPPER[1] },
+    plugins: [plainWidth, precompiledTemplates, lazyBuiltins, noHelpCache, assertLite],
+  });
+
+  // esbuild escapes non-ASCII text in code but keeps it in the comments it keeps: escape those
+  // too, so that the bundle is ASCII and Node reads it as a one-byte string (~3 ms less).
   const text = readFileSync(out, 'utf8');
+  // A vm.Script has no dynamic import of Node's modules (bin/netgen.cjs passes no callback):
+  // esbuild keeps import() of an external module as it is, so require it instead.
+  if (/\bimport\(/.test(text)) throw new Error(`${out}: import() of a module outside the bundle fails at run time; use require`);
   // eslint-disable-next-line no-control-regex
   const ascii = text.replace(/[^\x00-\x7f]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
   if (ascii !== text) writeFileSync(out, ascii);
 }
 
-// Warm the cache on the render path: functions V8 compiled during this run are cached.
+// Warm each bundle's cache: functions V8 compiled during a run are cached. dist/render.cjs on
+// a render; dist/netgen.cjs on --help, which builds the whole yargs CLI that every other command
+// goes through (warmed on a command instead, its cache is twice the size and --help and
+// --version run ~5 ms slower: measured).
 const scratch = mkdtempSync(join(tmpdir(), 'netgen-warm-'));
 try {
-  const r = spawnSync(process.execPath, [join(root, 'bin/netgen.cjs'), 'render', '--distro', 'rhel6', '-m', join(root, 'examples/rhel-vip-egress/netgen.yaml'), '--root', scratch], {
-    env: { ...process.env, NETGEN_WRITE_CODE_CACHE: '1' },
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`warming the code cache failed: ${r.stderr}`);
+  const example = join(root, 'examples/rhel-vip-egress/netgen.yaml');
+  for (const args of [['render', '--distro', 'rhel6', '-m', example, '--root', scratch], ['--help']]) {
+    const r = spawnSync(process.execPath, [join(root, 'bin/netgen.cjs'), ...args], {
+      env: { ...process.env, NETGEN_WRITE_CODE_CACHE: '1' },
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`warming the code cache (netgen ${args.join(' ')}) failed: ${r.stderr}`);
+  }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

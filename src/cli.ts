@@ -6,7 +6,8 @@ import type { Argv } from 'yargs';
 import type Yargs from 'yargs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT, ModelError, NetgenError } from './errors.js';
+import { EXIT, NetgenError } from './errors.js';
+import { report } from './report.js';
 import { packageRoot } from './package-root.js';
 import { parseRenderArgv } from './render-argv.js';
 
@@ -250,7 +251,8 @@ export async function main(argv: string[]): Promise<void> {
   try {
     const plain = parseRenderArgv(argv);
     if (plain) {
-      // Prints through src/stdio.ts, which never builds process.stdout (~3 ms).
+      // The installed command runs such a line from dist/render.cjs (src/render-main.ts);
+      // this is the same, for the test suite's bundle and for `node --import tsx src/cli.ts`.
       const { runRender } = await import('./commands/render.js');
       await runRender(plain);
     } else {
@@ -269,20 +271,4 @@ export async function main(argv: string[]): Promise<void> {
 
 function ignoreClosedPipe(err: NodeJS.ErrnoException): void {
   if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
-}
-
-function report(err: unknown, debug: boolean): number {
-  if (err instanceof ModelError) {
-    process.stderr.write(`netgen: ${err.message}\nnothing was written.\n`);
-    return err.exitCode;
-  }
-  if (err instanceof NetgenError) {
-    process.stderr.write(`netgen: ${err.message}\n`);
-    if (debug && err.cause) process.stderr.write(`${(err.cause as Error).stack ?? String(err.cause)}\n`);
-    return err.exitCode;
-  }
-  const e = err as Error;
-  process.stderr.write(`netgen: internal error: ${e?.message ?? String(err)}\n`);
-  process.stderr.write(debug ? `${e?.stack ?? ''}\n` : 'This is a bug in netgen; run again with --debug for the stack trace and report it.\n');
-  return EXIT.internal;
 }

@@ -1,9 +1,9 @@
-// The bundled CLI (dist/netgen.cjs, what `npx netgen` runs) carries its templates precompiled
-// at build time and other stand-ins (scripts/bundle.mjs); the other tests run the sources.
-// This proves the bundle writes every golden tree byte for byte, and prints the same help
-// and usage errors, as the sources do.
+// The bundled CLI (what `npx netgen` runs: dist/render.cjs for a render line, dist/netgen.cjs
+// for everything else) carries its templates precompiled at build time and other stand-ins
+// (scripts/bundle.mjs); the other tests run the sources. This proves the bundles write every
+// golden tree byte for byte, and print the same help and usage errors, as the sources do.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,27 @@ describe('the bundled CLI and the sources', () => {
   });
 });
 
+describe("the bundled CLI's render worker", () => {
+  it('loads dist/render.cjs as bin/netgen.cjs does and renders a fleet as one thread does', () => {
+    // Four copies of the seed as four hosts: the worker renders all of them.
+    const models = join(work, 'fleet-models');
+    mkdirSync(models);
+    const seed = readFileSync(join(REPO, 'examples/rhel-vip-egress/netgen.yaml'), 'utf8');
+    for (const h of ['a', 'b', 'c', 'd']) writeFileSync(join(models, `${h}.yaml`), seed.replace(/^host: .*$/m, `host: db-${h}`));
+    const run = (mode: string, root: string) =>
+      spawnSync(process.execPath, [BIN, 'render', '--distro', 'rhel6', '-m', models, '--root', root, '--quiet'], {
+        encoding: 'utf8',
+        env: { ...process.env, NETGEN_RENDER_WORKER: mode, NETGEN_RENDER_WORKER_REPORT: '1' },
+      });
+    const worker = run('only', join(work, 'fleet-worker'));
+    expect(worker.status, worker.stderr).toBe(0);
+    expect(worker.stderr).toBe('netgen-render-worker=4/4\n');
+    const one = run('off', join(work, 'fleet-one'));
+    expect(one.status, one.stderr).toBe(0);
+    expect(readTree(join(work, 'fleet-worker'))).toEqual(readTree(join(work, 'fleet-one')));
+  });
+});
+
 describe('the dependency tree', () => {
   it('npm ls finds no invalid, missing or extraneous package (esbuild agrees with tsx and vite)', () => {
     const r = spawnSync('npm', ['ls', '--all'], { cwd: REPO, encoding: 'utf8' });
@@ -71,10 +92,11 @@ describe('the published package', () => {
     const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['bin/netgen.cjs', 'dist/netgen.cjs', 'schema/netgen.schema.json', 'templates/header.hbs']));
+    expect(files).toEqual(expect.arrayContaining(['bin/netgen.cjs', 'dist/netgen.cjs', 'dist/render.cjs', 'schema/netgen.schema.json', 'templates/header.hbs']));
     expect(files.some((f) => /^dist\/netgen\.cjs\..*\.cache$/.test(f))).toBe(true);
+    expect(files.some((f) => /^dist\/render\.cjs\..*\.cache$/.test(f))).toBe(true);
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
-    // Nothing in the bundle asks for a map (esbuild's `external` writes no sourceMappingURL).
-    expect(readFileSync(join(REPO, 'dist/netgen.cjs'), 'utf8')).not.toContain('sourceMappingURL');
+    // Nothing in the bundles asks for a map (esbuild's `external` writes no sourceMappingURL).
+    for (const b of ['netgen.cjs', 'render.cjs']) expect(readFileSync(join(REPO, 'dist', b), 'utf8')).not.toContain('sourceMappingURL');
   });
 });

@@ -87,8 +87,8 @@ interface WorkerData {
 }
 
 /**
- * The bundle this code runs from (dist/netgen.cjs, or the test suite's bundle), or undefined
- * when it runs from the TypeScript sources: a worker loads the same file.
+ * The bundle this code runs from (dist/render.cjs or dist/netgen.cjs, or the test suite's
+ * bundle), or undefined when it runs from the TypeScript sources: a worker loads the same file.
  */
 function bundleFile(): string | undefined {
   const url = import.meta.url;
@@ -122,10 +122,12 @@ export class HostRenderer {
     this.models = models;
     this.distro = distro;
     this.options = options;
+    // One host never starts a worker: nothing else is asked (the bundle's URL costs ~0.3 ms).
+    if (!fleet) return;
     const n = modelCount(models);
     const bundle = bundleFile();
     const m = mode();
-    if (!fleet || bundle === undefined || m === 'off' || (m === 'auto' && (n < MIN_HOSTS || availableParallelism() < 2))) return;
+    if (bundle === undefined || m === 'off' || (m === 'auto' && (n < MIN_HOSTS || availableParallelism() < 2))) return;
     try {
       this.start(bundle);
     } catch {
@@ -139,10 +141,18 @@ export class HostRenderer {
     const ctl = new SharedArrayBuffer(8);
     this.ctl = new Int32Array(ctl);
     const data: WorkerData = { bundle, models: this.models, distro: this.distro, options: this.options, ctl };
+    // The bundle's entry (src/render-main.ts, src/cli.ts) exports the worker's loop; loading it
+    // runs nothing else. scripts/bundle.mjs ships a bundle as one function expression, which
+    // bin/netgen.cjs compiles and calls (see there); the test suite's bundle is a module.
     const code = [
       "const { workerData } = require('node:worker_threads');",
-      // The bundle's entry (src/cli.ts) exports the worker's loop; loading it runs nothing else.
-      'require(workerData.bundle).runRenderWorker();',
+      "const fs = require('node:fs'), path = require('node:path'), vm = require('node:vm');",
+      'const f = workerData.bundle;',
+      "const source = fs.readFileSync(f, 'latin1');",
+      'let m = { exports: {} };',
+      "if (source.startsWith('(function (exports, require, module, __filename, __dirname)')) new vm.Script(source, { filename: f }).runInThisContext().call(m.exports, m.exports, require, m, f, path.dirname(f));",
+      'else m = { exports: require(f) };',
+      'm.exports.runRenderWorker();',
     ].join('\n');
     // The worker's own output (there is none by design) never reaches the terminal; small
     // heap limits keep its share of the memory small (a host needs a few hundred kB).
@@ -246,8 +256,10 @@ function workerLoop(d: WorkerData): void {
   }
 }
 
-/** The worker's entry (src/cli.ts's runRenderWorker, which the worker calls on the bundle it loads). */
+/** The worker's entry (runRenderWorker of src/render-main.ts or src/cli.ts, which the worker calls on the bundle it loads). */
 export async function runWorker(): Promise<void> {
-  const { isMainThread, workerData } = await import('node:worker_threads');
+  // require, not import(): the bundle runs as a vm.Script (bin/netgen.cjs), which has no
+  // dynamic import of Node's modules.
+  const { isMainThread, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   if (!isMainThread && workerData) workerLoop(workerData as WorkerData);
 }

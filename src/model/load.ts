@@ -8,11 +8,11 @@ import type { Document, LineCounter, Node } from 'yaml';
 import type { ModelProblem, SourceRef } from '../errors.js';
 import { jsonSyntaxProblem } from './json-syntax.js';
 
-const require = createRequire(import.meta.url);
 type YamlModule = typeof import('yaml');
 let yamlModule: YamlModule | undefined;
 function yaml(): YamlModule {
-  yamlModule ??= require('yaml') as YamlModule;
+  // The require is made here, not when the module loads: most runs never need `yaml`.
+  yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
   return yamlModule;
 }
 

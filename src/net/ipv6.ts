@@ -323,11 +323,13 @@ export const LINUX_ADDRLABELS: readonly { prefix: string; label: number }[] = [
   { prefix: '::/0', label: 1 },
 ];
 
-const LABEL_TABLE = LINUX_ADDRLABELS.map((e) => ({ ...parseCidr6(e.prefix)!, label: e.label })).sort((a, b) => b.prefix - a.prefix);
+// Parsed at first use, not when the module loads: most runs never ask (~0.3 ms of a render).
+let labelTable: { address: bigint; prefix: number; label: number }[] | undefined;
 
 /** The label of an address under Linux's default address-label table (longest prefix wins). */
 export function labelOf6(a: bigint): number {
-  for (const e of LABEL_TABLE) if (contains6(e.address, e.prefix, a)) return e.label;
+  labelTable ??= LINUX_ADDRLABELS.map((e) => ({ ...parseCidr6(e.prefix)!, label: e.label })).sort((a, b) => b.prefix - a.prefix);
+  for (const e of labelTable) if (contains6(e.address, e.prefix, a)) return e.label;
   // ::/0 is in the table, so every address has matched above.
   throw new Error('unreachable: ::/0 matches every address');
 }
