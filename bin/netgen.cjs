@@ -50,9 +50,18 @@ function load(name) {
   let source;
   let stat;
   try {
-    // The build makes the bundle ASCII; latin1 is the cheapest way to read it.
-    source = fs.readFileSync(file, 'latin1');
-    stat = fs.statSync(file);
+    // One open, fstat and read: the size and time name the user's cache (below). The build
+    // makes the bundle ASCII, so a latin1 string is the cheapest to make of it.
+    const fd = fs.openSync(file, 'r');
+    try {
+      stat = fs.fstatSync(fd);
+      const buf = Buffer.allocUnsafe(stat.size);
+      let got = 0;
+      for (let n; got < buf.length && (n = fs.readSync(fd, buf, got, buf.length - got, got)) > 0; ) got += n;
+      source = buf.latin1Slice(0, got);
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch {
     process.stderr.write(`netgen: ${file} is missing; run "npm run build" (npm ci does it)\n`);
     process.exit(3);
@@ -65,7 +74,9 @@ function load(name) {
   let from = 'none';
   if (!building) {
     for (const [where, f] of [['user', userCache], ['dist', distCache]]) {
-      if (!f) continue;
+      // existsSync first: a failed read costs ~0.1 ms making its exception, and the user's cache
+      // is missing on most runs.
+      if (!f || !fs.existsSync(f)) continue;
       try {
         cachedData = fs.readFileSync(f);
         from = where;

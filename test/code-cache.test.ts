@@ -3,7 +3,7 @@
 // makes a cache for the flags in use in the user's cache directory, and uses it from then on;
 // when it cannot, it runs without one and says nothing.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -92,6 +92,20 @@ describe('the code cache of the installed binary', () => {
     rmSync(join(dir, 'cache/netgen', name!));
     netgen(['--version'], FLAGGED);
     expect(userCaches().sort()).toEqual([name!, otherInstall].sort());
+  });
+
+  it('cannot stand in for a bundle that was never built: exit 3, naming it and the fix', () => {
+    mkdirSync(join(dir, 'pkg/bin'), { recursive: true });
+    copyFileSync(BIN, join(dir, 'pkg/bin/netgen.cjs'));
+    for (const [args, bundle] of [
+      [['--version'], 'netgen.cjs'],
+      [['render', '--distro', 'rhel6', '-m', SEED, '--root', join(dir, 'out')], 'render.cjs'],
+    ] as const) {
+      const r = spawnSync(process.execPath, [join(dir, 'pkg/bin/netgen.cjs'), ...args], { encoding: 'utf8' });
+      expect(r.status).toBe(3);
+      expect(r.stderr).toBe(`netgen: ${join(dir, 'pkg/dist', bundle)} is missing; run "npm run build" (npm ci does it)\n`);
+    }
+    expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
   it('is skipped quietly when the cache directory cannot be written', () => {
