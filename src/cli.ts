@@ -1,7 +1,8 @@
-// Entry point: yargs wiring, the one try/catch, and the only process.exit.
-// Command implementations are imported when their command runs, so `--help` and a
-// single render load no more than they need; a plain `render` line does not load yargs at all
-// (src/render-argv.ts).
+// Entry point of the full CLI (dist/netgen.cjs): yargs wiring and the try/catch that turns
+// an error into its message and exit code (src/report.ts; src/render-main.ts, the entry of
+// dist/render.cjs, has the other). Command implementations are imported when their command
+// runs, so `--help` loads no more than it needs; a plain `render` line does not load yargs at
+// all (src/render-argv.ts).
 import type { Argv } from 'yargs';
 import type Yargs from 'yargs';
 import { readFileSync } from 'node:fs';

@@ -3,7 +3,7 @@
 // positions, is loaded and run only when a problem must be located, or when the text
 // uses anchors (where `yaml` bounds alias expansion). JSON is YAML 1.2 flow syntax.
 import { createRequire } from 'node:module';
-import jsyaml from 'js-yaml';
+import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import type { Document, LineCounter, Node } from 'yaml';
 import type { ModelProblem, SourceRef } from '../errors.js';
 import { jsonSyntaxProblem } from './json-syntax.js';
@@ -45,7 +45,7 @@ export function parseModelText(text: string, file: string): LoadedText {
   // Anchors and aliases go to the parser that limits their expansion.
   if (!/[&*][^\s,\]}]/.test(text)) {
     try {
-      const data: unknown = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, filename: file });
+      const data: unknown = loadYaml(text, { schema: CORE_SCHEMA, filename: file });
       return { file, data, problems: [], locate };
     } catch (err) {
       // Fall through: the positioned parser says where and what.
