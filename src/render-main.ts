@@ -8,10 +8,10 @@ import { EXIT } from './errors.js';
 import { parseRenderArgv } from './render-argv.js';
 import { report } from './report.js';
 import { runRender } from './commands/render.js';
+import { runWorker } from './commands/render-pool.js';
 
 /** A fleet's render worker (src/commands/render-pool.ts) loads this bundle too, and calls this. */
 export async function runRenderWorker(): Promise<void> {
-  const { runWorker } = await import('./commands/render-pool.js');
   await runWorker();
 }
 
