@@ -1,15 +1,54 @@
 // The model's `expect:` entries checked against the simulator (`netgen verify`), and the
 // inbound checks verify makes by itself on a multi-homed host.
-import type { Expectation, Plan } from '../plan/types.js';
-import { defaultArpSender, formatInbound, simulateArp, simulateInbound } from './inbound.js';
+import type { Expectation, FailoverStep, Plan } from '../plan/types.js';
+import { arp, defaultArpSender, formatInbound, inbound } from './inbound.js';
 import type { ArpAnswer, InboundAnswer } from './inbound.js';
 import { formatRouteGet } from './format.js';
 import { contains, parseIPv4 } from '../net/ipv4.js';
-import { routeGet, simulateRouteGet } from './lookup.js';
+import { routeGet } from './lookup.js';
 import { routeGet6 } from './lookup6.js';
 import { buildFibState } from './fib.js';
 import { buildFibState6, type FibState6 } from './fib6.js';
 import type { ExpectationResult, FibState, Mismatch, RouteAnswer, StateOptions } from './types.js';
+
+/** How many states of different failover steps are kept for the expectations still to come. */
+const KEPT_STATES = 8;
+
+/**
+ * The simulated states expectations are asked in, by their failover steps. A lookup only
+ * reads its state, so expectations with the same steps share one, built once per family:
+ * building a state adds every route of the Plan, and building it per expectation made
+ * verify quadratic (10,000 routes and 10,000 expectations after one failover). The latest
+ * few are kept, so memory stays bounded however many different steps the model names.
+ */
+class States {
+  private readonly v4 = new Map<string, FibState>();
+  private readonly v6 = new Map<string, FibState6>();
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly options: Omit<StateOptions, 'down' | 'up' | 'steps'>,
+  ) {}
+
+  four(steps: readonly FailoverStep[]): FibState {
+    return kept(this.v4, steps, () => buildFibState(this.plan, { ...this.options, steps }));
+  }
+
+  six(steps: readonly FailoverStep[]): FibState6 {
+    return kept(this.v6, steps, () => buildFibState6(this.plan, { ...this.options, steps }));
+  }
+}
+
+function kept<S>(states: Map<string, S>, steps: readonly FailoverStep[], build: () => S): S {
+  const key = JSON.stringify(steps);
+  let s = states.get(key);
+  if (s !== undefined) states.delete(key);
+  else s = build();
+  // Most recently used last; the oldest goes when there are too many.
+  states.set(key, s);
+  if (states.size > KEPT_STATES) states.delete(states.keys().next().value!);
+  return s;
+}
 
 /**
  * Compare each Plan expectation with the simulated answer in the state it names (its failover steps).
@@ -21,21 +60,11 @@ export function checkExpectations(
   options: Omit<StateOptions, 'down' | 'up' | 'steps'> = {},
   expectations: readonly Expectation[] = plan.expectations,
 ): ExpectationResult[] {
-  // Every route lookup without failover steps asks the same state: built once per family
-  // (a lookup only reads it), not once per expectation.
-  let state4: FibState | undefined;
-  let state6: FibState6 | undefined;
-  const routeGetAllUp = (query: { to: string; from?: string }): RouteAnswer =>
-    query.to.includes(':') ? routeGet6((state6 ??= buildFibState6(plan, options)), query) : routeGet((state4 ??= buildFibState(plan, options)), query);
-  return expectations.map((expectation) => checkOne(plan, expectation, options, routeGetAllUp));
+  const states = new States(plan, options);
+  return expectations.map((expectation) => checkOne(plan, expectation, states));
 }
 
-function checkOne(
-  plan: Plan,
-  expectation: Expectation,
-  options: Omit<StateOptions, 'down' | 'up' | 'steps'>,
-  routeGetAllUp: (query: { to: string; from?: string }) => RouteAnswer,
-): ExpectationResult {
+function checkOne(plan: Plan, expectation: Expectation, states: States): ExpectationResult {
   const mismatches: Mismatch[] = [];
   if ((expectation.kind === 'inbound' || expectation.kind === 'arp') && expectation.to.includes(':')) {
     // Inbound and ARP questions are IPv4's (IPv6 has neighbour discovery, not modelled): say so rather than answer.
@@ -44,21 +73,21 @@ function checkOne(
     return { expectation, actual, pass: false, mismatches };
   }
   if (expectation.kind === 'inbound') {
-    const inbound = simulateInbound(plan, { ...options, to: expectation.to, from: expectation.from ?? '0.0.0.0', iif: expectation.iif ?? 'lo', steps: expectation.steps });
+    const got = inbound(plan, states.four(expectation.steps), { to: expectation.to, from: expectation.from ?? '0.0.0.0', iif: expectation.iif ?? 'lo' });
     const want = expectation.accept ?? true;
-    if (inbound.ok !== want) mismatches.push({ field: 'accept', expected: want ? 'accepted' : 'refused', actual: formatInbound(inbound) });
-    return { expectation, inbound, actual: formatInbound(inbound), pass: mismatches.length === 0, mismatches };
+    if (got.ok !== want) mismatches.push({ field: 'accept', expected: want ? 'accepted' : 'refused', actual: formatInbound(got) });
+    return { expectation, inbound: got, actual: formatInbound(got), pass: mismatches.length === 0, mismatches };
   }
   if (expectation.kind === 'arp') {
     const on = expectation.on ?? 'lo';
     const sender = defaultArpSender(plan, expectation.to, on) ?? '0.0.0.0';
-    const arp = simulateArp(plan, { ...options, target: expectation.to, on, sender, steps: expectation.steps });
+    const got = arp(plan, states.four(expectation.steps), { target: expectation.to, on, sender });
     const want = expectation.answers ?? true;
-    if (arp.answers !== want) mismatches.push({ field: 'answers', expected: want ? 'answers' : 'does not answer', actual: arpCell(arp) });
-    return { expectation, arp, actual: arpCell(arp), pass: mismatches.length === 0, mismatches };
+    if (got.answers !== want) mismatches.push({ field: 'answers', expected: want ? 'answers' : 'does not answer', actual: arpCell(got) });
+    return { expectation, arp: got, actual: arpCell(got), pass: mismatches.length === 0, mismatches };
   }
-  const query = { ...options, to: expectation.to, steps: expectation.steps, ...(expectation.from === undefined ? {} : { from: expectation.from }) };
-  const answer = expectation.steps.length === 0 ? routeGetAllUp(query) : simulateRouteGet(plan, query);
+  const query = { to: expectation.to, ...(expectation.from === undefined ? {} : { from: expectation.from }) };
+  const answer = query.to.includes(':') ? routeGet6(states.six(expectation.steps), query) : routeGet(states.four(expectation.steps), query);
   if (!answer.ok) {
     mismatches.push({ field: 'route', expected: 'a route', actual: answer.error });
   } else {
@@ -116,6 +145,9 @@ export interface InboundCheck {
  */
 export function builtinInboundChecks(plan: Plan): InboundCheck[] {
   const out: InboundCheck[] = [];
+  // Every check asks the state with every address up: built once (a check only reads it).
+  let state: FibState | undefined;
+  const allUp = (): FibState => (state ??= buildFibState(plan));
   const perSource = plan.rules.some((r) => r.family === 4 && r.from !== undefined);
   const v4 = plan.addresses.filter((a) => a.family === 4);
   for (const a of v4) {
@@ -126,12 +158,12 @@ export function builtinInboundChecks(plan: Plan): InboundCheck[] {
     const sender = defaultArpSender(plan, a.address, a.device);
     if (sender === undefined) continue;
     for (const dev of [a.device, ...others.map((l) => l.name)]) {
-      const arp = simulateArp(plan, { target: a.address, on: dev, sender });
+      const got = arp(plan, allUp(), { target: a.address, on: dev, sender });
       const want = dev === a.device;
-      out.push({ lookup: `arp who-has ${a.address} tell ${sender} on ${dev}`, ask: { kind: 'arp', target: a.address, sender, on: dev }, expected: want ? 'answers' : 'does not answer', actual: arpCell(arp), pass: arp.answers === want, why: arp.why });
+      out.push({ lookup: `arp who-has ${a.address} tell ${sender} on ${dev}`, ask: { kind: 'arp', target: a.address, sender, on: dev }, expected: want ? 'answers' : 'does not answer', actual: arpCell(got), pass: got.answers === want, why: got.why });
     }
-    const inbound: InboundAnswer = simulateInbound(plan, { to: a.address, from: sender, iif: a.device });
-    out.push({ lookup: `${a.address} from ${sender} iif ${a.device}`, ask: { kind: 'inbound', to: a.address, from: sender, iif: a.device }, expected: 'accepted', actual: formatInbound(inbound), pass: inbound.ok, why: inbound.why });
+    const accepted: InboundAnswer = inbound(plan, allUp(), { to: a.address, from: sender, iif: a.device });
+    out.push({ lookup: `${a.address} from ${sender} iif ${a.device}`, ask: { kind: 'inbound', to: a.address, from: sender, iif: a.device }, expected: 'accepted', actual: formatInbound(accepted), pass: accepted.ok, why: accepted.why });
   }
   return out;
 }

@@ -205,7 +205,11 @@ export function defaultArpSender(plan: Plan, target: string, on: string): string
 
 /** Does `on` answer an ARP request for `target` from `sender`? */
 export function simulateArp(plan: Plan, query: ArpQuery & { sender: string }): ArpAnswer {
-  const state = buildFibState(plan, query);
+  return arp(plan, buildFibState(plan, query), query);
+}
+
+/** The ARP answer in a built state. */
+export function arp(plan: Plan, state: FibState, query: Omit<ArpQuery, keyof StateOptions> & { sender: string }): ArpAnswer {
   const settings = sysctlOn(plan, query.on, query.sysctl);
   const inb = inbound(plan, state, { to: query.target, from: query.sender, iif: query.on, ...(query.sysctl ? { sysctl: query.sysctl } : {}) });
   const base = { target: query.target, on: query.on, sender: query.sender, settings, inbound: inb };
