@@ -1088,10 +1088,28 @@ function checkZeroNetSubnets(links: ModelLink[], report: Report): void {
  * has invalid gateway), and nothing adds them again. `on-link` routes skip the lookup.
  */
 function checkGatewaysAtBoot<A extends number | bigint>(ops: FamilyOps<A>, links: ModelLink[], famOf: (l: ModelLink) => ModelFamily<A>, topRoutes: ModelRoute<A>[], report: Report): void {
+  // Per link and gateway (routes mostly share a few gateways), the address whose subnet
+  // alone holds it, or null; a link whose addresses are all on the parent has none to find.
+  const found = new Map<ModelLink, Map<A, ModelAddress<A> | null> | null>();
+  const offParentHolder = (link: ModelLink, via: A): ModelAddress<A> | null => {
+    let memo = found.get(link);
+    if (memo === undefined) {
+      memo = famOf(link).addresses.some((a) => !a.onParent && a.prefix < ops.bits) ? new Map() : null;
+      found.set(link, memo);
+    }
+    if (memo === null) return null;
+    let a = memo.get(via);
+    if (a === undefined) {
+      const holders = famOf(link).addresses.filter((x) => x.prefix < ops.bits && ops.contains(x.address, x.prefix, via));
+      // Outside every subnet: reported elsewhere.
+      a = holders.length === 0 || holders.some((x) => x.onParent) ? null : holders[0]!;
+      memo.set(via, a);
+    }
+    return a;
+  };
   const check = (link: ModelLink, via: A, path: Path): void => {
-    const holders = famOf(link).addresses.filter((a) => a.prefix < ops.bits && ops.contains(a.address, a.prefix, via));
-    if (holders.length === 0 || holders.some((a) => a.onParent)) return; // outside every subnet: reported elsewhere
-    const a = holders[0]!;
+    const a = offParentHolder(link, via);
+    if (a === null) return;
     report(
       path,
       `gateway ${ops.format(via)} is inside ${ops.formatCidr(a.address, a.prefix)} only through ${a.label ?? link.name}, which has \`on-parent: false\`: ` +
