@@ -11,7 +11,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { profileNetgen, type ProfileSummary } from './profile.js';
-import { DIMENSIONS, netplanYaml, scaledHost, syntheticHost, type Dimension } from './synthetic.js';
+import { DIMENSIONS, netplanYaml, scaledHost, syntheticHost, timedWith, type Dimension } from './synthetic.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const BIN = join(REPO, 'bin/netgen.cjs');
@@ -214,7 +214,7 @@ try {
   for (const dim of DIMENSIONS) {
     progress(`one host scaled in ${dim}`);
     // `expect:` is what `verify` reads; render only carries it.
-    const distros = dim === 'expect' ? ['verify'] : SCALE_DISTROS;
+    const distros = timedWith(dim) === 'verify' ? ['verify'] : SCALE_DISTROS;
     for (const distro of distros) {
       const row: ScaleRow = { dim, distro, ms: new Map(), spread: new Map() };
       // N = 1 is the baseline, timed in the same loop: what the dimension adds is measured
@@ -363,7 +363,7 @@ try {
       : []),
     `## One host, each model dimension scaled (${SCALE_SIZES.map(count).join(' and ')})`,
     '',
-    `Each host has N of one thing and little else (bench/synthetic.ts, \`scaledHost\`); \`expect\` is timed with \`verify\`. Linear: the time N adds over N = 1 (timed in the same loop) grows at most 1.5 × as fast as N from ${count(small)} to ${count(big)}; what it adds at ${count(small)} counts as at least the noise of those runs (slowest − fastest), so that a dimension adding nothing measurable does not read as steep growth. Medians of 3 runs. For scale: \`node -e 0\` took ${fmt(m.floor)} in this run.`,
+    `Each host has N of one thing and little else (bench/synthetic.ts, \`scaledHost\`), or N of two things where one is looked through for each of the other (\`expect-routes\`: N routes and N expectations); \`expect\` and \`expect-*\` are timed with \`verify\`. Linear: the time N adds over N = 1 (timed in the same loop) grows at most 1.5 × as fast as N from ${count(small)} to ${count(big)}; what it adds at ${count(small)} counts as at least the noise of those runs (slowest − fastest), so that a dimension adding nothing measurable does not read as steep growth. Medians of 3 runs. For scale: \`node -e 0\` took ${fmt(m.floor)} in this run.`,
     '',
     `| dimension | back-end | 1 | ${SCALE_SIZES.map((n) => count(n)).join(' | ')} | growth ÷ N | |`,
     `|---|---|---|${SCALE_SIZES.map(() => '---|').join('')}---|---|`,

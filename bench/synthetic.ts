@@ -57,13 +57,42 @@ export function netplanYaml(h: SyntheticHost): string {
 }
 
 /** What one model dimension scales: each host has N of it and little else. */
-export const DIMENSIONS = ['interfaces', 'addresses', 'ipv6-addresses', 'aliases', 'vlans', 'routes', 'host-routes', 'rules', 'tables', 'source-routing', 'expect'] as const;
+export const DIMENSIONS = [
+  'interfaces',
+  'addresses',
+  'ipv6-addresses',
+  'aliases',
+  'vlans',
+  'routes',
+  'host-routes',
+  'rules',
+  'tables',
+  'source-routing',
+  'expect',
+  // Two dimensions at once, where one is looked through for each of the other.
+  'expect-routes',
+  'expect-rules',
+  'expect-aliases',
+  'expect-ipv6-routes',
+  'expect-ipv6-rules',
+  'expect-ipv6-addresses',
+  'aliases-routes',
+] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
+
+/** What times a dimension: `verify` for the ones about `expect:` (render only carries it), else `render`. */
+export function timedWith(dim: Dimension): 'verify' | 'render' {
+  return dim.startsWith('expect') ? 'verify' : 'render';
+}
 
 /** The i-th distinct /24 network in 10.0.0.0/8 (i < 65536), as `10.a.b`. */
 const net24 = (i: number) => `10.${(i >> 8) & 255}.${i & 255}`;
 /** The i-th distinct address in 100.64.0.0/10 and beyond (i < 2^22). */
 const addr = (i: number) => `${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+/** The i-th distinct address in 172.16.0.0/12 (i < 2^20): outside every route but the default. */
+const far = (i: number) => `172.${16 + ((i + 1) >> 16)}.${((i + 1) >> 8) & 255}.${(i + 1) & 255}`;
+/** The i-th distinct /64 in 2001:db8::/32, as `2001:db8:x` (i < 65535). */
+const net64 = (i: number) => `2001:db8:${(i + 1).toString(16)}`;
 
 /** One host with N of one dimension (bench/run.ts: linear, and under 1 s at 10,000). */
 export function scaledHost(dim: Dimension, n: number): string {
@@ -122,6 +151,53 @@ export function scaledHost(dim: Dimension, n: number): string {
     case 'expect':
       l.push(...eth0(), 'expect:');
       for (let i = 0; i < n; i++) l.push(`  - { to: ${addr(i)}.1, via: 10.0.0.254, dev: eth0, src: 10.0.0.1 }`);
+      break;
+    case 'expect-routes':
+      // Each lookup finds its own /24 among N.
+      l.push(...eth0(['    routes:']));
+      for (let i = 0; i < n; i++) l.push(`      - { to: ${addr(i)}.0/24, via: 10.0.0.254, metric: ${i % 7} }`);
+      l.push('expect:');
+      for (let i = 0; i < n; i++) l.push(`  - { to: ${addr(i)}.1, via: 10.0.0.254, dev: eth0, src: 10.0.0.1 }`);
+      break;
+    case 'expect-rules':
+      // No rule matches a lookup without source: each lookup passes all N (and again for connect()'s source).
+      l.push('tables: { t1: 100 }', ...eth0(['    routing-policy:']));
+      for (let i = 0; i < n; i++) l.push(`      - { from: ${addr(i)}.0/24, table: t1 }`);
+      l.push('expect:');
+      for (let i = 0; i < n; i++) l.push(`  - { to: ${far(i)}, via: 10.0.0.254, dev: eth0, src: 10.0.0.1 }`);
+      break;
+    case 'expect-aliases':
+      // N local routes (one per /32) beside the default route every lookup takes.
+      l.push(...eth0(['    aliases:']));
+      for (let i = 0; i < n; i++) l.push(`      eth0:${i}: { address: ${addr(i)}.1/32 }`);
+      l.push('expect:');
+      for (let i = 0; i < n; i++) l.push(`  - { to: ${far(i)}, via: 10.0.0.254, dev: eth0, src: 10.0.0.1 }`);
+      break;
+    case 'expect-ipv6-routes':
+      l.push('interfaces:', '  eth0:', '    addresses: [2001:db8::1/64]', "    gateway: '2001:db8::fe'", '    routes:');
+      for (let i = 0; i < n; i++) l.push(`      - { to: '${net64(i)}::/64', via: '2001:db8::fe', metric: ${1 + (i % 7)} }`);
+      l.push('expect:');
+      for (let i = 0; i < n; i++) l.push(`  - { to: '${net64(i)}::1', via: '2001:db8::fe', dev: eth0, src: '2001:db8::1' }`);
+      break;
+    case 'expect-ipv6-rules':
+      l.push('tables: { t1: 100 }', 'interfaces:', '  eth0:', '    addresses: [2001:db8::1/64]', "    gateway: '2001:db8::fe'", '    routing-policy:');
+      for (let i = 0; i < n; i++) l.push(`      - { from: '${net64(i)}::/64', table: t1 }`);
+      l.push('expect:');
+      for (let i = 0; i < n; i++) l.push(`  - { to: '2001:db9:${(i + 1).toString(16)}::1', via: '2001:db8::fe', dev: eth0, src: '2001:db8::1' }`);
+      break;
+    case 'expect-ipv6-addresses':
+      // N addresses, each its own /64: N local and N prefix routes, N source candidates.
+      l.push('interfaces:', '  eth0:', '    addresses:', "      - '2001:db8::1/64'");
+      for (let i = 0; i < n; i++) l.push(`      - '${net64(i)}::1/64'`);
+      l.push("    gateway: '2001:db8::fe'", 'expect:');
+      for (let i = 0; i < n; i++) l.push(`  - { to: '2001:db9:${(i + 1).toString(16)}::1', via: '2001:db8::fe', dev: eth0 }`);
+      break;
+    case 'aliases-routes':
+      // Every route's gateway checked against the link's addresses.
+      l.push(...eth0(['    aliases:']));
+      for (let i = 0; i < n; i++) l.push(`      eth0:${i}: { address: ${addr(i)}.1/32 }`);
+      l.push('    routes:');
+      for (let i = 0; i < n; i++) l.push(`      - { to: ${addr(i + n)}.0/24, via: 10.0.0.254 }`);
       break;
   }
   return l.join('\n') + '\n';
