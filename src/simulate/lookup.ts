@@ -23,7 +23,7 @@
 //    8.8.8.8` after `ip route append default via 10.1.0.2 dev eth1` all named 10.1.0.1.
 import type { Plan } from '../plan/types.js';
 import { contains, formatIPv4, parseIPv4 } from '../net/ipv4.js';
-import { SCOPE_LINK, SCOPE_UNIVERSE, buildFibState, findAddress, lookupPolicy, missingRoutes, selectSource, selectorMatches, traceOfFailure } from './fib.js';
+import { SCOPE_LINK, SCOPE_UNIVERSE, buildFibState, findAddress, holdersOf, lookupPolicy, missingRoutes, refusedRulesFor, selectSource, traceOf, traceOfFailure } from './fib.js';
 import type { Flow, PolicyResult } from './fib.js';
 import { describeRoute, describeRule } from './format.js';
 import { simulateRouteGet6 } from './lookup6.js';
@@ -46,16 +46,22 @@ export function routeGet(state: FibState, query: { to: string; from?: string }):
   const daddr = parseIPv4(query.to);
   const saddr = query.from === undefined ? 0 : parseIPv4(query.from);
   const base = { dest: query.to, ...(query.from === undefined ? {} : { from: query.from }) };
-  const fail = (type: RouteFailure['type'], error: string, why: string, trace: RuleStep[] = [], notes: string[] = [...state.events]): RouteFailure => ({
-    ok: false,
-    type,
-    ...base,
-    error,
-    why,
-    trace,
-    missing: daddr === undefined ? [] : missingTo(state, daddr),
-    notes,
-  });
+  // The trace is made when read (explain, --json): verify keeps every answer and reads none.
+  const fail = (type: RouteFailure['type'], error: string, why: string, trace: () => RuleStep[] = () => [], notes: string[] = [...state.events]): RouteFailure => {
+    let steps: RuleStep[] | undefined;
+    return {
+      ok: false,
+      type,
+      ...base,
+      error,
+      why,
+      get trace() {
+        return (steps ??= trace());
+      },
+      missing: daddr === undefined ? [] : missingTo(state, daddr),
+      notes,
+    };
+  };
   if (daddr === undefined) return fail('invalid', `Error: inet address is expected rather than "${query.to}".`, `${query.to} is not an IPv4 address`);
   if (saddr === undefined) return fail('invalid', `Error: inet address is expected rather than "${query.from ?? ''}".`, `${query.from ?? ''} is not an IPv4 address`);
   if (daddr === 0 || isMulticast(daddr)) return fail('unsupported', 'netgen: not simulated', `${query.to}: the simulator models unicast and broadcast destinations only`);
@@ -73,8 +79,10 @@ export function routeGet(state: FibState, query: { to: string; from?: string }):
   const hit = lookupPolicy(state, flow);
   // What the failover steps did comes first: it explains the state the answer is from.
   const notes: string[] = [...state.events, ...refusedRuleNotes(state, flow)];
-  if (hit === undefined) return fail('unreachable', UNREACHABLE, `no rule's table has a route to ${query.to}`, traceOfFailure(state, flow), notes);
+  if (hit === undefined) return fail('unreachable', UNREACHABLE, `no rule's table has a route to ${query.to}`, () => traceOfFailure(state, flow), notes);
   const { entry } = hit;
+  // The routes of the deciding lookup that hold the destination (the winner among them).
+  const holders = holdersOf(hit.tables, daddr);
 
   let type = entry.type;
   let dev = entry.dev;
@@ -88,7 +96,7 @@ export function routeGet(state: FibState, query: { to: string; from?: string }):
     else if (entry.prefsrc !== undefined) [src, srcWhy] = [entry.prefsrc, "the route's src"];
     else [src, srcWhy] = [daddr, 'the destination itself'];
   } else {
-    notes.push(...defaultRouteNotes(hit));
+    notes.push(...defaultRouteNotes(hit.entry, holders));
     if (saddr !== 0) [src, srcWhy] = [saddr, 'given with from'];
     else if (entry.prefsrc !== undefined) [src, srcWhy] = [entry.prefsrc, "the route's src"];
     else {
@@ -97,7 +105,7 @@ export function routeGet(state: FibState, query: { to: string; from?: string }):
       srcWhy = chosen.why;
     }
     if (src !== undefined && src >>> 24 === 127 && dev !== 'lo') {
-      return fail('invalid', INVALID, `the source would be ${formatIPv4(src)}, a loopback address, on ${dev}`, hit.trace, notes);
+      return fail('invalid', INVALID, `the source would be ${formatIPv4(src)}, a loopback address, on ${dev}`, () => traceOf(hit, flow), notes);
     }
     if (daddr === 0xffffffff) type = 'broadcast';
     else if (type === 'unicast' && entry.gw !== undefined && entry.nhScope === SCOPE_LINK) via = formatIPv4(entry.gw);
@@ -111,6 +119,7 @@ export function routeGet(state: FibState, query: { to: string; from?: string }):
   }
   if (saddr === 0 && src !== undefined) notes.push(...reconnectNotes(state, hit, daddr, src));
 
+  let trace: RuleStep[] | undefined;
   const answer: RouteAnswer = {
     ok: true,
     type,
@@ -121,8 +130,10 @@ export function routeGet(state: FibState, query: { to: string; from?: string }):
     kernelTable: hit.kernelTable,
     route: entry.route,
     rule: hit.rule,
-    losers: losersOf(hit.candidates, entry, daddr),
-    trace: hit.trace,
+    losers: losersOf(holders, entry),
+    get trace() {
+      return (trace ??= traceOf(hit, flow));
+    },
     missing: missingTo(state, daddr),
     notes,
   };
@@ -135,13 +146,12 @@ function isMulticast(a: number): boolean {
   return a >>> 28 === 0xe;
 }
 
-/** Routes of the deciding lookup that hold the destination but lost, and why. */
-function losersOf(candidates: readonly InstalledRoute[], winner: InstalledRoute, daddr: number): Loser[] {
+/** Routes of the deciding lookup that hold the destination (`holders`) but lost, and why. */
+function losersOf(holders: readonly InstalledRoute[], winner: InstalledRoute): Loser[] {
   const same: Loser[] = [];
   const shorter: { prefix: number; loser: Loser }[] = [];
-  for (const e of candidates) {
+  for (const e of holders) {
     if (e === winner) continue;
-    if (!contains(e.net, e.prefix, daddr)) continue;
     if (e.prefix < winner.prefix) shorter.push({ prefix: e.prefix, loser: { route: e.route, why: 'longer prefix wins' } });
     else if (e.prefix === winner.prefix) {
       // Same prefix: the kernel keeps them by metric, then as inserted (`append` after the
@@ -163,10 +173,9 @@ function missingTo(state: FibState, daddr: number): MissingRoute[] {
 }
 
 /** fib_select_default: equal-metric default gateways in one table may rotate with ARP state. */
-function defaultRouteNotes(hit: PolicyResult): string[] {
-  const e = hit.entry;
+function defaultRouteNotes(e: InstalledRoute, holders: readonly InstalledRoute[]): string[] {
   if (e.prefix !== 0 || e.type !== 'unicast' || e.gw === undefined || e.nhScope !== SCOPE_LINK) return [];
-  const rivals = hit.candidates.filter((x) => x !== e && x.prefix === 0 && x.table === e.table && x.type === 'unicast' && x.gw !== undefined && x.nhScope === SCOPE_LINK && x.metric === e.metric && x.scope === e.scope);
+  const rivals = holders.filter((x) => x !== e && x.prefix === 0 && x.table === e.table && x.type === 'unicast' && x.gw !== undefined && x.nhScope === SCOPE_LINK && x.metric === e.metric && x.scope === e.scope);
   if (rivals.length === 0) return [];
   const gws = rivals.map((x) => formatIPv4(x.gw!)).join(', ');
   return [
@@ -192,9 +201,7 @@ function reconnectNotes(state: FibState, hit: PolicyResult, daddr: number, src: 
 
 /** Plan rules the kernel refused whose selectors would have matched this flow. */
 function refusedRuleNotes(state: FibState, flow: Flow): string[] {
-  return state.refusedRules
-    .filter(({ rule }) => selectorMatches(rule.from, flow.saddr) && selectorMatches(rule.to, flow.daddr))
-    .map(
+  return refusedRulesFor(state, flow).map(
       ({ rule, why }) =>
         `rule ${describeRule(rule)} is not in the kernel (${why}): a rule with priority ${rule.priority} and table ${rule.table} ` +
         `already matches every selector it names`,
