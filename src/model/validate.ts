@@ -1090,7 +1090,8 @@ function checkZeroNetSubnets(links: ModelLink[], report: Report): void {
 function checkGatewaysAtBoot<A extends number | bigint>(ops: FamilyOps<A>, links: ModelLink[], famOf: (l: ModelLink) => ModelFamily<A>, topRoutes: ModelRoute<A>[], report: Report): void {
   // Per link and gateway (routes mostly share a few gateways), the address whose subnet
   // alone holds it, or null; a link whose addresses are all on the parent has none to find.
-  const found = new Map<ModelLink, Map<A, ModelAddress<A> | null> | null>();
+  // IPv6 gateways are keyed as text: V8 hashes a BigInt by its lowest 64 bits only.
+  const found = new Map<ModelLink, Map<number | string, ModelAddress<A> | null> | null>();
   const offParentHolder = (link: ModelLink, via: A): ModelAddress<A> | null => {
     let memo = found.get(link);
     if (memo === undefined) {
@@ -1098,12 +1099,13 @@ function checkGatewaysAtBoot<A extends number | bigint>(ops: FamilyOps<A>, links
       found.set(link, memo);
     }
     if (memo === null) return null;
-    let a = memo.get(via);
+    const key: number | string = typeof via === 'bigint' ? via.toString(16) : (via as number);
+    let a = memo.get(key);
     if (a === undefined) {
       const holders = famOf(link).addresses.filter((x) => x.prefix < ops.bits && ops.contains(x.address, x.prefix, via));
       // Outside every subnet: reported elsewhere.
       a = holders.length === 0 || holders.some((x) => x.onParent) ? null : holders[0]!;
-      memo.set(via, a);
+      memo.set(key, a);
     }
     return a;
   };

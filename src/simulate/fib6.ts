@@ -42,6 +42,7 @@ import {
   isLinkLocal6,
   isMulticast6,
   labelOf6,
+  maskOf6,
   networkOf6,
   parseCidr6,
   parseIPv6,
@@ -190,9 +191,52 @@ function linkUp(state: FibState6, link: PlanLink): void {
   insertKernel(state, { origin: 'kernel', family: 6, type: 'multicast', to: 'ff00::/8', dev: link.name, metric: 256, table: 'local', proto: 'kernel' }, MULTICAST_NET, 8);
 }
 
+/**
+ * A 128-bit value as a Map key. V8 hashes a BigInt by its lowest 64 bits only, so /64
+ * networks (or addresses ending alike, `2001:db8:N::1`) all collide: a Map keyed by them
+ * reads like a list (20,000 such keys took 1.6 s to insert; as strings, 8 ms).
+ */
+function key6(v: bigint): string {
+  return v.toString(16);
+}
+
+/**
+ * The host's known addresses by value (every device's, in no particular order), kept as
+ * addresses are added; made again from the devices after one is deleted.
+ */
+const addressIndexes = new WeakMap<FibState6, Map<string, SimAddress6[]>>();
+
+function addressIndex(state: FibState6): Map<string, SimAddress6[]> {
+  let index = addressIndexes.get(state);
+  if (index === undefined) {
+    index = new Map();
+    for (const d of state.devices) for (const a of d.addresses) indexAddress(index, a);
+    addressIndexes.set(state, index);
+  }
+  return index;
+}
+
+function indexAddress(index: Map<string, SimAddress6[]>, a: SimAddress6): void {
+  if (!a.known) return;
+  const key = key6(a.value);
+  const holders = index.get(key);
+  if (holders === undefined) index.set(key, [a]);
+  else holders.push(a);
+}
+
+/** The addresses changed: the indexes made from them are made again when next read. */
+function addressesChanged(state: FibState6): void {
+  addressIndexes.delete(state);
+  sourceIndexes.delete(state);
+}
+
 export function findAddress6(state: FibState6, value: bigint | string): SimAddress6 | undefined {
   const v = typeof value === 'string' ? parseIPv6(value) : value;
   if (v === undefined) return undefined;
+  const holders = addressIndex(state).get(key6(v));
+  if (holders === undefined) return undefined;
+  if (holders.length === 1) return holders[0];
+  // On more than one device: the first in the kernel's order.
   for (const d of state.devices) for (const a of d.addresses) if (a.known && a.value === v) return a;
   return undefined;
 }
@@ -219,10 +263,13 @@ function deviceOf(state: FibState6, name: string): FibState6['devices'][number] 
 function addAddress(state: FibState6, addr: SimAddress6): void {
   const dev = deviceOf(state, addr.device);
   const list = dev.addresses;
-  if (addr.known && list.some((a) => a.known && a.value === addr.value)) return;
+  const byValue = addressIndex(state);
+  if (addr.known && byValue.get(key6(addr.value))?.some((a) => a.device === dev.name)) return;
   const at = list.findIndex((a) => addr.scope >= a.scope);
   if (at < 0) list.push(addr);
   else list.splice(at, 0, addr);
+  indexAddress(byValue, addr);
+  sourceIndexes.delete(state);
   if (addr.known) insertKernel(state, { origin: 'kernel', family: 6, type: 'local', to: `${addr.address}/128`, dev: dev.name, metric: 0, table: 'local', proto: 'kernel', address: addr.address }, addr.value, 128);
   if (dev.name === LOOPBACK) return;
   const net = networkOf6(addr.value, addr.prefix);
@@ -238,26 +285,90 @@ function insertKernel(state: FibState6, route: KernelRoute6, net: bigint, prefix
   insertRoute(tableOf(state, route.table), e, 'append');
 }
 
+// Masks by prefix length, made at first use (networkOf6 builds its mask per call).
+let masks6: bigint[] | undefined;
+
+function net6(address: bigint, prefix: number): bigint {
+  masks6 ??= Array.from({ length: 129 }, (_, p) => maskOf6(p));
+  return address & masks6[prefix]!;
+}
+
+/**
+ * A table's routes by prefix length and network, each bucket in the table's order: what a
+ * lookup probes (one bucket per prefix length present) instead of reading the whole table.
+ * insertRoute keeps it; a table changed otherwise (rewriteTable) gets a new one when next read.
+ */
+interface TableIndex6 {
+  /** The table's length when the index was last in step with it. */
+  size: number;
+  /** The prefix lengths present, longest first. */
+  prefixes: number[];
+  /** Per prefix length: network → the routes of that prefix, in table order. */
+  buckets: (Map<string, InstalledRoute6[]> | undefined)[];
+}
+
+const tableIndexes = new WeakMap<readonly InstalledRoute6[], TableIndex6>();
+
+function tableIndex(table: readonly InstalledRoute6[]): TableIndex6 {
+  let index = tableIndexes.get(table);
+  if (index === undefined || index.size !== table.length) {
+    index = { size: table.length, prefixes: [], buckets: [] };
+    for (const e of table) bucketOf(index, e.prefix, e.net).push(e);
+    tableIndexes.set(table, index);
+  }
+  return index;
+}
+
+/** The bucket of a prefix, made (empty) if absent. */
+function bucketOf(index: TableIndex6, prefix: number, net: bigint): InstalledRoute6[] {
+  let byNet = index.buckets[prefix];
+  if (byNet === undefined) {
+    byNet = new Map();
+    index.buckets[prefix] = byNet;
+    let i = 0;
+    while (i < index.prefixes.length && index.prefixes[i]! > prefix) i++;
+    index.prefixes.splice(i, 0, prefix);
+  }
+  const key = key6(net6(net, prefix));
+  let bucket = byNet.get(key);
+  if (bucket === undefined) {
+    bucket = [];
+    byNet.set(key, bucket);
+  }
+  return bucket;
+}
+
+/** Replace a table's routes with `keep` (in place: its index is made again when next read). */
+function rewriteTable(table: InstalledRoute6[], keep: InstalledRoute6[]): void {
+  table.length = 0;
+  for (const e of keep) table.push(e);
+  tableIndexes.delete(table);
+}
+
 /** fib6_add_rt2node with the flags of `ip -6 route add|append|replace`; returns the error, if any. */
 function insertRoute(table: InstalledRoute6[], e: InstalledRoute6, mode: ApplyMode): string | undefined {
-  const sameKey = (x: InstalledRoute6): boolean => x.net === e.net && x.prefix === e.prefix;
-  const equals = table.filter((x) => sameKey(x) && x.metric === e.metric);
+  const index = tableIndex(table);
+  // The routes with the same prefix, in table order.
+  const same = bucketOf(index, e.prefix, e.net);
+  const equals = same.filter((x) => x.metric === e.metric);
   if (mode === 'add' && equals.length > 0) return 'RTNETLINK answers: File exists';
   if (mode === 'append' && equals.some((x) => x.dev === e.dev && x.gw === e.gw)) return 'RTNETLINK answers: File exists';
   if (mode === 'replace' && equals[0] !== undefined) {
     table[table.indexOf(equals[0])] = e;
+    same[same.indexOf(equals[0])] = e;
     return undefined;
   }
   // By metric; a new route goes after the ones of its metric.
-  let at = -1;
-  table.forEach((x, i) => {
-    if (sameKey(x) && x.metric <= e.metric) at = i + 1;
-  });
-  if (at < 0) {
-    const higher = table.findIndex((x) => sameKey(x) && x.metric > e.metric);
-    at = higher >= 0 ? higher : table.length;
-  }
-  table.splice(at, 0, e);
+  let k = same.length - 1;
+  while (k >= 0 && same[k]!.metric > e.metric) k--;
+  let at: number;
+  if (k >= 0) at = table.lastIndexOf(same[k]!) + 1;
+  else if (same.length > 0) at = table.indexOf(same[0]!);
+  else at = table.length;
+  if (at === table.length) table.push(e);
+  else table.splice(at, 0, e);
+  same.splice(k + 1, 0, e);
+  index.size = table.length;
   return undefined;
 }
 
@@ -309,24 +420,60 @@ function gatewayReachable(state: FibState6, e: InstalledRoute6): boolean {
   return ok(lookupPolicy6(state, flow)?.entry);
 }
 
-/** `ip -6 rule add`; a second copy (same priority and table, every named selector equal) is refused. */
+/**
+ * `ip -6 rule add`; a second copy (same priority and table, every named selector equal) is
+ * refused. Each rule in the state stands for the keys a new rule may be compared by (priority
+ * and table, with its `from`, its `to`, both, or neither); a new rule is a duplicate when its
+ * own key (the selectors it names) is among them.
+ */
 function addRule(state: FibState6, rule: PlanRule, again: boolean): void {
-  const same = (sel: string | undefined, other: string | undefined): boolean => {
-    if (sel === undefined) return true;
-    if (other === undefined) return false;
-    const x = parseCidr6(sel, true);
-    const y = parseCidr6(other, true);
-    return x !== undefined && y !== undefined && x.prefix === y.prefix && networkOf6(x.address, x.prefix) === networkOf6(y.address, y.prefix);
-  };
-  const dup = state.rules.some(
-    (r) => r.priority === rule.priority && r.table === rule.table && same(rule.from, r.origin === 'kernel' ? undefined : r.from) && same(rule.to, r.origin === 'kernel' ? undefined : r.to),
-  );
-  if (dup) {
+  let keys = ruleKeys.get(state);
+  if (keys === undefined || keys.rules !== state.rules) {
+    keys = { rules: state.rules, seen: new Set() };
+    for (const r of state.rules) for (const k of ruleKeysOf(r)) keys.seen.add(k);
+    ruleKeys.set(state, keys);
+  }
+  if (keys.seen.has(duplicateKey(rule))) {
     if (!again) state.refusedRules.push({ rule, why: 'RTNETLINK answers: File exists' });
     return;
   }
-  const all = [...state.rules, rule].map((r, i) => ({ r, i }));
-  state.rules = all.sort((a, b) => a.r.priority - b.r.priority || a.i - b.i).map((x) => x.r);
+  // By priority, equal priorities as added: after the last rule whose priority is not higher.
+  let lo = 0;
+  let hi = state.rules.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (state.rules[mid]!.priority <= rule.priority) lo = mid + 1;
+    else hi = mid;
+  }
+  state.rules.splice(lo, 0, rule);
+  for (const k of ruleKeysOf(rule)) keys.seen.add(k);
+}
+
+const ruleKeys = new WeakMap<FibState6, { rules: SimRule[]; seen: Set<string> }>();
+
+/** A selector as the kernel compares it (its network and prefix); null when it cannot be parsed (it equals nothing). */
+function selectorKey(text: string): string | null {
+  const c = parseCidr6(text, true);
+  return c === undefined ? null : `${net6(c.address, c.prefix)}/${c.prefix}`;
+}
+
+function ruleKeysOf(r: SimRule): string[] {
+  const base = `${r.priority} ${r.table}`;
+  const from = r.origin === 'kernel' || r.from === undefined ? null : selectorKey(r.from);
+  const to = r.origin === 'kernel' || r.to === undefined ? null : selectorKey(r.to);
+  const out = [base];
+  if (from !== null) out.push(`${base} from ${from}`);
+  if (to !== null) out.push(`${base} to ${to}`);
+  if (from !== null && to !== null) out.push(`${base} from ${from} to ${to}`);
+  return out;
+}
+
+/** The key a new rule is compared by; a selector it names that cannot be parsed makes a key no rule has. */
+function duplicateKey(rule: PlanRule): string {
+  let key = `${rule.priority} ${rule.table}`;
+  if (rule.from !== undefined) key += ` from ${selectorKey(rule.from) ?? '?'}`;
+  if (rule.to !== undefined) key += ` to ${selectorKey(rule.to) ?? '?'}`;
+  return key;
 }
 
 /**
@@ -348,7 +495,7 @@ function takeDown(ctx: Ctx, text: string): void {
       for (const table of state.tables.values()) {
         const i = table.findIndex((e) => e.route === route);
         if (i >= 0) {
-          table.splice(i, 1);
+          rewriteTable(table, table.filter((_, k) => k !== i));
           state.flushed.push({ route, why: `${manager} deleted it with ${addr.address}` });
         }
       }
@@ -362,11 +509,12 @@ function takeDown(ctx: Ctx, text: string): void {
 function deleteAddress(state: FibState6, addr: SimAddress6): void {
   const dev = deviceOf(state, addr.device);
   dev.addresses = dev.addresses.filter((a) => a !== addr);
+  addressesChanged(state);
   const net = networkOf6(addr.value, addr.prefix);
   const prefixKept = dev.addresses.some((a) => a.known && a.prefix === addr.prefix && networkOf6(a.value, a.prefix) === net);
   for (const table of state.tables.values()) {
     const keep = table.filter((e) => !(e.route.origin === 'kernel' && e.route.family === 6 && e.type === 'local' && e.route.dev === dev.name && e.route.address === addr.address));
-    table.splice(0, table.length, ...keep);
+    rewriteTable(table, keep);
   }
   if (!prefixKept) {
     // cleanup_prefix_route finds "the" prefix route as the first route of table main with
@@ -378,7 +526,7 @@ function deleteAddress(state: FibState6, addr: SimAddress6): void {
     const i = main.findIndex((e) => e.net === net && e.prefix === addr.prefix && e.dev === dev.name && e.gw === undefined && e.type === 'unicast');
     const e = main[i];
     if (e !== undefined) {
-      main.splice(i, 1);
+      rewriteTable(main, main.filter((_, k) => k !== i));
       if (e.route.origin !== 'kernel') {
         state.flushed.push({ route: e.route, why: `the kernel deleted it as the prefix route of ${addr.address} when that address went (it takes the first route of the prefix and device, not its own)` });
       }
@@ -443,52 +591,151 @@ export interface PolicyResult6 {
   entry: InstalledRoute6;
   rule: SimRule;
   table: string;
-  candidates: InstalledRoute6[];
-  trace: RuleStep[];
+  /** The table the deciding lookup looked in; holdersOf6 lists its routes to a destination. */
+  tables: readonly (readonly InstalledRoute6[])[];
+  /** The rules read in order, and the deciding one's place among them: the trace (traceOf6) is made from them only when asked for. */
+  rules: readonly SimRule[];
+  at: number;
 }
 
 /** fib6_table_lookup: the longest prefix holding the destination; within it the first route in the kernel's order (lowest metric, then as inserted). */
 export function lookupTable6(entries: readonly InstalledRoute6[], flow: Flow6): InstalledRoute6 | undefined {
-  let best: InstalledRoute6 | undefined;
-  for (const e of entries) {
-    if (!contains6(e.net, e.prefix, flow.daddr)) continue;
-    if (flow.oif !== undefined && e.dev !== flow.oif) continue;
-    if (best === undefined || e.prefix > best.prefix) best = e;
-  }
-  return best;
-}
-
-/** Whether a rule selector (an address or `net/len`; absent = all) holds the address; a flow without source matches only `from all`. */
-export function selectorMatches6(selector: string | undefined, value: bigint, given: boolean): boolean {
-  if (selector === undefined) return true;
-  if (!given) return false;
-  const c = parseCidr6(selector, true);
-  return c !== undefined && contains6(c.address, c.prefix, value);
-}
-
-function ruleMatches(rule: SimRule, flow: Flow6): boolean {
-  if (rule.origin === 'kernel') return true;
-  return selectorMatches6(rule.from, flow.saddr, flow.saddr !== 0n) && selectorMatches6(rule.to, flow.daddr, true);
-}
-
-/** fib6_lookup through the rules in order: the first rule whose table has a route decides. */
-export function lookupPolicy6(state: FibState6, flow: Flow6): PolicyResult6 | undefined {
-  const trace: RuleStep[] = [];
-  for (const rule of state.rules) {
-    if (!ruleMatches(rule, flow)) {
-      trace.push({ rule, outcome: 'selector does not match' });
-      continue;
-    }
-    const candidates = state.tables.get(rule.table) ?? [];
-    const entry = lookupTable6(candidates, flow);
-    if (entry !== undefined) return { entry, rule, table: rule.table, candidates, trace };
-    trace.push({ rule, outcome: 'no route in table' });
+  const index = tableIndex(entries);
+  for (const prefix of index.prefixes) {
+    const bucket = index.buckets[prefix]!.get(key6(net6(flow.daddr, prefix)));
+    if (bucket === undefined) continue;
+    for (const e of bucket) if (flow.oif === undefined || e.dev === flow.oif) return e;
   }
   return undefined;
 }
 
+/** The routes of `tables` that hold `daddr`, longest prefix first, each prefix in table order (the order the kernel tries them). */
+export function holdersOf6(tables: readonly (readonly InstalledRoute6[])[], daddr: bigint): InstalledRoute6[] {
+  const out: InstalledRoute6[] = [];
+  for (const table of tables) {
+    const index = tableIndex(table);
+    for (const prefix of index.prefixes) out.push(...(index.buckets[prefix]!.get(key6(net6(daddr, prefix))) ?? []));
+  }
+  return tables.length === 1 ? out : out.sort((a, b) => b.prefix - a.prefix);
+}
+
+/** Whether a rule selector (an address or `net/len`; absent = all) holds the address; a flow without source matches only `from all`. */
+export function selectorMatches6(selector: string | undefined, value: bigint, given: boolean): boolean {
+  return holds6(parseSelector6(selector), value, given);
+}
+
+/** A rule selector parsed: its network and prefix; null when it cannot be parsed (it matches nothing). */
+interface Selector6 {
+  net: bigint;
+  prefix: number;
+}
+
+const selectorCache = new WeakMap<SimRule, { from: Selector6 | null | undefined; to: Selector6 | null | undefined }>();
+
+function parseSelector6(text: string | undefined): Selector6 | null | undefined {
+  if (text === undefined) return undefined;
+  const c = parseCidr6(text, true);
+  return c === undefined ? null : { net: net6(c.address, c.prefix), prefix: c.prefix };
+}
+
+/** A rule's selectors, parsed once per rule (undefined: all). */
+function selectorsOf(rule: SimRule): { from: Selector6 | null | undefined; to: Selector6 | null | undefined } {
+  let sel = selectorCache.get(rule);
+  if (sel === undefined) {
+    sel = rule.origin === 'kernel' ? { from: undefined, to: undefined } : { from: parseSelector6(rule.from), to: parseSelector6(rule.to) };
+    selectorCache.set(rule, sel);
+  }
+  return sel;
+}
+
+function holds6(sel: Selector6 | null | undefined, value: bigint, given: boolean): boolean {
+  if (sel === undefined) return true;
+  return given && sel !== null && net6(value, sel.prefix) === sel.net;
+}
+
+function ruleMatches(rule: SimRule, flow: Flow6): boolean {
+  const sel = selectorsOf(rule);
+  return holds6(sel.from, flow.saddr, flow.saddr !== 0n) && holds6(sel.to, flow.daddr, true);
+}
+
+/**
+ * The rules by their first selector: those without `from` or `to`; those with a `from`, by
+ * its prefix and network; those with only a `to`, by its. The rules that may match a flow
+ * are the first list and the two lookups (`from` only when the flow has a source), in order.
+ */
+interface RuleIndex6 {
+  rules: readonly SimRule[];
+  size: number;
+  any: number[];
+  byFrom: Map<number, Map<string, number[]>>;
+  byTo: Map<number, Map<string, number[]>>;
+}
+
+const ruleIndexes = new WeakMap<FibState6, RuleIndex6>();
+
+function ruleIndex(state: FibState6): RuleIndex6 {
+  const rules = state.rules;
+  let index = ruleIndexes.get(state);
+  if (index === undefined || index.rules !== rules || index.size !== rules.length) {
+    index = { rules, size: rules.length, any: [], byFrom: new Map(), byTo: new Map() };
+    const put = (by: Map<number, Map<string, number[]>>, sel: Selector6, i: number): void => {
+      let byNet = by.get(sel.prefix);
+      if (byNet === undefined) by.set(sel.prefix, (byNet = new Map()));
+      const key = key6(sel.net);
+      const same = byNet.get(key);
+      if (same === undefined) byNet.set(key, [i]);
+      else same.push(i);
+    };
+    for (let i = 0; i < rules.length; i++) {
+      const sel = selectorsOf(rules[i]!);
+      if (sel.from === null || sel.to === null) continue; // matches nothing
+      if (sel.from !== undefined) put(index.byFrom, sel.from, i);
+      else if (sel.to !== undefined) put(index.byTo, sel.to, i);
+      else index.any.push(i);
+    }
+    ruleIndexes.set(state, index);
+  }
+  return index;
+}
+
+/** The places in state.rules of the rules whose selectors match the flow, in order. */
+function candidateRules(state: FibState6, flow: Flow6): number[] {
+  const index = ruleIndex(state);
+  const parts: number[][] = [index.any];
+  if (flow.saddr !== 0n) {
+    for (const [prefix, byNet] of index.byFrom) {
+      const hit = byNet.get(key6(net6(flow.saddr, prefix)));
+      if (hit !== undefined) parts.push(hit);
+    }
+  }
+  for (const [prefix, byNet] of index.byTo) {
+    const hit = byNet.get(key6(net6(flow.daddr, prefix)));
+    if (hit !== undefined) parts.push(hit);
+  }
+  const nonEmpty = parts.filter((p) => p.length > 0);
+  const all = nonEmpty.length === 1 ? nonEmpty[0]! : nonEmpty.flat().sort((a, b) => a - b);
+  return all.filter((i) => ruleMatches(state.rules[i]!, flow));
+}
+
+/** fib6_lookup through the rules in order: the first rule whose table has a route decides (only the rules whose selectors match are tried). */
+export function lookupPolicy6(state: FibState6, flow: Flow6): PolicyResult6 | undefined {
+  const rules = state.rules;
+  for (const at of candidateRules(state, flow)) {
+    const rule = rules[at]!;
+    const table = state.tables.get(rule.table) ?? [];
+    const entry = lookupTable6(table, flow);
+    if (entry !== undefined) return { entry, rule, table: rule.table, tables: [table], rules, at };
+  }
+  return undefined;
+}
+
+/** What each rule before the deciding one did (its selectors did not match, or its table had no route); made only when asked for. */
+export function traceOf6(hit: Pick<PolicyResult6, 'rules' | 'at'>, flow: Flow6): RuleStep[] {
+  return hit.rules.slice(0, hit.at).map((rule) => ({ rule, outcome: ruleMatches(rule, flow) ? ('no route in table' as const) : ('selector does not match' as const) }));
+}
+
 export function traceOfFailure6(state: FibState6, flow: Flow6): RuleStep[] {
-  return state.rules.map((rule) => ({ rule, outcome: ruleMatches(rule, flow) ? ('no route in table' as const) : ('selector does not match' as const) }));
+  return traceOf6({ rules: state.rules, at: state.rules.length }, flow);
 }
 
 export function missingRoutes6(state: FibState6): MissingRoute[] {
@@ -507,8 +754,8 @@ const SOURCE_RULES: readonly { rule: number; name: string }[] = [
 
 export interface SourceChoice {
   address?: SimAddress6;
-  /** Why the winner beat each other candidate (first rule that told them apart). */
-  steps: SourceRuleStep[];
+  /** Why the winner beat each other candidate (first rule that told them apart); made when read. */
+  readonly steps: SourceRuleStep[];
   /** No candidate at all, or the winner is a link-local address the Plan cannot spell. */
   why?: string;
 }
@@ -518,17 +765,15 @@ export interface SourceChoice {
  * a multicast or link-local destination, else every device's (lo first, then in order);
  * each is scored rule by rule and replaces the best so far only when a rule prefers it, so
  * on a full tie the first candidate stays: the most recently added address of the first
- * device that has one.
+ * device that has one. The winner is found through an index of the candidates (see
+ * SourceIndex); the steps, which name every other candidate, are made only when read.
  */
 export function selectSource6(state: FibState6, dev: string, daddr: bigint): SourceChoice {
   const dscope = scopeOf6(daddr);
   const dlabel = labelOf6(daddr);
   const strict = isMulticast6(daddr) || dscope <= 2;
-  const candidates: SimAddress6[] = [];
-  for (const d of state.devices) {
-    if (strict && d.name !== dev) continue;
-    candidates.push(...d.addresses);
-  }
+  const index = sourceIndex(state, strict ? dev : undefined);
+  const { candidates } = index;
   // Per rule: a number, larger preferred (ipv6_get_saddr_eval).
   const scores = (a: SimAddress6): number[] => [
     a.known && a.value === daddr ? 1 : 0,
@@ -538,16 +783,23 @@ export function selectSource6(state: FibState6, dev: string, daddr: bigint): Sou
     labelOf6(a.value) === dlabel ? 1 : 0,
     commonPrefixLength6(a.value, daddr, a.prefix),
   ];
-  let best: SimAddress6 | undefined;
-  let bestScore: number[] = [];
-  for (const c of candidates) {
-    const s = scores(c);
-    if (best === undefined || firstDifference(s, bestScore) > 0) {
-      best = c;
-      bestScore = s;
-    }
-  }
+  const place = bestSource(index, dev, daddr, dscope, dlabel, scores);
+  const best = place === undefined ? undefined : candidates[place];
   if (best === undefined) return { steps: [], why: strict ? `${dev} has no IPv6 address to send from` : 'the host has no IPv6 address to send from' };
+  let steps: SourceRuleStep[] | undefined;
+  const out: SourceChoice = {
+    address: best,
+    get steps() {
+      return (steps ??= lostTo(best, candidates, scores, dev, daddr));
+    },
+  };
+  if (!best.known) out.why = `${best.device}'s link-local address (made from its MAC address, which the model does not give)`;
+  return out;
+}
+
+/** Why each other candidate lost to `best`: the first rule that told them apart. */
+function lostTo(best: SimAddress6, candidates: readonly SimAddress6[], scores: (a: SimAddress6) => number[], dev: string, daddr: bigint): SourceRuleStep[] {
+  const bestScore = scores(best);
   const steps: SourceRuleStep[] = [];
   for (const c of candidates) {
     if (c === best) continue;
@@ -561,9 +813,143 @@ export function selectSource6(state: FibState6, dev: string, daddr: bigint): Sou
     const r = SOURCE_RULES[i]!;
     steps.push({ rule: r.rule, name: r.name, loser: label, why: lossReason(r.rule, c, label, s[i]!, bestScore[i]!, dev, daddr) });
   }
-  const out: SourceChoice = { address: best, steps };
-  if (!best.known) out.why = `${best.device}'s link-local address (made from its MAC address, which the model does not give)`;
-  return out;
+  return steps;
+}
+
+/**
+ * The source candidates of a state (every device's, or one device's), arranged so that the
+ * winner is found without scoring each: rule 1 by value; for the other rules the candidates
+ * fall into classes that score alike on rules 2 to 6 (same scope, deprecation, device and
+ * label), and within a class into groups by prefix length, where rule 8 (the common prefix
+ * with the destination, at most the prefix length) is largest for the values next to the
+ * destination in sorted order, and those sharing that many bits with it are one run of the
+ * sorted values: the first candidate among them is a range minimum.
+ */
+interface SourceIndex {
+  candidates: SimAddress6[];
+  /** Known addresses by value: their places among the candidates. */
+  byValue: Map<string, number[]>;
+  classes: { scope: number; deprecated: boolean; device: string; label: number; groups: SourceGroup[] }[];
+}
+
+interface SourceGroup {
+  prefix: number;
+  /** Values in ascending order, with each one's place among the candidates. */
+  values: bigint[];
+  places: number[];
+  /** minPlace[k][i]: the smallest place among places[i .. i + 2^k). */
+  minPlace: number[][];
+}
+
+/** Per state: the index of every device's addresses ('') and of single devices (by name, prefixed with a space). */
+const sourceIndexes = new WeakMap<FibState6, Map<string, SourceIndex>>();
+
+function sourceIndex(state: FibState6, only: string | undefined): SourceIndex {
+  let perState = sourceIndexes.get(state);
+  if (perState === undefined) sourceIndexes.set(state, (perState = new Map()));
+  const key = only === undefined ? '' : ` ${only}`;
+  let index = perState.get(key);
+  if (index !== undefined) return index;
+  const candidates: SimAddress6[] = [];
+  for (const d of state.devices) if (only === undefined || d.name === only) candidates.push(...d.addresses);
+  const byValue = new Map<string, number[]>();
+  const classes = new Map<string, { scope: number; deprecated: boolean; device: string; label: number; members: Map<number, number[]> }>();
+  candidates.forEach((a, place) => {
+    if (a.known) {
+      const key = key6(a.value);
+      const same = byValue.get(key);
+      if (same === undefined) byValue.set(key, [place]);
+      else same.push(place);
+    }
+    const label = labelOf6(a.value);
+    const key = `${a.scope} ${a.deprecated} ${a.device} ${label}`;
+    let c = classes.get(key);
+    if (c === undefined) classes.set(key, (c = { scope: a.scope, deprecated: a.deprecated, device: a.device, label, members: new Map() }));
+    const group = c.members.get(a.prefix);
+    if (group === undefined) c.members.set(a.prefix, [place]);
+    else group.push(place);
+  });
+  index = {
+    candidates,
+    byValue,
+    classes: [...classes.values()].map((c) => ({
+      scope: c.scope,
+      deprecated: c.deprecated,
+      device: c.device,
+      label: c.label,
+      groups: [...c.members].map(([prefix, places]) => sourceGroup(prefix, places, candidates)),
+    })),
+  };
+  perState.set(key, index);
+  return index;
+}
+
+function sourceGroup(prefix: number, members: number[], candidates: readonly SimAddress6[]): SourceGroup {
+  const sorted = [...members].sort((x, y) => {
+    const a = candidates[x]!.value;
+    const b = candidates[y]!.value;
+    return a < b ? -1 : a > b ? 1 : x - y;
+  });
+  const minPlace: number[][] = [sorted];
+  for (let width = 2; width <= sorted.length; width *= 2) {
+    const prev = minPlace[minPlace.length - 1]!;
+    const half = width / 2;
+    const row: number[] = [];
+    for (let i = 0; i + width <= sorted.length; i++) row.push(Math.min(prev[i]!, prev[i + half]!));
+    minPlace.push(row);
+  }
+  return { prefix, values: sorted.map((p) => candidates[p]!.value), places: sorted, minPlace };
+}
+
+/** The first index of `values` (ascending) whose value is at least `v`. */
+function lowerBound(values: readonly bigint[], v: bigint): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Within one group: the largest rule-8 score, and the first candidate that has it. */
+function groupBest(g: SourceGroup, daddr: bigint): { common: number; place: number } {
+  const at = lowerBound(g.values, daddr);
+  let longest = 0;
+  if (at < g.values.length) longest = Math.max(longest, commonPrefixLength6(g.values[at]!, daddr));
+  if (at > 0) longest = Math.max(longest, commonPrefixLength6(g.values[at - 1]!, daddr));
+  const common = Math.min(longest, g.prefix);
+  // The values sharing `common` leading bits with the destination: one run of the sorted values.
+  const first = net6(daddr, common);
+  const from = lowerBound(g.values, first);
+  const to = common === 0 ? g.values.length : lowerBound(g.values, first + (1n << BigInt(128 - common)));
+  const k = 31 - Math.clz32(to - from);
+  const row = g.minPlace[k]!;
+  return { common, place: Math.min(row[from]!, row[to - (1 << k)]!) };
+}
+
+/** The place of the first candidate with the highest score (see SourceIndex), or undefined when there is none. */
+function bestSource(index: SourceIndex, dev: string, daddr: bigint, dscope: number, dlabel: number, scores: (a: SimAddress6) => number[]): number | undefined {
+  let best: { score: number[]; place: number } | undefined;
+  const consider = (score: number[], place: number): void => {
+    const d = best === undefined ? 1 : firstDifference(score, best.score);
+    if (best === undefined || d > 0 || (d === 0 && place < best.place)) best = { score, place };
+  };
+  // Rule 1 (the destination is an address of the host) beats every other rule.
+  const own = index.byValue.get(key6(daddr));
+  if (own !== undefined) {
+    for (const place of own) consider(scores(index.candidates[place]!), place);
+    return best!.place;
+  }
+  for (const c of index.classes) {
+    const head = [0, c.scope >= dscope ? -c.scope : c.scope - 128, c.deprecated ? 0 : 1, c.device === dev ? 1 : 0, c.label === dlabel ? 1 : 0];
+    for (const g of c.groups) {
+      const { common, place } = groupBest(g, daddr);
+      consider([...head, common], place);
+    }
+  }
+  return best?.place;
 }
 
 function firstDifference(a: readonly number[], b: readonly number[]): number {

@@ -18,7 +18,7 @@
 //    multipath route: the kernel picks a nexthop by a hash of the flow.
 import type { Plan } from '../plan/types.js';
 import { checkIPv6, contains6, formatIPv6LikeIp, isMulticast6 } from '../net/ipv6.js';
-import { buildFibState6, findAddress6, lookupPolicy6, missingRoutes6, selectSource6, traceOfFailure6 } from './fib6.js';
+import { buildFibState6, findAddress6, holdersOf6, lookupPolicy6, missingRoutes6, selectSource6, traceOf6, traceOfFailure6 } from './fib6.js';
 import type { FibState6, Flow6, InstalledRoute6, PolicyResult6 } from './fib6.js';
 import { describeRoute } from './format.js';
 import type { Loser, MissingRoute, RouteAnswer, RouteFailure, RouteFound, RouteGetQuery, RuleStep, SourceRuleStep, StateOptions } from './types.js';
@@ -35,16 +35,22 @@ export function routeGet6(state: FibState6, query: { to: string; from?: string }
   const to = checkIPv6(query.to);
   const from = query.from === undefined ? undefined : checkIPv6(query.from);
   const base = { family: 6 as const, dest: query.to, ...(query.from === undefined ? {} : { from: query.from }) };
-  const fail = (type: RouteFailure['type'], error: string, why: string, trace: RuleStep[] = [], notes: string[] = [...state.events]): RouteFailure => ({
-    ok: false,
-    ...base,
-    type,
-    error,
-    why,
-    trace,
-    missing: to.ok ? missingTo(state, to.address) : [],
-    notes,
-  });
+  // The trace is made when read (explain, --json): verify keeps every answer and reads none.
+  const fail = (type: RouteFailure['type'], error: string, why: string, trace: () => RuleStep[] = () => [], notes: string[] = [...state.events]): RouteFailure => {
+    let steps: RuleStep[] | undefined;
+    return {
+      ok: false,
+      ...base,
+      type,
+      error,
+      why,
+      get trace() {
+        return (steps ??= trace());
+      },
+      missing: to.ok ? missingTo(state, to.address) : [],
+      notes,
+    };
+  };
   if (!to.ok) return fail('invalid', `Error: inet6 prefix is expected rather than "${query.to}".`, `${query.to} is not an IPv6 address: ${to.reason}`);
   if (from !== undefined && !from.ok) return fail('invalid', `Error: inet6 prefix is expected rather than "${query.from ?? ''}".`, `${query.from ?? ''} is not an IPv6 address: ${from.reason}`);
   const daddr = to.address;
@@ -52,57 +58,71 @@ export function routeGet6(state: FibState6, query: { to: string; from?: string }
   const flow: Flow6 = { daddr, saddr };
   const hit = lookupPolicy6(state, flow);
   const notes: string[] = [...state.events];
-  if (hit === undefined) return fail('unreachable', UNREACHABLE, `no rule's table has a route to ${query.to}`, traceOfFailure6(state, flow), notes);
+  if (hit === undefined) return fail('unreachable', UNREACHABLE, `no rule's table has a route to ${query.to}`, () => traceOfFailure6(state, flow), notes);
   const { entry } = hit;
+  // The routes of the deciding table that hold the destination (the winner among them).
+  const holders = holdersOf6(hit.tables, daddr);
 
   let dev = entry.dev;
   let via: string | undefined;
   let src: string | undefined;
-  let srcWhy: string;
-  let srcRules: SourceRuleStep[] | undefined;
+  // How the source was chosen, in words: made when read, as it names every other candidate.
+  let srcWhy: () => string;
+  let srcRules: (() => SourceRuleStep[]) | undefined;
   if (entry.type === 'local') {
     dev = 'lo';
     src = formatIPv6LikeIp(daddr);
-    srcWhy = 'the destination itself, an address of the host (rule 1, prefer same address)';
+    srcWhy = () => 'the destination itself, an address of the host (rule 1, prefer same address)';
   } else {
     if (entry.gw !== undefined) via = formatIPv6LikeIp(entry.gw);
     if (entry.prefsrc !== undefined) {
       src = formatIPv6LikeIp(entry.prefsrc);
-      srcWhy = "the route's src";
-      if (findAddress6(state, entry.prefsrc)?.deprecated === true) srcWhy += ' (deprecated, so only a route that names it uses it)';
+      const why = findAddress6(state, entry.prefsrc)?.deprecated === true ? "the route's src (deprecated, so only a route that names it uses it)" : "the route's src";
+      srcWhy = () => why;
     } else {
       const choice = selectSource6(state, entry.dev, daddr);
-      srcRules = choice.steps;
+      srcRules = () => choice.steps;
       if (choice.address !== undefined && choice.address.known) src = formatIPv6LikeIp(choice.address.value);
-      srcWhy = choice.why ?? explainChoice(choice.steps);
-      if (entry.clearedSrc !== undefined) {
-        srcWhy = `the route's src ${entry.clearedSrc} was cleared when that address was deleted (the kernel keeps the route); so by source selection: ${srcWhy}`;
-      }
+      const cleared = entry.clearedSrc;
+      srcWhy = () => {
+        const why = choice.why ?? explainChoice(choice.steps);
+        return cleared === undefined ? why : `the route's src ${cleared} was cleared when that address was deleted (the kernel keeps the route); so by source selection: ${why}`;
+      };
     }
-    notes.push(...multipathNotes(hit));
+    notes.push(...multipathNotes(hit, holders));
   }
   if (saddr === 0n && src !== undefined) notes.push(...reconnectNotes(state, hit, daddr, src));
 
+  let why: string | undefined;
+  let trace: RuleStep[] | undefined;
   const answer: RouteFound = {
     ok: true,
     ...base,
     type: entry.type,
     dev,
-    srcWhy,
+    get srcWhy() {
+      return (why ??= srcWhy());
+    },
     metric: entry.metric,
     proto: entry.proto,
     table: hit.table,
     kernelTable: hit.table,
     route: entry.route,
     rule: hit.rule,
-    losers: losersOf(hit.candidates, entry, daddr),
-    trace: hit.trace,
+    losers: losersOf(holders, entry),
+    get trace() {
+      return (trace ??= traceOf6(hit, flow));
+    },
     missing: missingTo(state, daddr),
     notes,
   };
   if (via !== undefined) answer.via = via;
   if (src !== undefined) answer.src = src;
-  if (srcRules !== undefined) answer.srcRules = srcRules;
+  if (srcRules !== undefined) {
+    const steps = srcRules;
+    let rules: SourceRuleStep[] | undefined;
+    Object.defineProperty(answer, 'srcRules', { enumerable: true, configurable: true, get: () => (rules ??= steps()) });
+  }
   return answer;
 }
 
@@ -121,12 +141,13 @@ export function explainChoice(steps: readonly SourceRuleStep[]): string {
     .join('; ');
 }
 
-function losersOf(candidates: readonly InstalledRoute6[], winner: InstalledRoute6, daddr: bigint): Loser[] {
+/** Routes of the deciding table that hold the destination (`holders`) but lost, and why. */
+function losersOf(holders: readonly InstalledRoute6[], winner: InstalledRoute6): Loser[] {
   const same: Loser[] = [];
   const shorter: { prefix: number; loser: Loser }[] = [];
-  for (const e of candidates) {
+  for (const e of holders) {
     if (e === winner) continue;
-    if (e.prefix > winner.prefix || !contains6(e.net, e.prefix, daddr)) continue;
+    if (e.prefix > winner.prefix) continue;
     if (e.prefix < winner.prefix) shorter.push({ prefix: e.prefix, loser: { route: e.route, why: 'longer prefix wins' } });
     else same.push({ route: e.route, why: e.metric > winner.metric ? 'lower metric wins' : 'inserted earlier' });
   }
@@ -142,10 +163,10 @@ function missingTo(state: FibState6, daddr: bigint): MissingRoute[] {
   });
 }
 
-function multipathNotes(hit: PolicyResult6): string[] {
+function multipathNotes(hit: PolicyResult6, holders: readonly InstalledRoute6[]): string[] {
   const e = hit.entry;
   if (e.gw === undefined || isMulticast6(e.net)) return [];
-  const siblings = hit.candidates.filter((x) => x !== e && x.net === e.net && x.prefix === e.prefix && x.metric === e.metric && x.gw !== undefined);
+  const siblings = holders.filter((x) => x !== e && x.net === e.net && x.prefix === e.prefix && x.metric === e.metric && x.gw !== undefined);
   if (siblings.length === 0) return [];
   return [
     `table ${hit.table} holds other routes to ${e.route.to} with metric ${e.metric} and a gateway (via ${siblings.map((x) => formatIPv6LikeIp(x.gw!)).join(', ')}): ` +
