@@ -4,7 +4,7 @@ import type { Expectation, FailoverStep, Plan } from '../plan/types.js';
 import { arp, defaultArpSender, formatInbound, inbound } from './inbound.js';
 import type { ArpAnswer, InboundAnswer } from './inbound.js';
 import { formatRouteGet } from './format.js';
-import { contains, parseIPv4 } from '../net/ipv4.js';
+import { networkOf, parseIPv4 } from '../net/ipv4.js';
 import { routeGet } from './lookup.js';
 import { routeGet6 } from './lookup6.js';
 import { buildFibState } from './fib.js';
@@ -125,6 +125,11 @@ function arpCell(a: ArpAnswer): string {
   return a.answers ? 'answers' : `does not answer (${a.decidedBy})`;
 }
 
+/** An address's subnet as `net/len`, to group addresses by it. */
+function subnetOf(a: { address: string; prefix: number }): string {
+  return `${networkOf(parseIPv4(a.address)!, a.prefix)}/${a.prefix}`;
+}
+
 /** An inbound check verify makes by itself: what must hold, and what the simulator says. */
 export interface InboundCheck {
   /** `arp who-has A tell S on D` or `A from R iif D`. */
@@ -150,10 +155,19 @@ export function builtinInboundChecks(plan: Plan): InboundCheck[] {
   const allUp = (): FibState => (state ??= buildFibState(plan));
   const perSource = plan.rules.some((r) => r.family === 4 && r.from !== undefined);
   const v4 = plan.addresses.filter((a) => a.family === 4);
+  // The devices with an address in each subnet (prefix and network), grouped once: not
+  // every address read again for every address.
+  const devicesIn = new Map<string, Set<string>>();
+  for (const b of v4) {
+    const key = subnetOf(b);
+    let set = devicesIn.get(key);
+    if (set === undefined) devicesIn.set(key, (set = new Set()));
+    set.add(b.device);
+  }
   for (const a of v4) {
     if (!a.onParent || a.prefix > 30) continue;
-    const net = parseIPv4(a.address)!;
-    const others = plan.links.filter((l) => l.name !== a.device && v4.some((b) => b.device === l.name && b.prefix === a.prefix && contains(net, a.prefix, parseIPv4(b.address)!)));
+    const sharing = devicesIn.get(subnetOf(a))!;
+    const others = plan.links.filter((l) => l.name !== a.device && sharing.has(l.name));
     if (others.length === 0 && !perSource) continue;
     const sender = defaultArpSender(plan, a.address, a.device);
     if (sender === undefined) continue;

@@ -187,16 +187,54 @@ export function formatInbound(a: InboundAnswer): string {
   return [a.type ?? 'local', a.dest, 'from', a.from, 'dev', 'lo', ...(a.kernelTable !== undefined ? ['table', a.kernelTable] : [])].join(' ');
 }
 
+/** A Plan's IPv4 addresses as defaultArpSender reads them: the host's values, and the subnets up to /30 by prefix and network, each in Plan order. */
+interface SenderIndex {
+  host: Set<number>;
+  subnets: Map<number, Map<number, { value: number; prefix: number; device: string; order: number }[]>>;
+}
+
+const senderIndexes = new WeakMap<Plan, SenderIndex>();
+
+function senderIndex(plan: Plan): SenderIndex {
+  let index = senderIndexes.get(plan);
+  if (index === undefined) {
+    index = { host: new Set(), subnets: new Map() };
+    let order = 0;
+    for (const a of plan.addresses) {
+      if (a.family !== 4) continue;
+      const value = parseIPv4(a.address)!;
+      index.host.add(value);
+      if (a.prefix > 30) continue;
+      let byNet = index.subnets.get(a.prefix);
+      if (byNet === undefined) index.subnets.set(a.prefix, (byNet = new Map()));
+      const net = networkOf(value, a.prefix);
+      const entry = { value, prefix: a.prefix, device: a.device, order: order++ };
+      const same = byNet.get(net);
+      if (same === undefined) byNet.set(net, [entry]);
+      else same.push(entry);
+    }
+    senderIndexes.set(plan, index);
+  }
+  return index;
+}
+
 /** The asker `arp who-has` assumes: the lowest address of the target's subnet that the host does not have. */
 export function defaultArpSender(plan: Plan, target: string, on: string): string | undefined {
   const t = parseIPv4(target);
   if (t === undefined) return undefined;
-  const v4 = plan.addresses.filter((a) => a.family === 4);
-  const host = new Set(v4.map((a) => parseIPv4(a.address)!));
-  const subnets = [...v4.filter((a) => a.device === on), ...v4].filter((a) => a.prefix <= 30 && contains(parseIPv4(a.address)!, a.prefix, t));
-  const s = subnets[0];
+  const { host, subnets } = senderIndex(plan);
+  // The subnet of the first address (in Plan order) on `on` that holds the target, else of the first anywhere.
+  let mine: { value: number; prefix: number; order: number } | undefined;
+  let any: { value: number; prefix: number; order: number } | undefined;
+  for (const [prefix, byNet] of subnets) {
+    for (const a of byNet.get(networkOf(t, prefix)) ?? []) {
+      if (a.device === on && (mine === undefined || a.order < mine.order)) mine = a;
+      if (any === undefined || a.order < any.order) any = a;
+    }
+  }
+  const s = mine ?? any;
   if (s === undefined) return undefined;
-  const v = parseIPv4(s.address)!;
+  const v = s.value;
   const net = networkOf(v, s.prefix);
   const last = broadcastOf(v, s.prefix);
   for (let x = net + 1; x < last; x++) if (!host.has(x >>> 0)) return formatIPv4(x >>> 0);
