@@ -136,7 +136,11 @@ export function buildFibState(plan: Plan, options: StateOptions = {}): FibState 
     else if (findAddress(state, a.address) !== undefined) state.events.push(`${text} is already up`);
     else addAddress(state, fromPlanAddress(a));
   }
-  if (options.reapply) for (const route of plan.routes) if (route.family === 4) reapplyRoute(ctx, route);
+  if (options.reapply) {
+    const back = new Set<PlanRoute>();
+    for (const route of plan.routes) if (route.family === 4) reapplyRoute(ctx, route, back);
+    forgetMissing(state, back, back);
+  }
   for (const step of options.steps ?? []) {
     if (!mine(step.address)) continue;
     if (step.op === 'down') {
@@ -158,6 +162,62 @@ interface StepContext {
   plan: Plan;
   state: FibState;
   modeOf: (route: PlanRoute) => ApplyMode;
+  /** Made at the first bring-up. */
+  followers?: Followers;
+}
+
+/**
+ * What a bring-up may add, found by what it depends on instead of reading the whole Plan for
+ * each address: the addresses of each cluster, and the places (in Plan order) of the routes
+ * and rules by the address they depend on, and of the boot ones by device.
+ */
+interface Followers {
+  clusters: Map<string, PlanAddress[]>;
+  routes: { byDependsOn: Map<string, number[]>; bootByDev: Map<string, number[]> };
+  rules: { byDependsOn: Map<string, number[]>; bootByDev: Map<string, number[]> };
+}
+
+function followersOf(ctx: StepContext): Followers {
+  if (ctx.followers !== undefined) return ctx.followers;
+  const push = <K>(map: Map<K, number[]>, key: K, i: number): void => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [i]);
+    else list.push(i);
+  };
+  const placesOf = (list: readonly { family: number; appliedBy: string; dependsOn?: string; dev: string }[]): Followers['routes'] => {
+    const out: Followers['routes'] = { byDependsOn: new Map(), bootByDev: new Map() };
+    list.forEach((r, i) => {
+      if (r.family !== 4) return;
+      if (r.dependsOn !== undefined) push(out.byDependsOn, r.dependsOn, i);
+      if (r.appliedBy === 'boot') push(out.bootByDev, r.dev, i);
+    });
+    return out;
+  };
+  const clusters = new Map<string, PlanAddress[]>();
+  for (const x of ctx.plan.addresses) {
+    if (x.family !== 4) continue;
+    const key = `${x.appliedBy} ${x.cluster ?? ''}`;
+    const list = clusters.get(key);
+    if (list === undefined) clusters.set(key, [x]);
+    else list.push(x);
+  }
+  ctx.followers = { clusters, routes: placesOf(ctx.plan.routes), rules: placesOf(ctx.plan.rules) };
+  return ctx.followers;
+}
+
+/** The places that may follow a bring-up of `names` (and, for a device's files read again, of `dev`), in Plan order. */
+function followingPlaces(index: Followers['routes'], names: ReadonlySet<string>, dev: string | undefined): number[] {
+  const parts: number[][] = [];
+  for (const n of names) parts.push(index.byDependsOn.get(n) ?? []);
+  if (dev !== undefined) parts.push(index.bootByDev.get(dev) ?? []);
+  const places = [...new Set(parts.flat())];
+  return places.sort((x, y) => x - y);
+}
+
+/** Drop the refused and flushed entries of routes that are back (once per bring-up, not once per route). */
+function forgetMissing(state: FibState, refused: ReadonlySet<PlanRoute>, flushed: ReadonlySet<PlanRoute>): void {
+  if (refused.size > 0) state.refused = state.refused.filter((m) => !refused.has(m.route as PlanRoute));
+  if (flushed.size > 0) state.flushed = state.flushed.filter((m) => !flushed.has(m.route as PlanRoute));
 }
 
 function takeDown(ctx: StepContext, text: string, promote: boolean): void {
@@ -176,30 +236,47 @@ function takeDown(ctx: StepContext, text: string, promote: boolean): void {
  */
 function bringUp(ctx: StepContext, a: PlanAddress, again: boolean): void {
   const { plan, state } = ctx;
+  const followers = followersOf(ctx);
   const cluster = a.appliedBy === 'keepalived' || a.appliedBy === 'pacemaker';
-  const moved = cluster ? plan.addresses.filter((x) => x.family === 4 && x.appliedBy === a.appliedBy && x.cluster === a.cluster) : [a];
+  const moved = cluster ? (followers.clusters.get(`${a.appliedBy} ${a.cluster ?? ''}`) ?? []).filter((x) => x.cluster === a.cluster) : [a];
   for (const x of moved) if (findAddress(state, x.address) === undefined) addAddress(state, fromPlanAddress(x));
   const names = new Set(moved.map((x) => x.address));
   const follows = (r: { family: number; appliedBy: string; dependsOn?: string; dev: string }): boolean =>
     r.family === 4 && ((r.appliedBy === a.appliedBy && r.dependsOn !== undefined && names.has(r.dependsOn)) || (!cluster && again && r.appliedBy === 'boot' && r.dev === a.device));
-  for (const rule of plan.rules) if (follows(rule)) addRule(state, rule, true);
-  for (const route of plan.routes) {
+  const dev = !cluster && again ? a.device : undefined;
+  for (const i of followingPlaces(followers.rules, names, dev)) {
+    const rule = plan.rules[i]!;
+    if (follows(rule)) addRule(state, rule, true);
+  }
+  const refused = new Set<PlanRoute>();
+  const flushed = new Set<PlanRoute>();
+  for (const i of followingPlaces(followers.routes, names, dev)) {
+    const route = plan.routes[i]!;
     if (!follows(route)) continue;
-    if (route.appliedBy === 'boot') reapplyRoute(ctx, route);
-    else {
+    if (route.appliedBy === 'boot') {
+      if (reapplyRoute(ctx, route)) {
+        refused.add(route);
+        flushed.add(route);
+      }
+    } else {
       const err = applyRoute(state, route, ctx.modeOf(route));
       if (err !== undefined) state.refused.push({ route, why: err });
-      else state.refused = state.refused.filter((m) => m.route !== route);
-      state.flushed = state.flushed.filter((m) => m.route !== route);
+      else refused.add(route);
+      flushed.add(route);
     }
   }
+  forgetMissing(state, refused, flushed);
 }
 
-/** Add a route again; "File exists" for a line still present is what the real re-run prints too. */
-function reapplyRoute(ctx: StepContext, route: PlanRoute): void {
-  if (applyRoute(ctx.state, route, ctx.modeOf(route)) !== undefined) return;
-  ctx.state.refused = ctx.state.refused.filter((m) => m.route !== route);
-  ctx.state.flushed = ctx.state.flushed.filter((m) => m.route !== route);
+/**
+ * Add a route again; "File exists" for a line still present is what the real re-run prints
+ * too. True when it went in (its refused and flushed entries are then to be dropped); with
+ * `back`, it is added there.
+ */
+function reapplyRoute(ctx: StepContext, route: PlanRoute, back?: Set<PlanRoute>): boolean {
+  if (applyRoute(ctx.state, route, ctx.modeOf(route)) !== undefined) return false;
+  back?.add(route);
+  return true;
 }
 
 /** `ip rule add`; a second copy is refused ("File exists"), silently when re-applied. */
@@ -492,9 +569,10 @@ function insertRoute(table: InstalledRoute[], e: InstalledRoute, mode: ApplyMode
   // metric is not higher (append), or before the first with a higher metric (add).
   let k = same.length - 1;
   while (k >= 0 && same[k]!.metric > e.metric) k--;
+  // Found from the end: the routes of a prefix usually came in just before.
   let at: number;
   if (k >= 0) at = table.lastIndexOf(same[k]!) + 1;
-  else if (same.length > 0) at = table.indexOf(same[0]!);
+  else if (same.length > 0) at = table.lastIndexOf(same[0]!);
   else at = table.length;
   if (at === table.length) table.push(e);
   else table.splice(at, 0, e);

@@ -144,7 +144,11 @@ export function buildFibState6(plan: Plan, options: StateOptions = {}): FibState
     else if (findAddress6(state, a.address) !== undefined) state.events.push(`${text} is already up`);
     else addAddress(state, fromPlanAddress(a));
   }
-  if (options.reapply) for (const route of plan.routes) if (route.family === 6) reapplyRoute(ctx, route, ctx.modeOf(route));
+  if (options.reapply) {
+    const back = new Set<PlanRoute>();
+    for (const route of plan.routes) if (route.family === 6) reapplyRoute(ctx, route, ctx.modeOf(route), back);
+    forgetMissing(state, back, back);
+  }
   for (const step of options.steps ?? []) {
     if (!mine(step.address)) continue;
     if (step.op === 'down') {
@@ -167,6 +171,62 @@ interface Ctx {
   state: FibState6;
   modeOf: (route: PlanRoute) => ApplyMode;
   restore: ApplyMode;
+  /** Made at the first bring-up. */
+  followers?: Followers;
+}
+
+/**
+ * What a bring-up may add, found by what it depends on instead of reading the whole Plan for
+ * each address: the addresses of each cluster, and the places (in Plan order) of the routes
+ * and rules by the address they depend on, and of the boot ones by device.
+ */
+interface Followers {
+  clusters: Map<string, PlanAddress[]>;
+  routes: { byDependsOn: Map<string, number[]>; bootByDev: Map<string, number[]> };
+  rules: { byDependsOn: Map<string, number[]>; bootByDev: Map<string, number[]> };
+}
+
+function followersOf(ctx: Ctx): Followers {
+  if (ctx.followers !== undefined) return ctx.followers;
+  const push = <K>(map: Map<K, number[]>, key: K, i: number): void => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [i]);
+    else list.push(i);
+  };
+  const placesOf = (list: readonly { family: number; appliedBy: string; dependsOn?: string; dev: string }[]): Followers['routes'] => {
+    const out: Followers['routes'] = { byDependsOn: new Map(), bootByDev: new Map() };
+    list.forEach((r, i) => {
+      if (r.family !== 6) return;
+      if (r.dependsOn !== undefined) push(out.byDependsOn, r.dependsOn, i);
+      if (r.appliedBy === 'boot') push(out.bootByDev, r.dev, i);
+    });
+    return out;
+  };
+  const clusters = new Map<string, PlanAddress[]>();
+  for (const x of ctx.plan.addresses) {
+    if (x.family !== 6) continue;
+    const key = `${x.appliedBy} ${x.cluster ?? ''}`;
+    const list = clusters.get(key);
+    if (list === undefined) clusters.set(key, [x]);
+    else list.push(x);
+  }
+  ctx.followers = { clusters, routes: placesOf(ctx.plan.routes), rules: placesOf(ctx.plan.rules) };
+  return ctx.followers;
+}
+
+/** The places that may follow a bring-up of `names` (and, for a device's files read again, of `dev`), in Plan order. */
+function followingPlaces(index: Followers['routes'], names: ReadonlySet<string>, dev: string | undefined): number[] {
+  const parts: number[][] = [];
+  for (const n of names) parts.push(index.byDependsOn.get(n) ?? []);
+  if (dev !== undefined) parts.push(index.bootByDev.get(dev) ?? []);
+  const places = [...new Set(parts.flat())];
+  return places.sort((x, y) => x - y);
+}
+
+/** Drop the refused and flushed entries of routes that are back (once per bring-up, not once per route). */
+function forgetMissing(state: FibState6, refused: ReadonlySet<PlanRoute>, flushed: ReadonlySet<PlanRoute>): void {
+  if (refused.size > 0) state.refused = state.refused.filter((m) => !refused.has(m.route as PlanRoute));
+  if (flushed.size > 0) state.flushed = state.flushed.filter((m) => !flushed.has(m.route as PlanRoute));
 }
 
 function fromPlanAddress(a: PlanAddress): SimAddress6 {
@@ -361,9 +421,10 @@ function insertRoute(table: InstalledRoute6[], e: InstalledRoute6, mode: ApplyMo
   // By metric; a new route goes after the ones of its metric.
   let k = same.length - 1;
   while (k >= 0 && same[k]!.metric > e.metric) k--;
+  // Found from the end: the routes of a prefix usually came in just before.
   let at: number;
   if (k >= 0) at = table.lastIndexOf(same[k]!) + 1;
-  else if (same.length > 0) at = table.indexOf(same[0]!);
+  else if (same.length > 0) at = table.lastIndexOf(same[0]!);
   else at = table.length;
   if (at === table.length) table.push(e);
   else table.splice(at, 0, e);
@@ -552,30 +613,40 @@ function deleteAddress(state: FibState6, addr: SimAddress6): void {
  */
 function bringUp(ctx: Ctx, a: PlanAddress, again: boolean): void {
   const { plan, state } = ctx;
+  const followers = followersOf(ctx);
   const cluster = a.appliedBy === 'keepalived' || a.appliedBy === 'pacemaker';
-  const moved = cluster ? plan.addresses.filter((x) => x.family === 6 && x.appliedBy === a.appliedBy && x.cluster === a.cluster) : [a];
+  const moved = cluster ? (followers.clusters.get(`${a.appliedBy} ${a.cluster ?? ''}`) ?? []).filter((x) => x.cluster === a.cluster) : [a];
   for (const x of moved) if (findAddress6(state, x.address) === undefined) addAddress(state, fromPlanAddress(x));
   const names = new Set(moved.map((x) => x.address));
   const depends = (r: { dependsOn?: string }): boolean => r.dependsOn !== undefined && names.has(r.dependsOn);
   const follows = (r: { family: number; appliedBy: string; dependsOn?: string; dev: string }): boolean =>
     r.family === 6 && ((r.appliedBy === a.appliedBy && depends(r)) || (!cluster && again && r.appliedBy === 'boot' && r.dev === a.device));
-  for (const rule of plan.rules) if (follows(rule)) addRule(state, rule, true);
-  for (const route of plan.routes) {
+  const dev = !cluster && again ? a.device : undefined;
+  for (const i of followingPlaces(followers.rules, names, dev)) {
+    const rule = plan.rules[i]!;
+    if (follows(rule)) addRule(state, rule, true);
+  }
+  const refused = new Set<PlanRoute>();
+  const flushed = new Set<PlanRoute>();
+  for (const i of followingPlaces(followers.routes, names, dev)) {
+    const route = plan.routes[i]!;
     if (!follows(route)) continue;
     const namesIt = route.src !== undefined && names.has(route.src);
     if (cluster || !again) {
       const err = applyRoute(state, route, ctx.modeOf(route));
       if (err !== undefined) state.refused.push({ route, why: err });
-      else state.refused = state.refused.filter((m) => m.route !== route);
-      state.flushed = state.flushed.filter((m) => m.route !== route);
-    } else reapplyRoute(ctx, route, namesIt ? ctx.restore : ctx.modeOf(route));
+      else refused.add(route);
+      flushed.add(route);
+    } else reapplyRoute(ctx, route, namesIt ? ctx.restore : ctx.modeOf(route), refused, flushed);
   }
+  forgetMissing(state, refused, flushed);
 }
 
-function reapplyRoute(ctx: Ctx, route: PlanRoute, mode: ApplyMode): void {
+/** Add a route again; when it goes in, it is added to `back` (and `alsoBack`): its refused and flushed entries are to be dropped. */
+function reapplyRoute(ctx: Ctx, route: PlanRoute, mode: ApplyMode, back: Set<PlanRoute>, alsoBack?: Set<PlanRoute>): void {
   if (applyRoute(ctx.state, route, mode) !== undefined) return;
-  ctx.state.refused = ctx.state.refused.filter((m) => m.route !== route);
-  ctx.state.flushed = ctx.state.flushed.filter((m) => m.route !== route);
+  back.add(route);
+  alsoBack?.add(route);
 }
 
 /** A flow as fib6_lookup sees it. */
