@@ -39,6 +39,8 @@ const GROUP = /^[0-9A-Fa-f]{1,4}$/;
  * is refused: netgen names the interface in its own field.
  */
 export function checkIPv6(text: string): IPv6Check {
+  const quick = quickIPv6(text);
+  if (quick !== undefined) return { ok: true, address: quick };
   const no = (reason: string): IPv6Check => ({ ok: false, reason });
   const pct = text.indexOf('%');
   if (pct >= 0) return no(`a zone index (${text.slice(pct)}) is not part of an address; give the interface separately`);
@@ -89,6 +91,61 @@ export function checkIPv6(text: string): IPv6Check {
   let address = 0n;
   for (const w of words) address = (address << 16n) | BigInt(w);
   return { ok: true, address };
+}
+
+/**
+ * The common forms (hex groups, at most one "::", no dotted quad) read in one pass without
+ * regular expressions or intermediate arrays; undefined for anything else, valid or not,
+ * which checkIPv6 then reads in full (and says why it refuses). A model of 10,000 IPv6
+ * routes and expectations parses some 200,000 addresses.
+ */
+function quickIPv6(text: string): bigint | undefined {
+  const n = text.length;
+  if (n < 2 || n > 39) return undefined;
+  const w = [0, 0, 0, 0, 0, 0, 0, 0];
+  let count = 0;
+  // Where "::" stands: the number of groups before it; -1 for none.
+  let gap = -1;
+  let i = 0;
+  if (text.charCodeAt(0) === 58) {
+    if (text.charCodeAt(1) !== 58) return undefined;
+    gap = 0;
+    i = 2;
+  }
+  while (i < n) {
+    let v = 0;
+    let digits = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      let x: number;
+      if (c >= 48 && c <= 57) x = c - 48;
+      else if (c >= 97 && c <= 102) x = c - 87;
+      else if (c >= 65 && c <= 70) x = c - 55;
+      else break;
+      v = v * 16 + x;
+      digits++;
+    }
+    if (digits === 0 || digits > 4 || count === 8) return undefined;
+    w[count++] = v;
+    if (i === n) break;
+    if (text.charCodeAt(i) !== 58) return undefined;
+    i++;
+    if (i === n) return undefined;
+    if (text.charCodeAt(i) === 58) {
+      if (gap >= 0) return undefined;
+      gap = count;
+      i++;
+    }
+  }
+  if (gap < 0 ? count !== 8 : count > 7) return undefined;
+  if (gap >= 0) {
+    // Move the groups after "::" to the end; zeros in between.
+    const after = count - gap;
+    for (let k = 0; k < after; k++) w[7 - k] = w[count - 1 - k]!;
+    for (let k = gap; k < 8 - after; k++) w[k] = 0;
+  }
+  const half = (a: number, b: number): bigint => BigInt(a * 0x10000 + b);
+  return (half(w[0]!, w[1]!) << 96n) | (half(w[2]!, w[3]!) << 64n) | (half(w[4]!, w[5]!) << 32n) | half(w[6]!, w[7]!);
 }
 
 /** Parse an IPv6 address in any RFC 4291 text form; undefined when it is not one. */
