@@ -904,12 +904,23 @@ function deleteAddress(state: FibState, value: number, promote: boolean): void {
 
   // The kernel routes the remaining addresses justify stay where they are; the others go,
   // and the ones that are new (a promoted address's) are appended.
+  // (Kernel routes compared by table, prefix and what sameRoute compares, as one key.)
+  const keyOf = (table: string, e: InstalledRoute): string =>
+    `${table} ${e.net}/${e.prefix} ${e.type} ${e.dev} ${e.gw} ${e.prefsrc} ${e.metric} ${e.scope} ${e.proto} ${e.onlink}`;
   const wanted: InstalledRoute[] = [];
-  for (const a of list) for (const r of kernelRoutesOf(list, a, dev.name === LOOPBACK)) if (!wanted.some((w) => w.table === r.table && w.net === r.net && w.prefix === r.prefix && sameRoute(w, r))) wanted.push(r);
+  const wantedKeys = new Set<string>();
+  for (const a of list) {
+    for (const r of kernelRoutesOf(list, a, dev.name === LOOPBACK)) {
+      const key = keyOf(r.table, r);
+      if (wantedKeys.has(key)) continue;
+      wantedKeys.add(key);
+      wanted.push(r);
+    }
+  }
   for (const [name, table] of state.tables) {
     const keep = table.filter((e) => {
       if (e.route.origin !== 'kernel' || e.dev !== dev.name) return true;
-      const still = wanted.some((w) => w.table === name && w.net === e.net && w.prefix === e.prefix && sameRoute(w, e));
+      const still = wantedKeys.has(keyOf(name, e));
       if (!still) state.flushed.push({ route: e.route, why: `made for ${e.route.address}, which went down` });
       return still;
     });
@@ -917,7 +928,8 @@ function deleteAddress(state: FibState, value: number, promote: boolean): void {
   }
   for (const w of wanted) {
     const t = tableOf(state, w.table);
-    if (!t.some((e) => e.net === w.net && e.prefix === w.prefix && sameRoute(e, w))) insertKernelRoute(state, w);
+    const same = tableIndex(t).buckets[w.prefix]?.get(networkOf(w.net, w.prefix)) ?? [];
+    if (!same.some((e) => e.net === w.net && sameRoute(e, w))) insertKernelRoute(state, w);
   }
 
   const flush = (why: (e: InstalledRoute) => string | undefined): void => {
@@ -930,10 +942,11 @@ function deleteAddress(state: FibState, value: number, promote: boolean): void {
       rewriteTable(table, keep);
     }
   };
-  const gone = removed.filter((a) => findAddress(state, a.value) === undefined);
+  const gone = new Map<number, SimAddress>();
+  for (const a of removed) if (findAddress(state, a.value) === undefined && !gone.has(a.value)) gone.set(a.value, a);
   flush((e) => {
     if (e.table !== 'main' || e.prefsrc === undefined) return undefined;
-    const a = gone.find((g) => g.value === e.prefsrc);
+    const a = gone.get(e.prefsrc);
     return a === undefined ? undefined : `its src ${a.address} went down`;
   });
   if (list.length === 0) flush((e) => (e.dev === dev.name ? `${dev.name} has no IPv4 address left` : undefined));
