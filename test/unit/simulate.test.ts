@@ -531,3 +531,72 @@ describe('properties', () => {
     );
   });
 });
+
+describe('many rules, routes and addresses (lookups read indexes, not every entry)', () => {
+  // 1,000 rules: rule i is `from 10.A.B.0/24` (A.B = i) to table t(i % 3); every 100th
+  // rule instead is `to 198.51.100.0/24`, to the empty table t0 below i = 500, to t2 from there.
+  const rules: Partial<PlanRule>[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const to = i % 100 === 0;
+    rules.push({ priority: 1000 + i, ...(to ? { to: '198.51.100.0/24', table: i < 500 ? 't0' : 't2' } : { from: `10.${i >> 8}.${i & 255}.0/24`, table: `t${i % 3}` }) });
+  }
+  const plan = mkPlan({
+    links: ['eth0'],
+    addresses: [['10.1.0.1/8', 'eth0']],
+    tables: ['t0', 't1', 't2'],
+    rules,
+    routes: [
+      { to: 'default', via: '10.0.0.254' },
+      { to: 'default', via: '10.0.0.253', table: 't1' },
+      { to: '198.51.100.0/24', via: '10.0.0.252', table: 't2' },
+    ],
+  });
+  const outcomes = (a: RouteAnswer): string[] => a.trace.map((s) => `${s.rule.priority} ${s.outcome}`);
+
+  it('a lookup no rule selects passes them all to main, and the trace names each', () => {
+    const a = found(simulateRouteGet(plan, { to: '8.8.8.8' }));
+    expect(formatRouteGet(a)).toBe('8.8.8.8 via 10.0.0.254 dev eth0 src 10.1.0.1');
+    expect(a.rule.priority).toBe(32766);
+    expect(outcomes(a)).toEqual(['0 no route in table', ...rules.map((r) => `${r.priority} selector does not match`)]);
+  });
+
+  it('rules whose selectors match but whose table is empty are passed; the first with a route decides', () => {
+    const a = found(simulateRouteGet(plan, { to: '198.51.100.7' }));
+    expect(formatRouteGet(a)).toBe('198.51.100.7 via 10.0.0.252 dev eth0 table t2 src 10.1.0.1');
+    expect(a.rule.priority).toBe(1500);
+    const want = ['0 no route in table', ...rules.slice(0, 500).map((r) => `${r.priority} ${r.to !== undefined ? 'no route in table' : 'selector does not match'}`)];
+    expect(outcomes(a)).toEqual(want);
+  });
+
+  it('with a source, its own /24 rule decides (the 257th), not an earlier one', () => {
+    const a = found(simulateRouteGet(plan, { to: '8.8.8.8', from: '10.1.0.1' }));
+    expect(formatRouteGet(a)).toBe('8.8.8.8 from 10.1.0.1 via 10.0.0.253 dev eth0 table t1');
+    expect(a.rule).toMatchObject({ priority: 1256, from: '10.1.0.0/24' });
+    expect(outcomes(a)).toEqual(['0 no route in table', ...rules.slice(0, 256).map((r) => `${r.priority} selector does not match`)]);
+  });
+
+  it('verify keeps no step per rule: an answer makes its trace when it is read (route get --explain and --json read it)', () => {
+    const [r] = checkExpectations(plan, {}, [{ to: '8.8.8.8', steps: [], ref: { file: 'h.yaml', line: 1, col: 1 }, path: 'expect[0]' }]);
+    const answer = r!.answer!;
+    expect(typeof Object.getOwnPropertyDescriptor(answer, 'trace')?.get).toBe('function');
+    expect(answer.trace).toHaveLength(1001);
+    expect(JSON.parse(JSON.stringify(answer)).trace).toHaveLength(1001);
+    expect(explainRouteGet(answer).filter((l) => l.startsWith('  rule '))).toHaveLength(1001);
+  });
+
+  it('2,000 routes: each destination takes its own /24; the losers are the routes holding it, longest prefix first', () => {
+    const routes: Partial<PlanRoute>[] = [{ to: 'default', via: '10.0.0.254' }, { to: '100.0.0.0/16', via: '10.0.0.253', metric: 5 }];
+    for (let i = 0; i < 2000; i++) routes.push({ to: `100.${i >> 8}.${i & 255}.0/24`, via: '10.0.0.254', metric: i % 7 });
+    routes.push({ to: '100.0.7.0/24', via: '10.0.0.253', metric: 9 });
+    const p = mkPlan({ links: ['eth0'], addresses: [['10.1.0.1/8', 'eth0']], routes });
+    const a = found(simulateRouteGet(p, { to: '100.0.7.1' }));
+    expect(formatRouteGet(a)).toBe('100.0.7.1 via 10.0.0.254 dev eth0 src 10.1.0.1');
+    expect(a.losers.map((l) => `${l.route.to} ${via(l.route)} ${l.why}`)).toEqual([
+      '100.0.7.0/24 10.0.0.253 lower metric wins',
+      '100.0.0.0/16 10.0.0.253 longer prefix wins',
+      'default 10.0.0.254 longer prefix wins',
+    ]);
+    expect(get(p, { to: '100.7.207.9' })).toBe('100.7.207.9 via 10.0.0.254 dev eth0 src 10.1.0.1');
+    expect(found(simulateRouteGet(p, { to: '100.7.208.9' })).losers).toEqual([]);
+  });
+});

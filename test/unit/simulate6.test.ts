@@ -288,3 +288,64 @@ describe('IPv6 beside IPv4', () => {
     expect(get(p, { to: '::102:304' })).toBe(`::1.2.3.4 from :: via ${GW6} dev eth0 src ${PRIMARY6} metric 1024 pref medium`);
   });
 });
+
+describe('many addresses, routes and rules (lookups read indexes, not every entry)', () => {
+  // 500 addresses 2001:db8:0:N::1/64 on eth0, N = 1..500 (0x1f4), added in that order.
+  const addresses = Array.from({ length: 500 }, (_, i) => ({ cidr: `2001:db8:0:${(i + 1).toString(16)}::1/64`, dev: 'eth0' }));
+  const plan = mkPlan6({ links: ['eth0'], macs: { eth0: '02:00:00:00:00:01' }, addresses, routes: [{ to: 'default', via: 'fe80::1' }] });
+
+  it('source selection: the address sharing the longest prefix with the destination, at most its own prefix length', () => {
+    // 2001:db8:0:7b::1 shares its whole /64 with the destination; 2001:db8:0:7a::1 only 63 bits.
+    const a = found(simulateRouteGet(plan, { to: '2001:db8:0:7b::99' }));
+    expect(a.src).toBe('2001:db8:0:7b::1');
+    // Every other candidate lost: ::1 (lo) and eth0's link-local address by scope, the 499 others by prefix.
+    expect(a.srcRules!.map((s) => s.rule).sort()).toEqual([...Array(2).fill(2), ...Array(499).fill(8)]);
+    // Added last, 2001:db8:0:7b:8000::1/48 is the first candidate and shares 64 bits with the
+    // destination too, but counts only its 48: the /64 address still wins.
+    const capped = mkPlan6({ links: ['eth0'], macs: { eth0: '02:00:00:00:00:01' }, addresses: [...addresses, { cidr: '2001:db8:0:7b:8000::1/48', dev: 'eth0' }], routes: [{ to: 'default', via: 'fe80::1' }] });
+    const b = found(simulateRouteGet(capped, { to: '2001:db8:0:7b::99' }));
+    expect(b.src).toBe('2001:db8:0:7b::1');
+    expect(b.srcRules!.find((s) => s.loser === '2001:db8:0:7b:8000::1')?.why).toBe('2001:db8:0:7b:8000::1 shares 48 leading bits with the destination, the chosen one 64');
+  });
+
+  it('source selection: on a full tie the first candidate stays, the most recently added address', () => {
+    // 3fff::1 shares its first 3 bits with every 2001:db8:: address, and has their label.
+    const a = found(simulateRouteGet(plan, { to: '3fff::1' }));
+    expect(a.src).toBe('2001:db8:0:1f4::1');
+    expect(a.srcRules!.filter((s) => s.rule === 0)).toHaveLength(499);
+    expect(a.srcWhy).toContain('no rule tells them apart, the kernel keeps its first candidate: 2001:db8:0:1f4::1 was added after 2001:db8:0:1f3::1');
+  });
+
+  it('the steps of source selection, and the trace, are made when read: verify keeps neither', () => {
+    const [r] = checkExpectations(plan, {}, [{ to: '3fff::1', steps: [], ref: { file: 'h.yaml', line: 1, col: 1 }, path: 'expect[0]' }]);
+    const answer = r!.answer!;
+    for (const key of ['trace', 'srcWhy', 'srcRules']) expect(typeof Object.getOwnPropertyDescriptor(answer, key)?.get, key).toBe('function');
+    expect(JSON.parse(JSON.stringify(answer)).srcRules).toHaveLength(501);
+  });
+
+  it('1,000 rules from 1,000 /64s: a lookup from an address takes its own, a lookup without source passes them all', () => {
+    const rules = addresses.flatMap((a, i) => [
+      { priority: 1000 + 2 * i, from: a.cidr.replace('::1/64', '::/64'), table: 't0' },
+      { priority: 1001 + 2 * i, from: a.cidr.replace('::1/64', '::/64'), table: 't1' },
+    ]);
+    const p = mkPlan6({
+      links: ['eth0'],
+      addresses,
+      tables: ['t0', 't1'],
+      rules,
+      routes: [
+        { to: 'default', via: 'fe80::1' },
+        { to: 'default', via: 'fe80::2', table: 't1' },
+      ],
+    });
+    const a = found(simulateRouteGet(p, { to: '3fff::1', from: '2001:db8:0:7b::1' }));
+    expect(a.via).toBe('fe80::2');
+    expect(a.rule.priority).toBe(1001 + 2 * 0x7a);
+    const steps = a.trace.map((s) => `${s.rule.priority} ${s.outcome}`);
+    expect(steps).toHaveLength(1 + 2 * 0x7a + 1);
+    expect(steps.filter((s) => s.endsWith('no route in table'))).toEqual(['0 no route in table', `${1000 + 2 * 0x7a} no route in table`]);
+    const b = found(simulateRouteGet(p, { to: '3fff::1' }));
+    expect(b.rule.priority).toBe(32766);
+    expect(b.trace).toHaveLength(1001);
+  });
+});
