@@ -51,7 +51,7 @@
 //    with it as src;
 //  - adding the address back does not bring any flushed route back.
 import type { Plan, PlanAddress, PlanRoute, PlanRule } from '../plan/types.js';
-import { broadcastOf, contains, formatCidr, formatIPv4, maskOf, networkOf, parseCidr, parseIPv4 } from '../net/ipv4.js';
+import { broadcastOf, contains, formatCidr, formatIPv4, networkOf, parseCidr, parseIPv4 } from '../net/ipv4.js';
 import type { ApplyMode, FibState, InstalledRoute, KernelRoute, KernelRule, MissingRoute, RouteType, RuleStep, SimAddress, SimRule, StateOptions } from './types.js';
 
 export const SCOPE_UNIVERSE = 0;
@@ -722,7 +722,7 @@ function eachPrefix(tables: readonly (readonly InstalledRoute[])[], daddr: numbe
   }
 }
 
-/** A rule selector parsed: its network and mask; null when it cannot be parsed (it matches nothing). */
+/** A rule selector parsed: its network and prefix length; null when it cannot be parsed (it matches nothing). */
 interface Selector {
   net: number;
   prefix: number;
@@ -746,6 +746,7 @@ function selectorsOf(rule: SimRule): { from: Selector | null | undefined; to: Se
   return sel;
 }
 
+/** Whether a rule selector (`a.b.c.d` or `a.b.c.d/n`; absent = all) holds the address. */
 function holds(sel: Selector | null | undefined, value: number): boolean {
   return sel === undefined || (sel !== null && networkOf(value, sel.prefix) === sel.net);
 }
@@ -756,10 +757,6 @@ export function ruleMatches(rule: SimRule, saddr: number, daddr: number): boolea
   return holds(sel.from, saddr) && holds(sel.to, daddr);
 }
 
-/** Whether a rule selector (`a.b.c.d` or `a.b.c.d/n`; absent = all) holds the address. */
-export function selectorMatches(selector: string | undefined, value: number): boolean {
-  return holds(parseSelector(selector), value);
-}
 
 /**
  * A list of rules by their first selector: the rules without `from` or `to`; those with a

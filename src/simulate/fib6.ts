@@ -690,11 +690,6 @@ export function holdersOf6(tables: readonly (readonly InstalledRoute6[])[], dadd
   return tables.length === 1 ? out : out.sort((a, b) => b.prefix - a.prefix);
 }
 
-/** Whether a rule selector (an address or `net/len`; absent = all) holds the address; a flow without source matches only `from all`. */
-export function selectorMatches6(selector: string | undefined, value: bigint, given: boolean): boolean {
-  return holds6(parseSelector6(selector), value, given);
-}
-
 /** A rule selector parsed: its network and prefix; null when it cannot be parsed (it matches nothing). */
 interface Selector6 {
   net: bigint;
@@ -719,6 +714,7 @@ function selectorsOf(rule: SimRule): { from: Selector6 | null | undefined; to: S
   return sel;
 }
 
+/** Whether a selector (absent = all) holds the address; without a source (`given` false) only `from all` matches. */
 function holds6(sel: Selector6 | null | undefined, value: bigint, given: boolean): boolean {
   if (sel === undefined) return true;
   return given && sel !== null && net6(value, sel.prefix) === sel.net;
