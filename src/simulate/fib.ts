@@ -669,7 +669,13 @@ function gatewayScope(state: FibState, e: InstalledRoute): number | undefined {
  * shorter prefixes are tried.
  */
 export function lookupTable(entries: readonly InstalledRoute[], flow: Flow): InstalledRoute | undefined {
-  return lookupTables([entries], flow);
+  const index = tableIndex(entries);
+  for (const prefix of index.prefixes) {
+    const bucket = index.buckets[prefix]!.get(networkOf(flow.daddr, prefix));
+    if (bucket === undefined) continue;
+    for (const e of bucket) if (e.scope >= flow.scope && (flow.oif === undefined || e.dev === flow.oif)) return e;
+  }
+  return undefined;
 }
 
 /**
