@@ -410,12 +410,17 @@ function insertRoute(table: InstalledRoute6[], e: InstalledRoute6, mode: ApplyMo
   const index = tableIndex(table);
   // The routes with the same prefix, in table order.
   const same = bucketOf(index, e.prefix, e.net);
-  const equals = same.filter((x) => x.metric === e.metric);
+  const group = metricGroup(same, e.metric);
+  const equals = group.routes;
   if (mode === 'add' && equals.length > 0) return 'RTNETLINK answers: File exists';
-  if (mode === 'append' && equals.some((x) => x.dev === e.dev && x.gw === e.gw)) return 'RTNETLINK answers: File exists';
+  if (mode === 'append' && group.devGw.has(devGwKey(e))) return 'RTNETLINK answers: File exists';
   if (mode === 'replace' && equals[0] !== undefined) {
-    table[table.indexOf(equals[0])] = e;
-    same[same.indexOf(equals[0])] = e;
+    const old = equals[0];
+    table[table.indexOf(old)] = e;
+    same[same.indexOf(old)] = e;
+    equals[0] = e;
+    if (!equals.some((x) => devGwKey(x) === devGwKey(old))) group.devGw.delete(devGwKey(old));
+    group.devGw.add(devGwKey(e));
     return undefined;
   }
   // By metric; a new route goes after the ones of its metric.
@@ -429,8 +434,41 @@ function insertRoute(table: InstalledRoute6[], e: InstalledRoute6, mode: ApplyMo
   if (at === table.length) table.push(e);
   else table.splice(at, 0, e);
   same.splice(k + 1, 0, e);
+  // The last of its metric in the bucket, so the last of its group.
+  equals.push(e);
+  group.devGw.add(devGwKey(e));
   index.size = table.length;
   return undefined;
+}
+
+/**
+ * The routes of one bucket with one metric, in bucket order, and their devices and gateways:
+ * what `add`, `append` and `replace` compare a new route with. A device's fe80::/64 and
+ * ff00::/8 routes share one bucket and metric on every device: reading the bucket per
+ * insert made a host with 10,000 interfaces quadratic. Kept by insertRoute; a bucket is
+ * replaced (with its groups) when its table's index is made again.
+ */
+const metricGroups = new WeakMap<InstalledRoute6[], Map<number, { routes: InstalledRoute6[]; devGw: Set<string> }>>();
+
+function metricGroup(bucket: InstalledRoute6[], metric: number): { routes: InstalledRoute6[]; devGw: Set<string> } {
+  let groups = metricGroups.get(bucket);
+  if (groups === undefined) {
+    groups = new Map();
+    for (const x of bucket) {
+      let g = groups.get(x.metric);
+      if (g === undefined) groups.set(x.metric, (g = { routes: [], devGw: new Set() }));
+      g.routes.push(x);
+      g.devGw.add(devGwKey(x));
+    }
+    metricGroups.set(bucket, groups);
+  }
+  let group = groups.get(metric);
+  if (group === undefined) groups.set(metric, (group = { routes: [], devGw: new Set() }));
+  return group;
+}
+
+function devGwKey(e: InstalledRoute6): string {
+  return e.gw === undefined ? e.dev : `${e.dev} ${key6(e.gw)}`;
 }
 
 /** Turn a Plan route into a table entry; undefined when its text cannot be parsed (the validator prevents that). */
