@@ -167,7 +167,8 @@ export function builtinInboundChecks(plan: Plan): InboundCheck[] {
   for (const a of v4) {
     if (!a.onParent || a.prefix > 30) continue;
     const sharing = devicesIn.get(subnetOf(a))!;
-    const others = plan.links.filter((l) => l.name !== a.device && sharing.has(l.name));
+    // The other devices in the subnet, in link order.
+    const others = sharing.size === 1 ? [] : plan.links.filter((l) => l.name !== a.device && sharing.has(l.name));
     if (others.length === 0 && !perSource) continue;
     const sender = defaultArpSender(plan, a.address, a.device);
     if (sender === undefined) continue;
