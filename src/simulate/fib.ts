@@ -347,12 +347,27 @@ function duplicateKey(rule: PlanRule): string {
   return key;
 }
 
+/** The state's devices by name (the first of a name, as find() gives), kept as devices are added. */
+const deviceIndexes = new WeakMap<FibState, Map<string, FibState['devices'][number]>>();
+
+/** The device of that name, if the state has one. */
+export function deviceNamed(state: FibState, name: string): FibState['devices'][number] | undefined {
+  let index = deviceIndexes.get(state);
+  if (index === undefined) {
+    index = new Map();
+    for (const d of state.devices) if (!index.has(d.name)) index.set(d.name, d);
+    deviceIndexes.set(state, index);
+  }
+  return index.get(name);
+}
+
 function deviceOf(state: FibState, name: string): FibState['devices'][number] {
-  let dev = state.devices.find((d) => d.name === name);
+  let dev = deviceNamed(state, name);
   if (dev === undefined) {
     // An address on a device the Plan does not list (the validator prevents it): keep it anyway.
     dev = { name, addresses: [] };
     state.devices.push(dev);
+    deviceIndexes.get(state)!.set(name, dev);
   }
   return dev;
 }
@@ -879,7 +894,7 @@ function deleteAddress(state: FibState, value: number, promote: boolean): void {
     state.events.push(`${formatIPv4(value)} is not configured; nothing taken down`);
     return;
   }
-  const dev = state.devices.find((d) => d.name === addr.device)!;
+  const dev = deviceNamed(state, addr.device)!;
   const removed: SimAddress[] = [addr];
   let list = dev.addresses.filter((a) => a !== addr);
   if (!addr.secondary) {
@@ -970,7 +985,7 @@ export function missingRoutes(state: FibState): MissingRoute[] {
  * is scope host and only serves scope-host routes).
  */
 export function selectSource(state: FibState, devName: string, gw: number, scope: number): { address?: SimAddress; why: string } {
-  const dev = state.devices.find((d) => d.name === devName);
+  const dev = deviceNamed(state, devName);
   let first: SimAddress | undefined;
   for (const a of dev?.addresses ?? []) {
     if (a.secondary || a.scope > scope) continue;

@@ -310,11 +310,25 @@ function tableOf(state: FibState6, name: string): InstalledRoute6[] {
   return t;
 }
 
+/** The state's devices by name (the first of a name, as find() gives), kept as devices are added. */
+const deviceIndexes = new WeakMap<FibState6, Map<string, FibState6['devices'][number]>>();
+
+function deviceNamed(state: FibState6, name: string): FibState6['devices'][number] | undefined {
+  let index = deviceIndexes.get(state);
+  if (index === undefined) {
+    index = new Map();
+    for (const d of state.devices) if (!index.has(d.name)) index.set(d.name, d);
+    deviceIndexes.set(state, index);
+  }
+  return index.get(name);
+}
+
 function deviceOf(state: FibState6, name: string): FibState6['devices'][number] {
-  let dev = state.devices.find((d) => d.name === name);
+  let dev = deviceNamed(state, name);
   if (dev === undefined) {
     dev = { name, addresses: [] };
     state.devices.push(dev);
+    deviceIndexes.get(state)!.set(name, dev);
   }
   return dev;
 }

@@ -29,7 +29,7 @@
 import type { Plan, PlanSysctlSetting, SysctlKey } from '../plan/types.js';
 import { effectiveSysctl } from '../plan/sysctl.js';
 import { contains, broadcastOf, formatIPv4, networkOf, parseIPv4 } from '../net/ipv4.js';
-import { SCOPE_UNIVERSE, buildFibState, findAddress, lookupPolicy } from './fib.js';
+import { SCOPE_UNIVERSE, buildFibState, deviceNamed, findAddress, lookupPolicy } from './fib.js';
 import { describeRoute, describeRule } from './format.js';
 import type { FibState, SimRoute, SimRule, StateOptions } from './types.js';
 
@@ -259,7 +259,7 @@ export function arp(plan: Plan, state: FibState, query: Omit<ArpQuery, keyof Sta
   const why = [...inb.why];
   const t = parseIPv4(query.target)!;
   const s = parseIPv4(query.sender)!;
-  const dev = state.devices.find((d) => d.name === query.on);
+  const dev = deviceNamed(state, query.on);
   const own = dev?.addresses.find((a) => a.value === t);
   switch (settings.arp_ignore) {
     case 1:
