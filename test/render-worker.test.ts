@@ -40,7 +40,8 @@ function both(args: (root: string) => string[], prepare: (root: string) => void 
   const m = REPORT.exec(only.stderr);
   expect(m, only.stderr).not.toBeNull();
   expect(off.stderr).toMatch(/^netgen-render-worker=0\//m);
-  const strip = (r: CliResult): CliResult => ({ ...r, stderr: r.stderr.replace(REPORT, ''), stdout: r.stdout.split('out-off').join('out-X').split('out-only').join('out-X') });
+  const same = (text: string): string => text.split('out-off').join('out-X').split('out-only').join('out-X');
+  const strip = (r: CliResult): CliResult => ({ ...r, stderr: same(r.stderr.replace(REPORT, '')), stdout: same(r.stdout) });
   return { off: strip(off), only: strip(only), trees: [offTree, onlyTree], rendered: Number(m![1]), total: Number(m![2]) };
 }
 
@@ -76,6 +77,19 @@ describe('a fleet rendered by the worker thread', () => {
     } finally {
       for (const f of ['bad1.yaml', 'dup.yaml', 'gibberish.yaml']) rmSync(join(models, f));
     }
+  });
+
+  it("warns about a host's own /etc/sysctl.conf the same way (the worker sends the sysctl view packed)", () => {
+    const foreign = (root: string): void => {
+      mkdirSync(join(root, 'box/etc'), { recursive: true });
+      writeFileSync(join(root, 'box/etc/sysctl.conf'), '# site\nnet.ipv4.conf.all.rp_filter = 2\n');
+    };
+    const r = both((root) => ['render', '--distro', 'gentoo', '-m', models, '--root', root], foreign);
+    expect(r.only.code, r.only.stderr).toBe(0);
+    expect(r.only.stderr).toMatch(/warning: .*box\/etc\/sysctl\.conf:2: `net\.ipv4\.conf\.all\.rp_filter = 2` is read after netgen's file/);
+    expect(r.only).toEqual(r.off);
+    expect(r.trees[1]).toEqual(r.trees[0]);
+    expect([r.rendered, r.total]).toEqual([14, 14]);
   });
 
   it('checks and diffs an existing tree the same way', () => {

@@ -111,7 +111,9 @@ export async function forEachHost(
   /** The hosts so far: two models for one host are refused. */
   const seen = new HostIndex();
   let count = 0;
-  const renderer = new HostRenderer(paths, a.distro, options, fleet);
+  // A fleet whose root did not exist (or that this run created) has no host directory, so no
+  // host's sysctl.conf to check: the worker need not send what that check reads.
+  const renderer = new HostRenderer(paths, a.distro, options, fleet, !fleet || state.statDir(state.root) === 'dir');
   try {
     progress.start(total);
     for (let i = 0; i < total; i++) {
@@ -223,7 +225,7 @@ function sysctlWarnings(r: HostRender, placement: Placement, state: TreeState, b
   const text = readTargetText(placement.root, SYSCTL_CONF_PATH);
   if (text === undefined) return [];
   const shown = shownPath(join(placement.root, ...SYSCTL_CONF_PATH.split('/')), process.cwd());
-  return sysctlConflicts(r.sysctl, text, backend.sysctlConfAfter === true).map((c) => `warning: ${shown}:${c.line}: ${c.message}`);
+  return sysctlConflicts(r.sysctl(), text, backend.sysctlConfAfter === true).map((c) => `warning: ${shown}:${c.line}: ${c.message}`);
 }
 
 const SYSCTL_CONF_PATH = 'etc/sysctl.conf';
