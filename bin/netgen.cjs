@@ -43,6 +43,8 @@ const userDir = userCacheDir();
 
 /** The bundles this run loaded, for the exit handler: which cache each used or needs. */
 const loaded = [];
+/** Bundle path -> the code cache file V8 accepted for it: a render worker (src/commands/render-pool.ts) loads the same bundle with it. */
+const accepted = (globalThis[Symbol.for('netgen.code-cache')] = Object.create(null));
 
 /** Compile and run dist/NAME; returns its exports. */
 function load(name) {
@@ -88,6 +90,7 @@ function load(name) {
   }
   const script = new vm.Script(source, { filename: file, cachedData, importModuleDynamically: undefined });
   const rejected = cachedData !== undefined && script.cachedDataRejected === true;
+  if (cachedData !== undefined && !rejected) accepted[file] = from === 'user' ? userCache : distCache;
   loaded.push({ name, script, from, rejected, distCache, userCache, stale: `${name.replace(/\.cjs$/, '')}-${install}-`, keep: `${name.replace(/\.cjs$/, '')}-${install}-${stat.size}-${Math.trunc(stat.mtimeMs)}-` });
   const mod = { exports: {}, filename: file, id: file, loaded: false };
   // The bundles require Node's own modules only: this file's require serves them.

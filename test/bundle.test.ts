@@ -72,7 +72,8 @@ describe("the bundled CLI's render worker", () => {
       });
     const worker = run('only', join(work, 'fleet-worker'));
     expect(worker.status, worker.stderr).toBe(0);
-    expect(worker.stderr).toBe('netgen-render-worker=4/4\n');
+    // The worker loads the bundle from the code cache bin/netgen.cjs used (the build's).
+    expect(worker.stderr).toBe('netgen-render-worker=4/4\nnetgen-render-worker-code-cache=hit\n');
     const one = run('off', join(work, 'fleet-one'));
     expect(one.status, one.stderr).toBe(0);
     expect(readTree(join(work, 'fleet-worker'))).toEqual(readTree(join(work, 'fleet-one')));

@@ -115,7 +115,7 @@ const NEXT = 0; // the next host nobody has claimed
 const CONSUMED = 1; // hosts handed to the caller
 
 type Entry = { ok: HostRender } | { error: unknown } | { retry: true };
-type WorkerMessage = { i: number; r: PackedHost | undefined };
+type WorkerMessage = { i: number; r: PackedHost | undefined } | { cache: 'hit' | 'rejected' | 'none' };
 
 interface WorkerData {
   bundle: string;
@@ -125,6 +125,8 @@ interface WorkerData {
   ctl: SharedArrayBuffer;
   /** Whether to send each host's sysctl view (see PackedHost). */
   sysctl: boolean;
+  /** The V8 code cache file bin/netgen.cjs loaded the bundle with, if V8 accepted one. */
+  cache: string | undefined;
 }
 
 /**
@@ -159,6 +161,8 @@ export class HostRenderer {
   private readonly only = mode() === 'only';
   /** Hosts the worker rendered (NETGEN_RENDER_WORKER_REPORT=1 says how many, for tests and the bench). */
   private fromWorker = 0;
+  /** Whether the worker loaded its bundle from a code cache (reported with fromWorker). */
+  private workerCache: string | undefined;
 
   /** `sysctl`: whether a host's sysctl view may be asked for (its directory may exist). */
   constructor(models: ModelList, distro: string, options: BackendOptions, fleet: boolean, sysctl = true) {
@@ -184,18 +188,26 @@ export class HostRenderer {
     const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
     const ctl = new SharedArrayBuffer(8);
     this.ctl = new Int32Array(ctl);
-    const data: WorkerData = { bundle, models: this.models, distro: this.distro, options: this.options, ctl, sysctl: this.sysctl };
+    // bin/netgen.cjs names the code cache it ran this bundle from: without it the worker would
+    // compile every function it calls (~25-50 ms of the other core at the start of a fleet).
+    const caches = (globalThis as Record<symbol, Record<string, string> | undefined>)[Symbol.for('netgen.code-cache')];
+    const data: WorkerData = { bundle, models: this.models, distro: this.distro, options: this.options, ctl, sysctl: this.sysctl, cache: caches?.[bundle] };
     // The bundle's entry (src/render-main.ts, src/cli.ts) exports the worker's loop; loading it
     // runs nothing else. scripts/bundle.mjs ships a bundle as one function expression, which
     // bin/netgen.cjs compiles and calls (see there); the test suite's bundle is a module.
     const code = [
-      "const { workerData } = require('node:worker_threads');",
+      "const { workerData, parentPort } = require('node:worker_threads');",
       "const fs = require('node:fs'), path = require('node:path'), vm = require('node:vm');",
       'const f = workerData.bundle;',
       "const source = fs.readFileSync(f, 'latin1');",
       'let m = { exports: {} };',
-      "if (source.startsWith('(function (exports, require, module, __filename, __dirname)')) new vm.Script(source, { filename: f }).runInThisContext().call(m.exports, m.exports, require, m, f, path.dirname(f));",
-      'else m = { exports: require(f) };',
+      "if (source.startsWith('(function (exports, require, module, __filename, __dirname)')) {",
+      '  let cachedData;',
+      '  try { if (workerData.cache) cachedData = fs.readFileSync(workerData.cache); } catch {}',
+      '  const s = new vm.Script(source, { filename: f, cachedData });',
+      "  parentPort.postMessage({ cache: cachedData === undefined ? 'none' : s.cachedDataRejected ? 'rejected' : 'hit' });",
+      '  s.runInThisContext().call(m.exports, m.exports, require, m, f, path.dirname(f));',
+      '} else m = { exports: require(f) };',
       'm.exports.runRenderWorker();',
     ].join('\n');
     // The worker's own output (there is none by design) never reaches the terminal; small
@@ -206,6 +218,10 @@ export class HostRenderer {
     // Not unref'd: while the main thread waits for a host, the worker is what keeps the process
     // alive. close() (always called by forEachHost) stops it.
     w.on('message', (m: WorkerMessage) => {
+      if ('cache' in m) {
+        this.workerCache = m.cache;
+        return;
+      }
       const i = m.i;
       this.ready.set(i, m.r ? { ok: unpackHost(m.r, () => renderHost(modelPath(this.models, i), this.distro, this.options).sysctl()) } : { retry: true });
       if (m.r) this.fromWorker++;
@@ -271,7 +287,9 @@ export class HostRenderer {
 
   /** Stop the worker (the run is over, or failed). */
   close(): void {
-    if (process.env['NETGEN_RENDER_WORKER_REPORT'] === '1') process.stderr.write(`netgen-render-worker=${this.fromWorker}/${modelCount(this.models)}\n`);
+    if (process.env['NETGEN_RENDER_WORKER_REPORT'] === '1') {
+      process.stderr.write(`netgen-render-worker=${this.fromWorker}/${modelCount(this.models)}\n${this.workerCache ? `netgen-render-worker-code-cache=${this.workerCache}\n` : ''}`);
+    }
     if (this.ctl) Atomics.store(this.ctl, NEXT, modelCount(this.models));
     void this.worker?.terminate();
     this.worker = undefined;
