@@ -210,9 +210,11 @@ export class HostRenderer {
       '} else m = { exports: require(f) };',
       'm.exports.runRenderWorker();',
     ].join('\n');
-    // The worker's own output (there is none by design) never reaches the terminal; small
-    // heap limits keep its share of the memory small (a host needs a few hundred kB).
-    const w = new Worker(code, { eval: true, workerData: data, stdout: true, stderr: true, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 } });
+    // The worker's own output (there is none by design) never reaches the terminal; heap
+    // limits keep its share of the memory small (a host needs a few hundred kB). The young
+    // generation is 24 MB, not 8: with 8 the worker scavenged three times as often, copying the
+    // host in flight each time (~6% of its CPU at 10,000 hosts), for ~15 MB less RSS.
+    const w = new Worker(code, { eval: true, workerData: data, stdout: true, stderr: true, resourceLimits: { maxYoungGenerationSizeMb: 24, maxOldGenerationSizeMb: 96 } });
     w.stdout.resume();
     w.stderr.resume();
     // Not unref'd: while the main thread waits for a host, the worker is what keeps the process
