@@ -277,7 +277,7 @@ describe('durability', () => {
     return { env: { PATH: `${bin}:${process.env['PATH'] ?? ''}` }, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []) };
   }
 
-  it('a host with a few files fsyncs them one by one; one with many flushes its file system once', () => {
+  it('a host with a few files fsyncs them one by one; one with many flushes its file system once, and again after replacing files', () => {
     const few = syncLog();
     expect(runCli(['render', '--distro', 'rhel6', '-m', SEED, '--root', join(dir, 'few')], { env: few.env }).code).toBe(0);
     expect(few.calls()).toEqual([]);
@@ -286,7 +286,14 @@ describe('durability', () => {
     writeFileSync(model, ['host: many', 'interfaces:', ...names.flatMap((n, i) => [`  ${n}:`, `    addresses: [10.${i}.0.1/24]`])].join('\n') + '\n');
     const r = runCli(['render', '--distro', 'rhel6', '-m', model, '--root', join(dir, 'many')], { env: few.env });
     expect(r.code, r.stderr).toBe(0);
-    expect(few.calls()).toEqual([`-f ${join(dir, 'many')}`, `-f ${join(dir, 'many')}`]);
+    // Every file new, in directories the run made: nothing to rename after the commit mark.
+    expect(few.calls()).toEqual([`-f ${join(dir, 'many')}`]);
+    // Every ifcfg file replaced through a temporary: flushed before the mark and after the renames.
+    writeFileSync(model, readFileSync(model, 'utf8').replace(/\.0\.1\/24/g, '.0.2/24'));
+    const again = runCli(['render', '--distro', 'rhel6', '-m', model, '--root', join(dir, 'many')], { env: few.env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('updated');
+    expect(few.calls()).toEqual([`-f ${join(dir, 'many')}`, `-f ${join(dir, 'many')}`, `-f ${join(dir, 'many')}`]);
   });
 
   it('a fleet written into a directory that does not exist yet is flushed too', () => {
@@ -296,7 +303,12 @@ describe('durability', () => {
     for (const h of ['h1', 'h2']) writeFileSync(join(fleet, `${h}.yaml`), readFileSync(SEED, 'utf8').replace(/^host: .*$/m, `host: ${h}`));
     const r = runCli(['render', '--distro', 'rhel6', '-m', fleet, '--root', join(dir, 'new/out')], { env: log.env });
     expect(r.code, r.stderr).toBe(0);
-    expect(log.calls()).toEqual([`-f ${join(dir, 'new/out')}`, `-f ${join(dir, 'new/out')}`]);
+    expect(log.calls()).toEqual([`-f ${join(dir, 'new/out')}`]);
+    // A host's file replaced: flushed before the commit mark and after the rename.
+    writeFileSync(join(fleet, 'h1.yaml'), readFileSync(join(fleet, 'h1.yaml'), 'utf8').replaceAll('172.16.3.111', '172.16.3.112'));
+    const again = runCli(['render', '--distro', 'rhel6', '-m', fleet, '--root', join(dir, 'new/out')], { env: log.env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(log.calls()).toEqual([`-f ${join(dir, 'new/out')}`, `-f ${join(dir, 'new/out')}`, `-f ${join(dir, 'new/out')}`]);
   });
 });
 
