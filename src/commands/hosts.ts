@@ -113,7 +113,7 @@ export async function forEachHost(
   let count = 0;
   // A fleet whose root did not exist (or that this run created) has no host directory, so no
   // host's sysctl.conf to check: the worker need not send what that check reads.
-  const renderer = new HostRenderer(paths, a.distro, options, fleet, !fleet || state.statDir(state.root) === 'dir');
+  const renderer = new HostRenderer(paths, a.distro, options, fleet, !fleet || rootExists(state));
   try {
     progress.start(total);
     for (let i = 0; i < total; i++) {
@@ -151,6 +151,15 @@ export async function forEachHost(
   }
   progress.done();
   return { failures, fleet, count };
+}
+
+/** Whether the target's root is a directory that was there before this run (a root that is not a directory is each host's error, as before). */
+function rootExists(state: TreeState): boolean {
+  try {
+    return state.statDir(state.root) === 'dir';
+  } catch {
+    return true;
+  }
 }
 
 /** The host of an earlier model (rendered again: only when a later host's name hashes alike). */
