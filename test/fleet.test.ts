@@ -76,6 +76,14 @@ describe('fleets', () => {
     expect(o.stderr).toContain('give --root DIR (each host goes to DIR/<host>/)');
   });
 
+  it('checks against a --root that is a file: each host says so, as with one host', () => {
+    writeFileSync(out(), 'a file\n');
+    const r = runCli(['render', '--check', '--distro', 'rhel6', '-m', models, '--root', out()]);
+    expect(r.code).toBe(2);
+    const says = `the target ${out()} is not a directory; --root and -o name the directory to write into`;
+    expect(r.stderr.split('\n').filter((l) => l.includes(says))).toHaveLength(2);
+  });
+
   it('says so when a directory holds no model', () => {
     const empty = join(dir, 'empty');
     mkdirSync(empty);
