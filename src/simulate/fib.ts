@@ -52,7 +52,7 @@
 //  - adding the address back does not bring any flushed route back.
 import type { Plan, PlanAddress, PlanRoute, PlanRule } from '../plan/types.js';
 import { broadcastOf, contains, formatCidr, formatIPv4, networkOf, parseCidr, parseIPv4 } from '../net/ipv4.js';
-import type { ApplyMode, FibState, InstalledRoute, KernelRoute, KernelRule, MissingRoute, RouteType, RuleStep, SimAddress, SimRule, StateOptions } from './types.js';
+import type { ApplyMode, FibState, InstalledRoute, KernelRoute, KernelRule, RouteType, RuleStep, SimAddress, SimRule, StateOptions } from './types.js';
 
 export const SCOPE_UNIVERSE = 0;
 export const SCOPE_LINK = 253;
@@ -968,11 +968,6 @@ function deleteAddress(state: FibState, value: number, promote: boolean): void {
     return a === undefined ? undefined : `its src ${a.address} went down`;
   });
   if (list.length === 0) flush((e) => (e.dev === dev.name ? `${dev.name} has no IPv4 address left` : undefined));
-}
-
-/** Plan routes that are not in the state, with why; for messages. */
-export function missingRoutes(state: FibState): MissingRoute[] {
-  return [...state.refused, ...state.flushed];
 }
 
 /**

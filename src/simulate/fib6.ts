@@ -857,10 +857,6 @@ export function traceOfFailure6(state: FibState6, flow: Flow6): RuleStep[] {
   return traceOf6({ rules: state.rules, at: state.rules.length }, flow);
 }
 
-export function missingRoutes6(state: FibState6): MissingRoute[] {
-  return [...state.refused, ...state.flushed];
-}
-
 /** RFC 6724 section 5 as ipv6_get_saddr_eval applies it, rule by rule (4, home addresses, and 7, temporary addresses, never differ here). */
 const SOURCE_RULES: readonly { rule: number; name: string }[] = [
   { rule: 1, name: 'prefer same address' },

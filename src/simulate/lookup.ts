@@ -22,12 +22,14 @@
 //    With no neighbour entry (a fresh namespace) it keeps the first: six `ip route get
 //    8.8.8.8` after `ip route append default via 10.1.0.2 dev eth1` all named 10.1.0.1.
 import type { Plan } from '../plan/types.js';
-import { contains, formatIPv4, networkOf, parseIPv4 } from '../net/ipv4.js';
-import { SCOPE_LINK, SCOPE_UNIVERSE, buildFibState, findAddress, holdersOf, lookupPolicy, missingRoutes, refusedRulesFor, selectSource, traceOf, traceOfFailure } from './fib.js';
+import { formatIPv4, parseIPv4 } from '../net/ipv4.js';
+import { SCOPE_LINK, SCOPE_UNIVERSE, buildFibState, findAddress, holdersOf, lookupPolicy, refusedRulesFor, selectSource, traceOf, traceOfFailure } from './fib.js';
 import type { Flow, PolicyResult } from './fib.js';
 import { describeRoute, describeRule } from './format.js';
+import { missingTo } from './missing.js';
+import { IPV4 } from '../net/family.js';
 import { simulateRouteGet6 } from './lookup6.js';
-import type { FibState, InstalledRoute, Loser, MissingRoute, RouteAnswer, RouteFailure, RouteGetQuery, RuleStep } from './types.js';
+import type { FibState, InstalledRoute, Loser, RouteAnswer, RouteFailure, RouteGetQuery, RuleStep } from './types.js';
 
 const UNREACHABLE = 'RTNETLINK answers: Network is unreachable';
 const INVALID = 'RTNETLINK answers: Invalid argument';
@@ -58,7 +60,7 @@ export function routeGet(state: FibState, query: { to: string; from?: string }):
       get trace() {
         return (steps ??= trace());
       },
-      missing: daddr === undefined ? [] : missingTo(state, daddr),
+      missing: daddr === undefined ? [] : missingTo(IPV4, state, daddr),
       notes,
     };
   };
@@ -134,7 +136,7 @@ export function routeGet(state: FibState, query: { to: string; from?: string }):
     get trace() {
       return (trace ??= traceOf(hit, flow));
     },
-    missing: missingTo(state, daddr),
+    missing: missingTo(IPV4, state, daddr),
     notes,
   };
   if (via !== undefined) answer.via = via;
@@ -160,68 +162,6 @@ function losersOf(holders: readonly InstalledRoute[], winner: InstalledRoute): L
     }
   }
   return [...same, ...shorter.sort((a, b) => b.prefix - a.prefix).map((s) => s.loser)];
-}
-
-/**
- * The refused and flushed routes of a state by destination prefix and network (a built
- * state's lists do not change), so that each lookup reads the few that may hold its
- * destination: a failover step can flush thousands.
- */
-interface MissingIndex {
-  refused: MissingRoute[];
-  flushed: MissingRoute[];
-  size: number;
-  /** Refused, then flushed: positions below are into this. */
-  all: MissingRoute[];
-  /** `default`: holds every destination. */
-  always: number[];
-  byPrefix: Map<number, Map<number, number[]>>;
-  /** A destination whose prefix is not a plain 0..32: checked as written. */
-  odd: number[];
-}
-
-const missingIndexes = new WeakMap<FibState, MissingIndex>();
-
-function missingIndex(state: FibState): MissingIndex {
-  let index = missingIndexes.get(state);
-  if (index === undefined || index.refused !== state.refused || index.flushed !== state.flushed || index.size !== state.refused.length + state.flushed.length) {
-    const all = missingRoutes(state);
-    index = { refused: state.refused, flushed: state.flushed, size: all.length, all, always: [], byPrefix: new Map(), odd: [] };
-    for (const [i, m] of all.entries()) {
-      if (m.route.to === 'default') {
-        index.always.push(i);
-        continue;
-      }
-      const [net, len] = m.route.to.split('/');
-      const n = parseIPv4(net ?? '');
-      if (n === undefined) continue;
-      const prefix = Number(len);
-      if (!Number.isInteger(prefix) || prefix < 0 || prefix > 32) {
-        index.odd.push(i);
-        continue;
-      }
-      let byNet = index.byPrefix.get(prefix);
-      if (byNet === undefined) index.byPrefix.set(prefix, (byNet = new Map()));
-      const key = networkOf(n, prefix);
-      const same = byNet.get(key);
-      if (same === undefined) byNet.set(key, [i]);
-      else same.push(i);
-    }
-    missingIndexes.set(state, index);
-  }
-  return index;
-}
-
-/** Refused and flushed routes that would hold the destination, in the order of missingRoutes. */
-function missingTo(state: FibState, daddr: number): MissingRoute[] {
-  const index = missingIndex(state);
-  const hits = [...index.always];
-  for (const [prefix, byNet] of index.byPrefix) hits.push(...(byNet.get(networkOf(daddr, prefix)) ?? []));
-  for (const i of index.odd) {
-    const [net, len] = index.all[i]!.route.to.split('/');
-    if (contains(parseIPv4(net ?? '')!, Number(len), daddr)) hits.push(i);
-  }
-  return hits.sort((a, b) => a - b).map((i) => index.all[i]!);
 }
 
 /** fib_select_default: equal-metric default gateways in one table may rotate with ARP state. */

@@ -17,11 +17,13 @@
 //  - Several routes with a gateway, the same prefix and metric in one table are one
 //    multipath route: the kernel picks a nexthop by a hash of the flow.
 import type { Plan } from '../plan/types.js';
-import { checkIPv6, contains6, formatIPv6LikeIp, isMulticast6, networkOf6 } from '../net/ipv6.js';
-import { buildFibState6, findAddress6, holdersOf6, lookupPolicy6, missingRoutes6, selectSource6, traceOf6, traceOfFailure6 } from './fib6.js';
+import { checkIPv6, formatIPv6LikeIp, isMulticast6 } from '../net/ipv6.js';
+import { buildFibState6, findAddress6, holdersOf6, lookupPolicy6, selectSource6, traceOf6, traceOfFailure6 } from './fib6.js';
 import type { FibState6, Flow6, InstalledRoute6, PolicyResult6 } from './fib6.js';
 import { describeRoute } from './format.js';
-import type { Loser, MissingRoute, RouteAnswer, RouteFailure, RouteFound, RouteGetQuery, RuleStep, SourceRuleStep, StateOptions } from './types.js';
+import { missingTo } from './missing.js';
+import { IPV6 } from '../net/family.js';
+import type { Loser, RouteAnswer, RouteFailure, RouteFound, RouteGetQuery, RuleStep, SourceRuleStep, StateOptions } from './types.js';
 
 const UNREACHABLE = 'RTNETLINK answers: Network is unreachable';
 
@@ -47,7 +49,7 @@ export function routeGet6(state: FibState6, query: { to: string; from?: string }
       get trace() {
         return (steps ??= trace());
       },
-      missing: to.ok ? missingTo(state, to.address) : [],
+      missing: to.ok ? missingTo(IPV6, state, to.address) : [],
       notes,
     };
   };
@@ -113,7 +115,7 @@ export function routeGet6(state: FibState6, query: { to: string; from?: string }
     get trace() {
       return (trace ??= traceOf6(hit, flow));
     },
-    missing: missingTo(state, daddr),
+    missing: missingTo(IPV6, state, daddr),
     notes,
   };
   if (via !== undefined) answer.via = via;
@@ -152,68 +154,6 @@ function losersOf(holders: readonly InstalledRoute6[], winner: InstalledRoute6):
     else same.push({ route: e.route, why: e.metric > winner.metric ? 'lower metric wins' : 'inserted earlier' });
   }
   return [...same, ...shorter.sort((a, b) => b.prefix - a.prefix).map((s) => s.loser)];
-}
-
-/**
- * The refused and flushed routes of a state by destination prefix and network (a built
- * state's lists do not change), so that each lookup reads the few that may hold its
- * destination. Networks are keyed as text (V8 hashes a BigInt by its lowest 64 bits).
- */
-interface MissingIndex6 {
-  refused: MissingRoute[];
-  flushed: MissingRoute[];
-  size: number;
-  /** Refused, then flushed: positions below are into this. */
-  all: MissingRoute[];
-  always: number[];
-  byPrefix: Map<number, Map<string, number[]>>;
-  /** A destination whose prefix is not a plain 0..128: checked as written. */
-  odd: number[];
-}
-
-const missingIndexes = new WeakMap<FibState6, MissingIndex6>();
-
-function missingIndex(state: FibState6): MissingIndex6 {
-  let index = missingIndexes.get(state);
-  if (index === undefined || index.refused !== state.refused || index.flushed !== state.flushed || index.size !== state.refused.length + state.flushed.length) {
-    const all = missingRoutes6(state);
-    index = { refused: state.refused, flushed: state.flushed, size: all.length, all, always: [], byPrefix: new Map(), odd: [] };
-    for (const [i, m] of all.entries()) {
-      if (m.route.to === 'default') {
-        index.always.push(i);
-        continue;
-      }
-      const [net, len] = m.route.to.split('/');
-      const n = checkIPv6(net ?? '');
-      if (!n.ok) continue;
-      const prefix = Number(len);
-      if (!Number.isInteger(prefix) || prefix < 0 || prefix > 128) {
-        index.odd.push(i);
-        continue;
-      }
-      let byNet = index.byPrefix.get(prefix);
-      if (byNet === undefined) index.byPrefix.set(prefix, (byNet = new Map()));
-      const key = networkOf6(n.address, prefix).toString(16);
-      const same = byNet.get(key);
-      if (same === undefined) byNet.set(key, [i]);
-      else same.push(i);
-    }
-    missingIndexes.set(state, index);
-  }
-  return index;
-}
-
-/** Refused and flushed routes that would hold the destination, in the order of missingRoutes6. */
-function missingTo(state: FibState6, daddr: bigint): MissingRoute[] {
-  const index = missingIndex(state);
-  const hits = [...index.always];
-  for (const [prefix, byNet] of index.byPrefix) hits.push(...(byNet.get(networkOf6(daddr, prefix).toString(16)) ?? []));
-  for (const i of index.odd) {
-    const [net, len] = index.all[i]!.route.to.split('/');
-    const n = checkIPv6(net ?? '');
-    if (n.ok && contains6(n.address, Number(len), daddr)) hits.push(i);
-  }
-  return hits.sort((a, b) => a - b).map((i) => index.all[i]!);
 }
 
 function multipathNotes(hit: PolicyResult6, holders: readonly InstalledRoute6[]): string[] {
