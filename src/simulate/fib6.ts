@@ -34,6 +34,8 @@
 // changes (a device without address keeps its routes). Adding the address back restores
 // no src.
 import type { Plan, PlanAddress, PlanLink, PlanRoute, PlanRule } from '../plan/types.js';
+import { followersOf, followingPlaces, forgetMissing, type Followers } from './followers.js';
+import { tableIndexes } from './table-index.js';
 import {
   commonPrefixLength6,
   contains6,
@@ -175,60 +177,6 @@ interface Ctx {
   followers?: Followers;
 }
 
-/**
- * What a bring-up may add, found by what it depends on instead of reading the whole Plan for
- * each address: the addresses of each cluster, and the places (in Plan order) of the routes
- * and rules by the address they depend on, and of the boot ones by device.
- */
-interface Followers {
-  clusters: Map<string, PlanAddress[]>;
-  routes: { byDependsOn: Map<string, number[]>; bootByDev: Map<string, number[]> };
-  rules: { byDependsOn: Map<string, number[]>; bootByDev: Map<string, number[]> };
-}
-
-function followersOf(ctx: Ctx): Followers {
-  if (ctx.followers !== undefined) return ctx.followers;
-  const push = <K>(map: Map<K, number[]>, key: K, i: number): void => {
-    const list = map.get(key);
-    if (list === undefined) map.set(key, [i]);
-    else list.push(i);
-  };
-  const placesOf = (list: readonly { family: number; appliedBy: string; dependsOn?: string; dev: string }[]): Followers['routes'] => {
-    const out: Followers['routes'] = { byDependsOn: new Map(), bootByDev: new Map() };
-    list.forEach((r, i) => {
-      if (r.family !== 6) return;
-      if (r.dependsOn !== undefined) push(out.byDependsOn, r.dependsOn, i);
-      if (r.appliedBy === 'boot') push(out.bootByDev, r.dev, i);
-    });
-    return out;
-  };
-  const clusters = new Map<string, PlanAddress[]>();
-  for (const x of ctx.plan.addresses) {
-    if (x.family !== 6) continue;
-    const key = `${x.appliedBy} ${x.cluster ?? ''}`;
-    const list = clusters.get(key);
-    if (list === undefined) clusters.set(key, [x]);
-    else list.push(x);
-  }
-  ctx.followers = { clusters, routes: placesOf(ctx.plan.routes), rules: placesOf(ctx.plan.rules) };
-  return ctx.followers;
-}
-
-/** The places that may follow a bring-up of `names` (and, for a device's files read again, of `dev`), in Plan order. */
-function followingPlaces(index: Followers['routes'], names: ReadonlySet<string>, dev: string | undefined): number[] {
-  const parts: number[][] = [];
-  for (const n of names) parts.push(index.byDependsOn.get(n) ?? []);
-  if (dev !== undefined) parts.push(index.bootByDev.get(dev) ?? []);
-  const places = [...new Set(parts.flat())];
-  return places.sort((x, y) => x - y);
-}
-
-/** Drop the refused and flushed entries of routes that are back (once per bring-up, not once per route). */
-function forgetMissing(state: FibState6, refused: ReadonlySet<PlanRoute>, flushed: ReadonlySet<PlanRoute>): void {
-  if (refused.size > 0) state.refused = state.refused.filter((m) => !refused.has(m.route as PlanRoute));
-  if (flushed.size > 0) state.flushed = state.flushed.filter((m) => !flushed.has(m.route as PlanRoute));
-}
-
 function fromPlanAddress(a: PlanAddress): SimAddress6 {
   const value = parseIPv6(a.address)!;
   const out: SimAddress6 = { address: a.address, value, prefix: a.prefix, device: a.device, deprecated: a.deprecated === true, scope: scopeOf6(value), known: true, plan: a };
@@ -367,57 +315,9 @@ function net6(address: bigint, prefix: number): bigint {
   return address & masks6[prefix]!;
 }
 
-/**
- * A table's routes by prefix length and network, each bucket in the table's order: what a
- * lookup probes (one bucket per prefix length present) instead of reading the whole table.
- * insertRoute keeps it; a table changed otherwise (rewriteTable) gets a new one when next read.
- */
-interface TableIndex6 {
-  /** The table's length when the index was last in step with it. */
-  size: number;
-  /** The prefix lengths present, longest first. */
-  prefixes: number[];
-  /** Per prefix length: network → the routes of that prefix, in table order. */
-  buckets: (Map<string, InstalledRoute6[]> | undefined)[];
-}
-
-const tableIndexes = new WeakMap<readonly InstalledRoute6[], TableIndex6>();
-
-function tableIndex(table: readonly InstalledRoute6[]): TableIndex6 {
-  let index = tableIndexes.get(table);
-  if (index === undefined || index.size !== table.length) {
-    index = { size: table.length, prefixes: [], buckets: [] };
-    for (const e of table) bucketOf(index, e.prefix, e.net).push(e);
-    tableIndexes.set(table, index);
-  }
-  return index;
-}
-
-/** The bucket of a prefix, made (empty) if absent. */
-function bucketOf(index: TableIndex6, prefix: number, net: bigint): InstalledRoute6[] {
-  let byNet = index.buckets[prefix];
-  if (byNet === undefined) {
-    byNet = new Map();
-    index.buckets[prefix] = byNet;
-    let i = 0;
-    while (i < index.prefixes.length && index.prefixes[i]! > prefix) i++;
-    index.prefixes.splice(i, 0, prefix);
-  }
-  const key = key6(net6(net, prefix));
-  let bucket = byNet.get(key);
-  if (bucket === undefined) {
-    bucket = [];
-    byNet.set(key, bucket);
-  }
-  return bucket;
-}
-
-/** Replace a table's routes with `keep` (in place: its index is made again when next read). */
-function rewriteTable(table: InstalledRoute6[], keep: InstalledRoute6[]): void {
-  table.length = 0;
-  for (const e of keep) table.push(e);
-  tableIndexes.delete(table);
-}
+// The tables' index (src/simulate/table-index.ts): networks keyed as text (V8 hashes a
+// BigInt by its lowest 64 bits only).
+const { tableIndex, bucketOf, rewriteTable } = tableIndexes<bigint, InstalledRoute6>((net, prefix) => key6(net6(net, prefix)));
 
 /** fib6_add_rt2node with the flags of `ip -6 route add|append|replace`; returns the error, if any. */
 function insertRoute(table: InstalledRoute6[], e: InstalledRoute6, mode: ApplyMode): string | undefined {
@@ -665,7 +565,7 @@ function deleteAddress(state: FibState6, addr: SimAddress6): void {
  */
 function bringUp(ctx: Ctx, a: PlanAddress, again: boolean): void {
   const { plan, state } = ctx;
-  const followers = followersOf(ctx);
+  const followers = (ctx.followers ??= followersOf(plan, 6));
   const cluster = a.appliedBy === 'keepalived' || a.appliedBy === 'pacemaker';
   const moved = cluster ? (followers.clusters.get(`${a.appliedBy} ${a.cluster ?? ''}`) ?? []).filter((x) => x.cluster === a.cluster) : [a];
   for (const x of moved) if (findAddress6(state, x.address) === undefined) addAddress(state, fromPlanAddress(x));
