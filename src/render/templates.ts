@@ -8,10 +8,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetgenError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
+import { registerArrayEach } from './each.js';
 import options from './compile-options.json' with { type: 'json' };
 
 const templatesDir = join(packageRoot(), 'templates') + '/';
 const hbs = Handlebars.create();
+registerArrayEach(hbs as never);
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
 
 function compile(name: string): Handlebars.TemplateDelegate {
