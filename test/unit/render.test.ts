@@ -62,17 +62,14 @@ describe('{{#each}} over arrays (src/render/each.ts)', () => {
     { lines: ['a', , 'c'], groups: [], map: {}, name: 'n', title: 't' },
   ];
 
-  it('renders every form as Handlebars does', () => {
-    for (const source of templates) {
-      const a = builtin.compile(source, options);
-      const b = ours.compile(source, options);
-      for (const ctx of contexts) expect(b(ctx), `${source} with ${JSON.stringify(ctx)}`).toBe(a(ctx));
+  it('renders every form as Handlebars does, with and without `data` (src/render/compile-options.json)', () => {
+    for (const opts of [options, { ...options, data: false }]) {
+      for (const source of templates) {
+        const a = builtin.compile(source, opts);
+        const b = ours.compile(source, opts);
+        for (const ctx of contexts) expect(b(ctx), `${source} with ${JSON.stringify(ctx)} and ${JSON.stringify(opts)}`).toBe(a(ctx));
+      }
     }
-  });
-
-  it('renders as Handlebars does without @data', () => {
-    const source = '{{#each lines}}<{{this}}>{{/each}}';
-    for (const ctx of contexts) expect(ours.compile(source, { ...options, data: false })(ctx)).toBe(builtin.compile(source, { ...options, data: false })(ctx));
   });
 
   it('takes arrays itself and leaves the rest to Handlebars', () => {
