@@ -118,7 +118,12 @@ const MIN_HOSTS = 32;
 const NEXT = 0; // the next host nobody has claimed
 const CONSUMED = 1; // hosts handed to the caller
 
-type Entry = { ok: HostRender } | { error: unknown } | { retry: true };
+/**
+ * A host ready to be taken. The worker's hosts stay packed until taken: while the main
+ * thread writes, up to WINDOW of them wait here, and as three strings each they are a few
+ * objects for the young generation's collections to copy, not a few dozen.
+ */
+type Entry = { ok: HostRender } | { packed: PackedHost } | { error: unknown } | { retry: true };
 type WorkerMessage = { i: number; r: PackedHost | undefined } | { cache: 'hit' | 'rejected' | 'none' };
 
 interface WorkerData {
@@ -229,7 +234,7 @@ export class HostRenderer {
         return;
       }
       const i = m.i;
-      this.ready.set(i, m.r ? { ok: unpackHost(m.r, () => renderHost(modelPath(this.models, i), this.distro, this.options).sysctl()) } : { retry: true });
+      this.ready.set(i, m.r ? { packed: m.r } : { retry: true });
       if (m.r) this.fromWorker++;
       this.poke();
     });
@@ -261,6 +266,7 @@ export class HostRenderer {
     const entry = this.ctl === undefined ? this.local(i) : await this.fromPool(i, this.ctl);
     if ('error' in entry) throw entry.error;
     if ('retry' in entry) return renderHost(modelPath(this.models, i), this.distro, this.options);
+    if ('packed' in entry) return unpackHost(entry.packed, () => renderHost(modelPath(this.models, i), this.distro, this.options).sysctl());
     return entry.ok;
   }
 
