@@ -12,9 +12,24 @@ function clean(p: string): boolean {
   return sep === '/' && p.charCodeAt(0) === 47 && (p.length === 1 || !UNCLEAN.test(p));
 }
 
+/**
+ * `clean(base)` for the few directories a run measures paths from (its working directory,
+ * its root): asked once for each of the run's files, answered from here after the first.
+ */
+const cleanBases = new Map<string, boolean>();
+function cleanBase(base: string): boolean {
+  let c = cleanBases.get(base);
+  if (c === undefined) {
+    if (cleanBases.size >= 64) cleanBases.clear();
+    c = clean(base);
+    cleanBases.set(base, c);
+  }
+  return c;
+}
+
 /** `relative(from, to)`; for `to` at or below `from` (both clean) without resolving either. */
 export function relativePath(from: string, to: string): string {
-  if (clean(from) && clean(to)) {
+  if (cleanBase(from) && clean(to)) {
     const rel = below(from, to);
     if (rel !== undefined) return rel;
   }
@@ -26,7 +41,7 @@ export function relativePath(from: string, to: string): string {
  * undefined: how a path is shown to the user (relative below the working directory).
  */
 export function relativeBelow(from: string, to: string): string | undefined {
-  if (clean(from) && clean(to)) return below(from, to);
+  if (cleanBase(from) && clean(to)) return below(from, to);
   const rel = relative(from, to);
   return rel.startsWith('..') && (rel.length === 2 || rel.charCodeAt(2) === 47) ? undefined : rel;
 }
