@@ -43,7 +43,7 @@ export function parseModelText(text: string, file: string): LoadedText {
     if (bad !== undefined) return { file, data: undefined, problems: [{ ref: offsetRef(text, file, bad.offset), path: '', message: `JSON syntax: ${bad.message}` }], locate };
   }
   // Anchors and aliases go to the parser that limits their expansion.
-  if (!/[&*][^\s,\]}]/.test(text)) {
+  if ((text.indexOf('&') < 0 && text.indexOf('*') < 0) || !/[&*][^\s,\]}]/.test(text)) {
     try {
       const data: unknown = loadYaml(text, { schema: CORE_SCHEMA, filename: file });
       return { file, data, problems: [], locate };

@@ -3,8 +3,8 @@
 // Value grammars are strict on purpose: several of these strings end up in files that a
 // shell sources as root, so anything outside the grammar is refused, never escaped.
 import { shape, type Infer } from './shape.js';
-import { parseCidr, parseIPv4 } from '../net/ipv4.js';
-import { parsePrefix, parseIp } from '../net/ip.js';
+import { isCidr, parseIPv4 } from '../net/ipv4.js';
+import { isIpText, isPrefixText } from '../net/ip.js';
 import { checkCidr6, checkIPv6 } from '../net/ipv6.js';
 
 /** Kernel device names: at most 15 bytes, no `/`, `:`, whitespace or shell metacharacters. */
@@ -66,7 +66,7 @@ function v6Reason(text: string, prefixAllowed: boolean): string {
 /** An address of either family; which one is decided by its text (`:` is IPv6). */
 export const ipAddr = shape
   .string()
-  .refine((s) => parseIp(s) !== undefined, {
+  .refine((s) => isIpText(s), {
     error: (iss) => (isV6Text(iss.input) ? `is not an IPv6 address: ${v6Reason(String(iss.input), false)}` : 'is not an IPv4 address (a.b.c.d)'),
   })
   .meta({ description: 'IPv4 or IPv6 address', examples: ['172.16.3.1', '2001:db8:3::1'], pattern: `^(${QUAD_PATTERN}|${V6_PATTERN})$` });
@@ -78,13 +78,13 @@ const ipAddrPerFamily = shape
 
 export const cidr = shape
   .string()
-  .refine((s) => parseCidr(s) !== undefined, { message: 'is not an IPv4 address with prefix length (a.b.c.d/n)' })
+  .refine((s) => isCidr(s), { message: 'is not an IPv4 address with prefix length (a.b.c.d/n)' })
   .meta({ description: 'IPv4 address with prefix length', examples: ['172.16.3.111/24'], pattern: `^${QUAD_PATTERN}/${PREFIX_PATTERN}$` });
 
 /** An address with prefix length of either family. */
 export const ipCidr = shape
   .string()
-  .refine((s) => parsePrefix(s) !== undefined, {
+  .refine((s) => isPrefixText(s), {
     error: (iss) =>
       isV6Text(iss.input) ? `is not an IPv6 address with prefix length (2001:db8::10/64): ${v6Reason(String(iss.input), true)}` : 'is not an IPv4 address with prefix length (a.b.c.d/n)',
   })
@@ -93,14 +93,14 @@ export const ipCidr = shape
 /** A destination or selector: an address, `a.b.c.d/n` or `2001:db8::/32`, or (routes only) `default`. */
 const prefixOrAddress = shape
   .string()
-  .refine((s) => parsePrefix(s, true) !== undefined, {
+  .refine((s) => isPrefixText(s, true), {
     error: (iss) => (isV6Text(iss.input) ? `is not an IPv6 address or prefix: ${v6Reason(String(iss.input), true)}` : 'is not an IPv4 address or a.b.c.d/n prefix'),
   })
   .meta({ pattern: `^(${QUAD_PATTERN}(/${PREFIX_PATTERN})?|${V6_PATTERN}(/${V6_PREFIX_PATTERN})?)$` });
 
 const routeTarget = shape
   .string()
-  .refine((s) => s === 'default' || parsePrefix(s, true) !== undefined, {
+  .refine((s) => s === 'default' || isPrefixText(s, true), {
     error: (iss) =>
       isV6Text(iss.input) ? `is not \`default\`, an IPv6 address or prefix: ${v6Reason(String(iss.input), true)}` : 'is not `default`, an IPv4 address or an a.b.c.d/n prefix',
   })
@@ -179,7 +179,7 @@ const pacemaker = shape
 const alias = shape.strictObject({
   address: shape
     .string()
-    .refine((s) => parsePrefix(s, true) !== undefined, {
+    .refine((s) => isPrefixText(s, true), {
       error: (iss) => (isV6Text(iss.input) ? `is not an IPv6 address (2001:db8::50 or 2001:db8::50/64): ${v6Reason(String(iss.input), true)}` : 'is not an IPv4 address (a.b.c.d or a.b.c.d/n)'),
     })
     .meta({ description: 'the alias address; a bare address is a /32 (IPv6: /128)' }),

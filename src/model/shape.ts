@@ -55,6 +55,13 @@ export abstract class Shape<T> {
 
   /** Check `input` at `path`, appending what is wrong to `issues`. */
   abstract check(input: unknown, path: ShapePath, issues: Issue[]): void;
+  /**
+   * False when `input` is certainly not of this schema's kind (check would report it), so a
+   * union need not try this option for a value that passes another; true when it may be.
+   */
+  ofKind(_input: unknown): boolean {
+    return true;
+  }
   /** This schema as JSON Schema, without its metadata. */
   protected abstract jsonBody(): Json;
 
@@ -108,12 +115,17 @@ export class StringShape extends Shape<string> {
     next.metadata = this.metadata;
     return next;
   }
+  override ofKind(input: unknown): boolean {
+    return typeof input === 'string';
+  }
   check(input: unknown, path: ShapePath, issues: Issue[]): void {
     if (typeof input !== 'string') {
       issues.push({ code: 'invalid_type', expected: 'string', path: [...path], input, continue: false });
       return;
     }
-    for (const c of this.checks) {
+    const checks = this.checks;
+    for (let i = 0; i < checks.length; i++) {
+      const c = checks[i]!;
       if (c.kind === 'regex') {
         c.re.lastIndex = 0;
         if (!c.re.test(input)) issues.push({ code: 'invalid_format', message: c.message, path: [...path], input, continue: true });
@@ -149,6 +161,9 @@ export class IntShape extends Shape<number> {
     next.metadata = this.metadata;
     return next;
   }
+  override ofKind(input: unknown): boolean {
+    return typeof input === 'number';
+  }
   check(input: unknown, path: ShapePath, issues: Issue[]): void {
     if (typeof input !== 'number' || !Number.isFinite(input)) {
       issues.push({ code: 'invalid_type', expected: 'number', path: [...path], input, continue: false });
@@ -160,7 +175,9 @@ export class IntShape extends Shape<number> {
     }
     if (input > Number.MAX_SAFE_INTEGER) issues.push({ code: 'too_big', maximum: Number.MAX_SAFE_INTEGER, path: [...path], input, continue: true });
     else if (input < Number.MIN_SAFE_INTEGER) issues.push({ code: 'too_small', minimum: Number.MIN_SAFE_INTEGER, path: [...path], input, continue: true });
-    for (const c of this.checks) {
+    const checks = this.checks;
+    for (let i = 0; i < checks.length; i++) {
+      const c = checks[i]!;
       if (c.kind === 'min') {
         if (input < c.n) issues.push({ code: 'too_small', minimum: c.n, path: [...path], input, continue: true });
       } else if (c.kind === 'max') {
@@ -182,6 +199,9 @@ export class IntShape extends Shape<number> {
 }
 
 export class BooleanShape extends Shape<boolean> {
+  override ofKind(input: unknown): boolean {
+    return typeof input === 'boolean';
+  }
   check(input: unknown, path: ShapePath, issues: Issue[]): void {
     if (typeof input !== 'boolean') issues.push({ code: 'invalid_type', expected: 'boolean', path: [...path], input, continue: false });
   }
@@ -193,6 +213,9 @@ export class BooleanShape extends Shape<boolean> {
 export class LiteralShape<V extends string | boolean> extends Shape<V> {
   constructor(readonly value: V) {
     super();
+  }
+  override ofKind(input: unknown): boolean {
+    return input === this.value;
   }
   check(input: unknown, path: ShapePath, issues: Issue[]): void {
     if (input !== this.value) issues.push({ code: 'invalid_value', values: [this.value], path: [...path], input, continue: false });
@@ -233,6 +256,9 @@ export class ArrayShape<T> extends Shape<T[]> {
     next.metadata = this.metadata;
     return next;
   }
+  override ofKind(input: unknown): boolean {
+    return Array.isArray(input);
+  }
   check(input: unknown, path: ShapePath, issues: Issue[]): void {
     if (!Array.isArray(input)) {
       issues.push({ code: 'invalid_type', expected: 'array', path: [...path], input, continue: false });
@@ -269,6 +295,17 @@ export class UnionShape<T> extends Shape<T> {
    * union's: that is the option the user meant. Else one `invalid_union` with every option's.
    */
   check(input: unknown, path: ShapePath, issues: Issue[]): void {
+    // Most values pass an option: tried in place first, with nothing made for them.
+    // Checking is pure, so when none passes, the options are checked again below.
+    const start = issues.length;
+    const options = this.options;
+    for (let i = 0; i < options.length; i++) {
+      if (!options[i]!.ofKind(input)) continue;
+      options[i]!.check(input, path, issues);
+      const passed = issues.length === start;
+      issues.length = start;
+      if (passed) return;
+    }
     // Each option's issues have paths relative to the union, as an invalid_union keeps them.
     const results: Issue[][] = [];
     for (const option of this.options) {
@@ -289,6 +326,9 @@ export class UnionShape<T> extends Shape<T> {
 export class Optional<T> extends Shape<T | undefined> {
   constructor(readonly inner: Shape<T>) {
     super();
+  }
+  override ofKind(input: unknown): boolean {
+    return input === undefined || this.inner.ofKind(input);
   }
   check(input: unknown, path: ShapePath, issues: Issue[]): void {
     if (input !== undefined) this.inner.check(input, path, issues);
@@ -317,23 +357,68 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** A mapping with exactly these keys (the optional ones may be left out). */
 export class ObjectShape<S extends ShapeMap> extends Shape<ObjectOf<S>> {
   private readonly keySet: ReadonlySet<string>;
+  /** The keys and their schemas, in the schema's order (walked by index: no iterator per check). */
+  private readonly keyList: readonly string[];
+  private readonly shapeList: readonly AnyShape[];
+  /** Each key's place in keyList. */
+  private readonly indexOf: ReadonlyMap<string, number>;
+  /** Per key, whether it may not be left out (its schema is not Optional); and how many do. */
+  private readonly required: readonly boolean[];
+  private readonly requiredCount: number;
   constructor(readonly shape: S) {
     super();
-    this.keySet = new Set(Object.keys(shape));
+    this.keyList = Object.keys(shape);
+    this.shapeList = this.keyList.map((k) => shape[k]!);
+    this.keySet = new Set(this.keyList);
+    this.indexOf = new Map(this.keyList.map((k, i) => [k, i]));
+    this.required = this.shapeList.map((s) => !(s instanceof Optional));
+    this.requiredCount = this.required.filter(Boolean).length;
+  }
+  override ofKind(input: unknown): boolean {
+    return isObject(input);
   }
   check(input: unknown, path: ShapePath, issues: Issue[]): void {
     if (!isObject(input)) {
       issues.push({ code: 'invalid_type', expected: 'object', path: [...path], input, continue: false });
       return;
     }
-    for (const key of this.keySet) {
+    // Most mappings pass: their keys are checked in their own order (a model's mapping has a
+    // few of the schema's many keys), stopping at the first problem. When there is one (or
+    // a key is unknown or missing), the checking below, which is pure, starts again and
+    // reports in the schema's order.
+    const start = issues.length;
+    const indexOf = this.indexOf;
+    const required = this.required;
+    let present = 0;
+    let clean = true;
+    for (const key in input) {
+      const i = indexOf.get(key);
+      if (i === undefined) {
+        clean = false;
+        break;
+      }
       path.push(key);
-      this.shape[key]!.check(input[key], path, issues);
+      this.shapeList[i]!.check(input[key], path, issues);
+      path.pop();
+      if (issues.length !== start) {
+        clean = false;
+        break;
+      }
+      if (required[i]) present++;
+    }
+    if (clean && present === this.requiredCount) return;
+    issues.length = start;
+    const keys = this.keyList;
+    const shapes = this.shapeList;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      path.push(key);
+      shapes[i]!.check(input[key], path, issues);
       path.pop();
     }
-    const unknown: string[] = [];
-    for (const key in input) if (!this.keySet.has(key)) unknown.push(key);
-    if (unknown.length > 0) issues.push({ code: 'unrecognized_keys', keys: unknown, path: [...path], input, continue: true });
+    let unknown: string[] | undefined;
+    for (const key in input) if (!this.keySet.has(key)) (unknown ??= []).push(key);
+    if (unknown !== undefined) issues.push({ code: 'unrecognized_keys', keys: unknown, path: [...path], input, continue: true });
   }
   protected jsonBody(): Json {
     const properties: Json = {};
@@ -360,12 +445,17 @@ export class RecordShape<V> extends Shape<Record<string, V>> {
   ) {
     super();
   }
+  override ofKind(input: unknown): boolean {
+    return isPlainObject(input);
+  }
   check(input: unknown, path: ShapePath, issues: Issue[]): void {
     if (!isPlainObject(input)) {
       issues.push({ code: 'invalid_type', expected: 'record', path: [...path], input, continue: false });
       return;
     }
-    for (const key of Object.keys(input)) {
+    const keys = Object.keys(input);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
       path.push(key);
       this.keys.check(key, path, issues);
       this.values.check(input[key], path, issues);

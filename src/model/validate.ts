@@ -218,14 +218,18 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
   checkConsumerWords(raw, report);
   checkIPv6Spelling(raw, report);
   const tables = collectTables(raw, report);
-  const tableNames = new Map(tables.map((t) => [t.name, t]));
-  const { links, rawOf } = collectLinks(raw, report);
-  const linkByName = new Map(links.map((l) => [l.name, l]));
+  const tableNames = new Map<string, ModelTable>();
+  for (let i = 0; i < tables.length; i++) tableNames.set(tables[i]!.name, tables[i]!);
+  const { links, raws } = collectLinks(raw, report);
+  const linkByName = new Map<string, ModelLink>();
+  for (let i = 0; i < links.length; i++) linkByName.set(links[i]!.name, links[i]!);
 
   // Addresses: once per host, host addresses, not the network or broadcast address.
   const seen = new Map<number, Path>();
-  for (const link of links) {
-    for (const a of link.addresses) {
+  for (let l = 0; l < links.length; l++) {
+    const addresses = links[l]!.addresses;
+    for (let k = 0; k < addresses.length; k++) {
+      const a = addresses[k]!;
       const prev = seen.get(a.address);
       if (prev) report(a.path, `${formatIPv4(a.address)} is configured twice (also at ${formatPath(prev)})`);
       else seen.set(a.address, a.path);
@@ -243,18 +247,19 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
   // Declared tables by number, the first of each (collectTables reported a number used twice).
   const tableById = new Map<number, ModelTable>();
   for (const t of tables) if (t.id !== undefined && !tableById.has(t.id)) tableById.set(t.id, t);
-  const resolveTable = (ref: string | number | undefined, path: Path, forRule: boolean): string => {
+  /** `at`: where the reference is written, `table` under it. */
+  const resolveTable = (ref: string | number | undefined, at: Path, forRule: boolean): string => {
     if (ref === undefined) return 'main';
     if (typeof ref === 'number') {
       for (const [name, id] of RESERVED_TABLES) if (id === ref && (forRule || name === 'main')) return name;
       const t = tableById.get(ref);
       if (t) return t.name;
-      report(path, `table ${ref} is not declared under \`tables:\``);
+      report([...at, 'table'], `table ${ref} is not declared under \`tables:\``);
       return 'main';
     }
     if (ref === 'main' || (forRule && (ref === 'local' || ref === 'default'))) return ref;
     if (tableNames.has(ref)) return ref;
-    report(path, `table \`${ref}\` is not declared under \`tables:\`${suggestText(ref, [...tableNames.keys(), 'main'])}`);
+    report([...at, 'table'], `table \`${ref}\` is not declared under \`tables:\`${suggestText(ref, [...tableNames.keys(), 'main'])}`);
     return 'main';
   };
 
@@ -278,18 +283,22 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
     }
   };
 
-  for (const link of links) {
-    const rawLink = rawOf.get(link)!;
+  for (let l = 0; l < links.length; l++) {
+    const link = links[l]!;
+    const rawLink = raws[l]!;
     const base = link.path;
     if (rawLink.gateway !== undefined) {
-      const gws = perFamily(rawLink.gateway, [...base, 'gateway'], 'gateway', report);
-      const gw4 = gws[4] && checkGateway(ctx4, link, gws[4].text, gws[4].path);
-      const gw6 = gws[6] && checkGateway(ctx6, link, gws[6].text, gws[6].path);
+      const gws = perFamily(rawLink.gateway, base, 'gateway', 'gateway', report);
+      const gw4 = gws[4] && checkGateway(ctx4, link, gws[4], base, 'gateway');
+      const gw6 = gws[6] && checkGateway(ctx6, link, gws[6], base, 'gateway');
       if (gw4 !== undefined) link.gateway = gw4;
       if (gw6 !== undefined) link.ipv6.gateway = gw6;
     }
-    (rawLink.routes ?? []).forEach((r, i) => takeRoute(r, link.name, [...base, 'routes', i], link.routes, link.ipv6.routes));
-    (rawLink['routing-policy'] ?? []).forEach((r, i) => {
+    const rawRoutes = rawLink.routes;
+    if (rawRoutes) for (let i = 0; i < rawRoutes.length; i++) takeRoute(rawRoutes[i]!, link.name, [...base, 'routes', i], link.routes, link.ipv6.routes);
+    const rawRules = rawLink['routing-policy'];
+    for (let i = 0; rawRules && i < rawRules.length; i++) {
+      const r = rawRules[i]!;
       const path = [...base, 'routing-policy', i];
       const family = ruleFamily(r, path, report);
       if (family === 4) {
@@ -299,28 +308,29 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
         const rule = convertRule(IPV6, r, link.name, path, resolveTable, report);
         if (rule) link.ipv6.rules.push(rule);
       }
-    });
+    }
     if (rawLink.egress) {
       const p = [...base, 'egress'];
-      const prefers = perFamily(rawLink.egress.prefer, [...p, 'prefer'], 'preferred source', report);
-      if (prefers[4]) checkEgress(ctx4, link, prefers[4].text, prefers[4].path, rawLink.egress, p);
-      if (prefers[6]) checkEgress(ctx6, link, prefers[6].text, prefers[6].path, rawLink.egress, p);
+      const prefers = perFamily(rawLink.egress.prefer, p, 'prefer', 'preferred source', report);
+      if (prefers[4]) checkEgress(ctx4, link, prefers[4], rawLink.egress, p);
+      if (prefers[6]) checkEgress(ctx6, link, prefers[6], rawLink.egress, p);
     }
     const sr = rawLink['source-routing'];
     if (sr) {
       const p = [...base, 'source-routing'];
-      const table = resolveTable(sr.table, [...p, 'table'], false);
+      const table = resolveTable(sr.table, p, false);
       if (table === 'main' && (sr.table === 'main' || sr.table === 254)) report([...p, 'table'], 'per-source routing needs a table of its own, not `main`');
       const srRoutes: ModelRoute[] = [];
       const srRoutes6: ModelRoute<bigint>[] = [];
-      (sr.routes ?? []).forEach((r, i) => takeRoute({ ...r }, link.name, [...p, 'routes', i], srRoutes, srRoutes6, table));
-      const gws = sr.gateway === undefined ? {} : perFamily(sr.gateway, [...p, 'gateway'], 'gateway', report);
+      const rawSrRoutes = sr.routes;
+      if (rawSrRoutes) for (let i = 0; i < rawSrRoutes.length; i++) takeRoute(rawSrRoutes[i]!, link.name, [...p, 'routes', i], srRoutes, srRoutes6, table);
+      const gws = sr.gateway === undefined ? NO_ITEMS : perFamily(sr.gateway, p, 'gateway', 'gateway', report);
       if (link.addresses.length === 0 && link.ipv6.addresses.length === 0) report(p, `${link.name} has no addresses to route by source`);
       // Each family that has addresses (or routes) gets the recipe; one table serves both.
       if (link.addresses.length > 0 || srRoutes.length > 0 || gws[4] || link.ipv6.addresses.length === 0) {
         link.sourceRouting = { table, routes: srRoutes, path: p };
         if (gws[4]) {
-          const gw = checkGateway(ctx4, link, gws[4].text, gws[4].path);
+          const gw = checkGateway(ctx4, link, gws[4], p, 'gateway');
           if (gw !== undefined) link.sourceRouting.gateway = gw;
         }
         if (sr.priority !== undefined) link.sourceRouting.priority = sr.priority;
@@ -328,7 +338,7 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Mode
       if (link.ipv6.addresses.length > 0 || srRoutes6.length > 0 || gws[6]) {
         link.ipv6.sourceRouting = { table, routes: srRoutes6, path: p };
         if (gws[6]) {
-          const gw = checkGateway(ctx6, link, gws[6].text, gws[6].path);
+          const gw = checkGateway(ctx6, link, gws[6], p, 'gateway');
           if (gw !== undefined) link.ipv6.sourceRouting.gateway = gw;
         }
         if (sr.priority !== undefined) link.ipv6.sourceRouting.priority = sr.priority;
@@ -460,7 +470,7 @@ interface FamilyContext<A extends number | bigint> {
   upOrders: () => { order: BringUpOrder; place: Map<string, number> }[];
   famOf: (l: ModelLink) => ModelFamily<A>;
   hostHas: (a: A) => boolean;
-  resolveTable: (ref: string | number | undefined, path: Path, forRule: boolean) => string;
+  resolveTable: (ref: string | number | undefined, at: Path, forRule: boolean) => string;
   report: Report;
 }
 
@@ -483,30 +493,40 @@ function checkIPv6Spelling(raw: RawModel, report: Report): void {
   // One path, grown and shrunk as the walk goes: copied only for a report (every value of
   // the model is visited, so a path per value would be most of the work).
   const path: (string | number)[] = [];
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string') {
-      if (!v.includes(':')) return;
-      const slash = v.indexOf('/');
-      const addr = slash < 0 ? v : v.slice(0, slash);
-      const a = parseIPv6(addr);
-      if (a === undefined) return;
-      const canonical = formatIPv6(a);
-      if (canonical !== addr) report([...path], `${v} is not written in canonical form (RFC 5952, as ip -6 prints it): write ${canonical}${slash < 0 ? '' : v.slice(slash)}`);
-      return;
-    }
-    if (v === null || typeof v !== 'object') return;
+  // Called for the strings with a colon only (those are few).
+  const check = (v: string): void => {
+    const slash = v.indexOf('/');
+    const addr = slash < 0 ? v : v.slice(0, slash);
+    const a = parseIPv6(addr);
+    if (a === undefined) return;
+    const canonical = formatIPv6(a);
+    if (canonical !== addr) report([...path], `${v} is not written in canonical form (RFC 5952, as ip -6 prints it): write ${canonical}${slash < 0 ? '' : v.slice(slash)}`);
+  };
+  // Strings and other leaves are looked at in place: a call and a path entry only for a
+  // collection, or for a string that has a colon.
+  const walk = (v: object): void => {
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (typeof x === 'string') {
+          if (!x.includes(':')) continue;
+        } else if (x === null || typeof x !== 'object') continue;
         path.push(i);
-        walk(v[i]);
+        if (typeof x === 'string') check(x);
+        else walk(x as object);
         path.pop();
       }
       return;
     }
     for (const k in v) {
       if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+      const x = (v as Record<string, unknown>)[k];
+      if (typeof x === 'string') {
+        if (!x.includes(':')) continue;
+      } else if (x === null || typeof x !== 'object') continue;
       path.push(k);
-      walk((v as Record<string, unknown>)[k]);
+      if (typeof x === 'string') check(x);
+      else walk(x as object);
       path.pop();
     }
   };
@@ -516,8 +536,10 @@ function checkIPv6Spelling(raw: RawModel, report: Report): void {
 /** IPv6 addresses: once per host, and addresses a host can have. Returns the host's lookup. */
 function checkAddresses6(links: readonly ModelLink[], report: Report): (a: bigint) => boolean {
   const seen = new Map<number | string, Path>();
-  for (const link of links) {
-    for (const a of link.ipv6.addresses) {
+  for (let l = 0; l < links.length; l++) {
+    const addresses = links[l]!.ipv6.addresses;
+    for (let k = 0; k < addresses.length; k++) {
+      const a = addresses[k]!;
       const key = IPV6.key(a.address);
       const prev = seen.get(key);
       if (prev) report(a.path, `${formatIPv6(a.address)} is configured twice (also at ${formatPath(prev)})`);
@@ -530,33 +552,57 @@ function checkAddresses6(links: readonly ModelLink[], report: Report): (a: bigin
   return (a) => seen.has(IPV6.key(a));
 }
 
+/** One family's address of `key: A` or `key: [A, B]`: its text and its index in the list (-1: not a list). */
+interface FamilyItem {
+  text: string;
+  index: number;
+}
+type PerFamily = { 4?: FamilyItem; 6?: FamilyItem };
+const NO_ITEMS: PerFamily = Object.freeze({});
+
+/** Where a FamilyItem is written: `at.key` or `at.key[index]` (made only for a message). */
+function itemPath(at: Path, key: string, item: FamilyItem): Path {
+  return item.index < 0 ? [...at, key] : [...at, key, item.index];
+}
+
 /**
- * `gateway: A` or `gateway: [A, B]` with at most one address of each family; a wrong item
- * is reported and left out.
+ * `gateway: A` or `gateway: [A, B]` (the value of `key` under `at`) with at most one address
+ * of each family; a wrong item is reported and left out.
  */
-function perFamily(value: string | string[], path: Path, what: string, report: Report): { 4?: { text: string; path: Path }; 6?: { text: string; path: Path } } {
-  const out: { 4?: { text: string; path: Path }; 6?: { text: string; path: Path } } = {};
-  const items = Array.isArray(value) ? value.map((text, i) => ({ text, path: [...path, i] })) : [{ text: value, path }];
-  for (const item of items) {
-    const f = familyOfText(item.text);
+function perFamily(value: string | string[], at: Path, key: string, what: string, report: Report): PerFamily {
+  if (typeof value === 'string') return familyOfText(value) === 4 ? { 4: { text: value, index: -1 } } : { 6: { text: value, index: -1 } };
+  const out: PerFamily = {};
+  for (let i = 0; i < value.length; i++) {
+    const text = value[i]!;
+    const f = familyOfText(text);
     const prev = out[f];
-    if (prev) report(item.path, `a second ${familyName(f)} ${what} (${prev.text} is the first): give at most one per family`);
-    else out[f] = item;
+    if (prev) report([...at, key, i], `a second ${familyName(f)} ${what} (${prev.text} is the first): give at most one per family`);
+    else out[f] = { text, index: i };
   }
   return out;
 }
 
 /** An interface's (or own table's) default gateway: inside a subnet of the link (IPv6 link-local: always), not the host's. */
-function checkGateway<A extends number | bigint>(ctx: FamilyContext<A>, link: ModelLink, text: string, path: Path): A | undefined {
+function checkGateway<A extends number | bigint>(ctx: FamilyContext<A>, link: ModelLink, item: FamilyItem, at: Path, key: string): A | undefined {
   const { ops, report } = ctx;
+  const text = item.text;
   const gw = ops.parse(text);
   if (gw === undefined) return undefined;
   const fam = ctx.famOf(link);
-  if (!ops.isOnEveryLink(gw) && !fam.addresses.some((a) => a.prefix < ops.bits && ops.contains(a.address, a.prefix, gw))) {
-    report(path, `gateway ${text} is not inside a subnet of ${link.name} (${subnetsOf(ops, fam) || `it has no ${ops.family === 4 ? '' : 'IPv6 '}addresses`})`);
+  if (!ops.isOnEveryLink(gw) && !inSubnetOf(ops, fam.addresses, gw)) {
+    report(itemPath(at, key, item), `gateway ${text} is not inside a subnet of ${link.name} (${subnetsOf(ops, fam) || `it has no ${ops.family === 4 ? '' : 'IPv6 '}addresses`})`);
   }
-  if (ctx.hostHas(gw)) report(path, `gateway ${text} is an address of this host`);
+  if (ctx.hostHas(gw)) report(itemPath(at, key, item), `gateway ${text} is an address of this host`);
   return gw;
+}
+
+/** Whether `a` is inside the subnet of one of the addresses (a host prefix has none). */
+function inSubnetOf<A extends number | bigint>(ops: FamilyOps<A>, addresses: readonly ModelAddress<A>[], a: A): boolean {
+  for (let i = 0; i < addresses.length; i++) {
+    const x = addresses[i]!;
+    if (x.prefix < ops.bits && ops.contains(x.address, x.prefix, a)) return true;
+  }
+  return false;
 }
 
 /** A route is one family: that of `to`, else of `via` or `src`; `default` alone is IPv4. */
@@ -627,7 +673,7 @@ function convertRoute<A extends number | bigint>(ctx: FamilyContext<A>, r: AnyRa
     to,
     dev,
     metric: r.metric ?? ops.defaultMetric,
-    table: tableOverride ?? ctx.resolveTable(r.table, [...path, 'table'], false),
+    table: tableOverride ?? ctx.resolveTable(r.table, path, false),
     onlink: r['on-link'] ?? false,
     path,
   };
@@ -643,9 +689,11 @@ function convertRoute<A extends number | bigint>(ctx: FamilyContext<A>, r: AnyRa
  * (src/plan/sysctl.ts): two VLANs cannot be given different values of one key.
  */
 function checkVlanSysctl(links: ModelLink[], report: Report): void {
-  const first = new Map<string, { value: number; link: ModelLink }>();
-  for (const link of links) {
+  let first: Map<string, { value: number; link: ModelLink }> | undefined;
+  for (let i = 0; i < links.length; i++) {
+    const link = links[i]!;
     if (link.kind !== 'vlan' || !link.sysctl) continue;
+    first ??= new Map();
     for (const [key, value] of Object.entries(link.sysctl.values)) {
       const prev = first.get(key);
       if (prev && prev.value !== value) {
@@ -671,12 +719,22 @@ function sysctlValues(raw: Record<string, number | undefined>): ModelSysctl['val
  */
 export const IP_TABLE_WORDS: ReadonlySet<string> = new Set(['all', 'cache', 'help']);
 
+const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
+
+/** Whether an object has an own enumerable key (Object.keys(o).length > 0, without the array). */
+function hasOwnKey(o: object): boolean {
+  for (const k in o) if (hasOwn(o, k)) return true;
+  return false;
+}
+
 /** What the model says that a consumer would read differently or refuse: checked before the rest. */
 function checkConsumerWords(raw: RawModel, report: Report): void {
-  if (Object.keys(raw.interfaces).length === 0) {
+  if (!hasOwnKey(raw.interfaces)) {
     report(['interfaces'], 'the model has no interfaces: a host needs at least one, e.g. `eth0: { addresses: [192.0.2.10/24] }`');
   }
-  for (const name of Object.keys(raw.tables ?? {})) {
+  const tables = raw.tables;
+  if (tables === undefined || !(hasOwn(tables, 'all') || hasOwn(tables, 'cache') || hasOwn(tables, 'help'))) return;
+  for (const name of Object.keys(tables)) {
     if (IP_TABLE_WORDS.has(name)) {
       report(
         ['tables', name],
@@ -723,7 +781,12 @@ function parseTarget<A extends number | bigint>(ops: FamilyOps<A>, text: string)
 function collectTables(raw: RawModel, report: Report): ModelTable[] {
   const out: ModelTable[] = [];
   const ids = new Map<number, string>();
-  for (const [name, value] of Object.entries(raw.tables ?? {})) {
+  const tables = raw.tables;
+  if (tables === undefined) return out;
+  const names = Object.keys(tables);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    const value = tables[name]!;
     const path = ['tables', name];
     if (RESERVED_TABLES.has(name)) {
       report(path, `\`${name}\` is a reserved table (${RESERVED_TABLES.get(name)} ${name}); refer to it without declaring it`, 'key');
@@ -749,16 +812,12 @@ function collectTables(raw: RawModel, report: Report): ModelTable[] {
   return out;
 }
 
-/** The model's links, physical first then VLANs, each with the raw fields it was made from. */
-function collectLinks(raw: RawModel, report: Report): { links: ModelLink[]; rawOf: Map<ModelLink, RawLinkFields> } {
-  const rawOf = new Map<ModelLink, RawLinkFields>();
-  const newLink = (...args: Parameters<typeof makeLink>): ModelLink => {
-    const link = makeLink(...args);
-    rawOf.set(link, args[2]);
-    return link;
-  };
+/** The model's links, physical first then VLANs, and (at the same index) the raw fields each was made from. */
+function collectLinks(raw: RawModel, report: Report): { links: ModelLink[]; raws: RawLinkFields[] } {
   const physical: ModelLink[] = [];
+  const physicalRaws: RawLinkFields[] = [];
   const vlans: ModelLink[] = [];
+  const vlanRaws: RawLinkFields[] = [];
   const names = new Map<string, Path>();
   const claim = (name: string, path: Path): boolean => {
     const prev = names.get(name);
@@ -770,10 +829,13 @@ function collectLinks(raw: RawModel, report: Report): { links: ModelLink[]; rawO
     return true;
   };
 
-  for (const [name, iface] of Object.entries(raw.interfaces)) {
+  const interfaces = raw.interfaces;
+  for (const name in interfaces) {
+    if (!Object.prototype.hasOwnProperty.call(interfaces, name)) continue;
+    const iface = interfaces[name]!;
     const path = ['interfaces', name];
     if (!checkIfName(name, path, report)) continue;
-    if (/\.\d+$/.test(name) && !raw.vlans?.[name]) {
+    if (endsWithDotNumber(name) && !raw.vlans?.[name]) {
       // `eth0.10` under interfaces: a VLAN spelled by name; its parent must exist.
       const dot = name.lastIndexOf('.');
       const parent = name.slice(0, dot);
@@ -784,38 +846,67 @@ function collectLinks(raw: RawModel, report: Report): { links: ModelLink[]; rawO
       }
       if (!checkVlanId(id, path, report)) continue;
       if (iface.vlans) report([...path, 'vlans'], 'a VLAN cannot carry VLANs of its own');
-      if (claim(name, path)) vlans.push(newLink(name, 'vlan', iface, path, report, parent, id));
+      if (claim(name, path)) {
+        vlans.push(makeLink(name, 'vlan', iface, path, report, parent, id));
+        vlanRaws.push(iface);
+      }
       continue;
     }
-    if (claim(name, path)) physical.push(newLink(name, 'ethernet', iface, path, report));
-    for (const [idText, v] of Object.entries(iface.vlans ?? {})) {
+    if (claim(name, path)) {
+      physical.push(makeLink(name, 'ethernet', iface, path, report));
+      physicalRaws.push(iface);
+    }
+    if (iface.vlans === undefined) continue;
+    for (const [idText, v] of Object.entries(iface.vlans)) {
       const vpath = [...path, 'vlans', idText];
       const id = /^\d+$/.test(idText) ? Number(idText) : NaN;
       if (!checkVlanId(id, vpath, report, idText)) continue;
       const vname = `${name}.${id}`;
       if (!checkIfName(vname, vpath, report)) continue;
-      if (claim(vname, vpath)) vlans.push(newLink(vname, 'vlan', v, vpath, report, name, id));
+      if (claim(vname, vpath)) {
+        vlans.push(makeLink(vname, 'vlan', v, vpath, report, name, id));
+        vlanRaws.push(v);
+      }
     }
   }
   for (const [name, v] of Object.entries(raw.vlans ?? {})) {
     const path = ['vlans', name];
     if (!checkIfName(name, path, report)) continue;
-    if (!raw.interfaces[v.link] || /\.\d+$/.test(v.link)) {
+    if (!raw.interfaces[v.link] || endsWithDotNumber(v.link)) {
       report([...path, 'link'], `VLAN \`${name}\` names parent \`${v.link}\`, which is not an interface under \`interfaces:\`${suggestText(v.link, Object.keys(raw.interfaces))}`);
       continue;
     }
     if (!checkVlanId(v.id, [...path, 'id'], report)) continue;
-    if (claim(name, path)) vlans.push(newLink(name, 'vlan', v, path, report, v.link, v.id));
+    if (claim(name, path)) {
+      vlans.push(makeLink(name, 'vlan', v, path, report, v.link, v.id));
+      vlanRaws.push(v);
+    }
   }
   // The same (parent, id) twice would be two names for one device.
   const byParentId = new Map<string, string>();
-  for (const l of vlans) {
+  for (let i = 0; i < vlans.length; i++) {
+    const l = vlans[i]!;
     const key = `${l.parent}/${l.vlanId}`;
     const other = byParentId.get(key);
     if (other) report(l.path, `VLAN ${l.vlanId} on ${l.parent} is defined twice (\`${other}\` and \`${l.name}\`)`, 'key');
     byParentId.set(key, l.name);
   }
-  return { links: [...physical, ...vlans], rawOf };
+  for (let i = 0; i < vlans.length; i++) {
+    physical.push(vlans[i]!);
+    physicalRaws.push(vlanRaws[i]!);
+  }
+  return { links: physical, raws: physicalRaws };
+}
+
+/** Whether a name ends in `.` and digits (`eth0.10`): /\.\d+$/ without a regular expression per name. */
+export function endsWithDotNumber(name: string): boolean {
+  let i = name.length - 1;
+  while (i >= 0) {
+    const c = name.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    i--;
+  }
+  return i < name.length - 1 && i >= 0 && name.charCodeAt(i) === 46;
 }
 
 function checkVlanId(id: number, path: Path, report: Report, shown?: string): boolean {
@@ -852,13 +943,15 @@ function makeLink(name: string, kind: 'ethernet' | 'vlan', raw: RawLinkFields, p
   if (raw.mtu !== undefined) link.mtu = raw.mtu;
   if (raw.mac !== undefined) link.mac = raw.mac.toLowerCase();
   if (raw.sysctl !== undefined) link.sysctl = { values: sysctlValues(raw.sysctl), path: [...path, 'sysctl'] };
-  (raw.addresses ?? []).forEach((text, i) => {
-    const c = parsePrefix(text)!;
+  const addresses = raw.addresses;
+  for (let i = 0; addresses && i < addresses.length; i++) {
+    const c = parsePrefix(addresses[i]!)!;
     const at = [...path, 'addresses', i];
     if (c.family === 4) link.addresses.push({ address: c.address, prefix: c.prefix, onParent: true, path: at });
     else link.ipv6.addresses.push({ address: c.address, prefix: c.prefix, onParent: true, path: at });
-  });
-  for (const [label, a] of Object.entries(raw.aliases ?? {}).sort(([x], [y]) => compareLabels(x, y))) {
+  }
+  if (raw.aliases === undefined) return link;
+  for (const [label, a] of Object.entries(raw.aliases).sort(([x], [y]) => compareLabels(x, y))) {
     const apath = [...path, 'aliases', label];
     const m = ALIAS_LABEL.exec(label);
     if (!m) {
@@ -941,10 +1034,10 @@ function convertRule<A extends number | bigint>(
   r: RawRule,
   dev: string,
   path: Path,
-  resolveTable: (ref: string | number | undefined, path: Path, forRule: boolean) => string,
+  resolveTable: (ref: string | number | undefined, at: Path, forRule: boolean) => string,
   report: Report,
 ): ModelRule<A> | undefined {
-  const rule: ModelRule<A> = { table: resolveTable(r.table, [...path, 'table'], true), dev, path };
+  const rule: ModelRule<A> = { table: resolveTable(r.table, path, true), dev, path };
   for (const key of ['from', 'to'] as const) {
     const text = r[key];
     if (text === undefined) continue;
@@ -961,12 +1054,13 @@ function convertRule<A extends number | bigint>(
 function checkEgress<A extends number | bigint>(
   ctx: FamilyContext<A>,
   link: ModelLink,
-  preferText: string,
-  preferPath: Path,
+  preferItem: FamilyItem,
   raw: NonNullable<RawLinkFields['egress']>,
   path: Path,
 ): void {
   const { ops, report } = ctx;
+  const preferText = preferItem.text;
+  const preferPath = itemPath(path, 'prefer', preferItem);
   const fam = ctx.famOf(link);
   const prefer = ops.parse(preferText)!;
   const own = fam.addresses.filter((a) => a.label === undefined);
@@ -1061,8 +1155,16 @@ function addedMetrics<A extends number | bigint>(ops: FamilyOps<A>, link: ModelL
 
 /** The two halves of the subnet the egress recipe splits, as `addr/n`. */
 function egressHalves<A extends number | bigint>(ops: FamilyOps<A>, fam: ModelFamily<A>): string[] {
-  const subnets = fam.egress ? egressSubnets(ops, fam, fam.egress.prefer) : [];
-  return subnets.filter((n) => n.prefix <= ops.bits - 2).flatMap((n) => ops.splitHalves(n.address, n.prefix).map((h) => ops.formatCidr(h.address, h.prefix)));
+  const out: string[] = [];
+  if (!fam.egress) return out;
+  const subnets = egressSubnets(ops, fam, fam.egress.prefer);
+  for (let i = 0; i < subnets.length; i++) {
+    const n = subnets[i]!;
+    if (n.prefix > ops.bits - 2) continue;
+    const [lo, hi] = ops.splitHalves(n.address, n.prefix);
+    out.push(ops.formatCidr(lo.address, lo.prefix), ops.formatCidr(hi.address, hi.prefix));
+  }
+  return out;
 }
 
 /**
@@ -1071,8 +1173,10 @@ function egressHalves<A extends number | bigint>(ops: FamilyOps<A>, fam: ModelFa
  * in it is refused at boot (Nexthop has invalid gateway). Measured on Linux 6.x.
  */
 function checkZeroNetSubnets(links: ModelLink[], report: Report): void {
-  for (const link of links) {
-    for (const a of link.addresses) {
+  for (let l = 0; l < links.length; l++) {
+    const addresses = links[l]!.addresses;
+    for (let k = 0; k < addresses.length; k++) {
+      const a = addresses[k]!;
       if (a.prefix === 0 || a.prefix >= 32) continue;
       const net = networkOf(a.address, a.prefix);
       if (net >>> 24 === 0) {
@@ -1091,11 +1195,17 @@ function checkGatewaysAtBoot<A extends number | bigint>(ops: FamilyOps<A>, links
   // Per link and gateway (routes mostly share a few gateways), the address whose subnet
   // alone holds it, or null; a link whose addresses are all on the parent has none to find.
   // IPv6 gateways are keyed as text: V8 hashes a BigInt by its lowest 64 bits only.
+  // Most links have no such address: the loop below passes them over without a memo.
+  const hasOffParent = (link: ModelLink): boolean => {
+    const addresses = famOf(link).addresses;
+    for (let i = 0; i < addresses.length; i++) if (!addresses[i]!.onParent && addresses[i]!.prefix < ops.bits) return true;
+    return false;
+  };
   const found = new Map<ModelLink, Map<number | string, ModelAddress<A> | null> | null>();
   const offParentHolder = (link: ModelLink, via: A): ModelAddress<A> | null => {
     let memo = found.get(link);
     if (memo === undefined) {
-      memo = famOf(link).addresses.some((a) => !a.onParent && a.prefix < ops.bits) ? new Map() : null;
+      memo = hasOffParent(link) ? new Map() : null;
       found.set(link, memo);
     }
     if (memo === null) return null;
@@ -1109,34 +1219,38 @@ function checkGatewaysAtBoot<A extends number | bigint>(ops: FamilyOps<A>, links
     }
     return a;
   };
-  const check = (link: ModelLink, via: A, path: Path): void => {
+  /** `at`.`key`: where the gateway is written. */
+  const check = (link: ModelLink, via: A, at: Path, key: string): void => {
     const a = offParentHolder(link, via);
     if (a === null) return;
     report(
-      path,
+      [...at, key],
       `gateway ${ops.format(via)} is inside ${ops.formatCidr(a.address, a.prefix)} only through ${a.label ?? link.name}, which has \`on-parent: false\`: ` +
         `it is not up at boot, when the routes are added, so the kernel refuses them (Nexthop has invalid gateway); put the gateway in a subnet ${link.name} has at boot`,
     );
   };
-  for (const link of links) {
+  for (let l = 0; l < links.length; l++) {
+    const link = links[l]!;
+    if (!hasOffParent(link)) continue;
     const fam = famOf(link);
-    if (fam.gateway !== undefined) check(link, fam.gateway, [...link.path, 'gateway']);
+    if (fam.gateway !== undefined) check(link, fam.gateway, link.path, 'gateway');
     const sr = fam.sourceRouting;
-    if (sr?.gateway !== undefined) check(link, sr.gateway, [...sr.path, 'gateway']);
-    for (const r of fam.routes) if (r.via !== undefined && !r.onlink) check(link, r.via, [...r.path, 'via']);
-    for (const r of sr?.routes ?? []) if (r.via !== undefined && !r.onlink) check(link, r.via, [...r.path, 'via']);
+    if (sr?.gateway !== undefined) check(link, sr.gateway, sr.path, 'gateway');
+    for (const r of fam.routes) if (r.via !== undefined && !r.onlink) check(link, r.via, r.path, 'via');
+    for (const r of sr?.routes ?? []) if (r.via !== undefined && !r.onlink) check(link, r.via, r.path, 'via');
   }
   if (topRoutes.length === 0) return;
   const byName = new Map(links.map((l) => [l.name, l]));
   for (const r of topRoutes) {
     const link = byName.get(r.dev);
-    if (link && r.via !== undefined && !r.onlink) check(link, r.via, [...r.path, 'via']);
+    if (link && r.via !== undefined && !r.onlink) check(link, r.via, r.path, 'via');
   }
 }
 
 /** The kernel gives a device no all-zero or multicast (group bit set) MAC address (Cannot assign requested address). */
 function checkMacs(links: ModelLink[], report: Report): void {
-  for (const link of links) {
+  for (let i = 0; i < links.length; i++) {
+    const link = links[i]!;
     if (link.mac === undefined) continue;
     const first = parseInt(link.mac.slice(0, 2), 16);
     if (/^(00:){5}00$/.test(link.mac)) report([...link.path, 'mac'], `${link.mac} is the all-zero MAC address, which no device can have (the kernel refuses it)`);
@@ -1146,12 +1260,15 @@ function checkMacs(links: ModelLink[], report: Report): void {
 
 /** The kernel refuses a second route with the same table, destination and metric (File exists). */
 function checkRouteCollisions<A extends number | bigint>(ops: FamilyOps<A>, links: ModelLink[], famOf: (l: ModelLink) => ModelFamily<A>, topRoutes: ModelRoute<A>[], report: Report): void {
-  const seen = new Map<string, Path>();
-  const claim = (table: string, to: string, metric: number, path: Path, why = ''): void => {
+  // The first claim of each key, where it is written: a route's path, or (for a link's
+  // gateway and egress) the link's or its source routing's path and the key under it, put
+  // together only for a message.
+  const seen = new Map<string, Path | ClaimSite>();
+  const claim = (table: string, to: string, metric: number, path: Path | ClaimSite, why = ''): void => {
     const key = `${table} ${to} ${metric}`;
     const prev = seen.get(key);
     if (prev) {
-      report(path, `route to ${to} with metric ${metric} in table ${table} is there already (${formatPath(prev)}); the kernel refuses the second (File exists)${why}`);
+      report(sitePath(path), `route to ${to} with metric ${metric} in table ${table} is there already (${formatPath(sitePath(prev))}); the kernel refuses the second (File exists)${why}`);
     } else seen.set(key, path);
   };
   // The kernel's own connected route for each subnet (IPv4: metric 0; IPv6: metric 256, which a route's default 1024 does not meet).
@@ -1175,10 +1292,11 @@ function checkRouteCollisions<A extends number | bigint>(ops: FamilyOps<A>, link
     }
     return byName.get(name);
   };
-  for (const link of links) {
+  for (let l = 0; l < links.length; l++) {
+    const link = links[l]!;
     const fam = famOf(link);
     const eg = fam.egress;
-    if (fam.gateway !== undefined && !eg) claim('main', 'default', gatewayMetric, [...link.path, 'gateway']);
+    if (fam.gateway !== undefined && !eg) claim('main', 'default', gatewayMetric, new ClaimSite(link.path, 'gateway'));
     if (eg && fam.gateway !== undefined) {
       claim('main', 'default', eg.fallbackMetric, [...link.path, 'egress']);
       const vip = fam.addresses.find((a) => a.address === eg.prefer);
@@ -1191,57 +1309,92 @@ function checkRouteCollisions<A extends number | bigint>(ops: FamilyOps<A>, link
       const metric = vip?.manager?.kind === 'pacemaker' ? ops.defaultMetric : eg.metric;
       for (const half of egressHalves(ops, fam)) claim('main', half, metric, [...link.path, 'egress']);
     }
-    for (const r of fam.routes) claimRoute(r);
-    for (const r of fam.sourceRouting?.routes ?? []) claimRoute(r);
-    if (fam.sourceRouting?.gateway !== undefined) claim(fam.sourceRouting.table, 'default', gatewayMetric, [...fam.sourceRouting.path, 'gateway']);
+    const routes = fam.routes;
+    for (let i = 0; i < routes.length; i++) claimRoute(routes[i]!);
+    const sr = fam.sourceRouting;
+    if (sr === undefined) continue;
+    for (let i = 0; i < sr.routes.length; i++) claimRoute(sr.routes[i]!);
+    if (sr.gateway !== undefined) claim(sr.table, 'default', gatewayMetric, new ClaimSite(sr.path, 'gateway'));
   }
-  for (const r of topRoutes) claimRoute(r);
+  for (let i = 0; i < topRoutes.length; i++) claimRoute(topRoutes[i]!);
 
   function claimRoute(r: ModelRoute<A>): void {
     const to = r.to.isDefault ? 'default' : ops.formatCidr(r.to.address, r.to.prefix);
     const link = linkByName(r.dev);
     const fam = link && famOf(link);
+    // Most routes are added once, at their own metric (see addedMetrics).
+    if (!fam?.egress) {
+      claimAt(r, to, r.metric, '');
+      return;
+    }
     const metrics = addedMetrics(ops, link, fam, r);
     const why =
-      metrics.length > 1 && fam?.egress
+      metrics.length > 1
         ? `; the egress intent of ${r.dev} adds its routes without src twice, at their metric + ${metrics[0]! - r.metric} from the VIP and + ${fam.egress.fallbackMetric} from the primary: give them metrics further apart`
         : '';
-    for (const metric of metrics) {
-      if (metric > U32) {
-        report([...r.path, 'metric'], `with the egress intent of ${r.dev} this route is also added at metric ${r.metric} + ${metric - r.metric} = ${metric}, above 4294967295`);
-        return;
-      }
-      if (r.table === 'main' && metric === connectedMetric && connected().has(to)) {
-        report(r.path, `${to} with metric ${connectedMetric} in table main is the kernel's own connected route; give it a metric`);
-        return;
-      }
-      claim(r.table, to, metric, r.path, why);
-    }
+    for (const metric of metrics) if (!claimAt(r, to, metric, why)) return;
   }
+
+  /** One metric a route is added with; false when a problem stops its other metrics. */
+  function claimAt(r: ModelRoute<A>, to: string, metric: number, why: string): boolean {
+    if (metric > U32) {
+      report([...r.path, 'metric'], `with the egress intent of ${r.dev} this route is also added at metric ${r.metric} + ${metric - r.metric} = ${metric}, above 4294967295`);
+      return false;
+    }
+    if (r.table === 'main' && metric === connectedMetric && connected().has(to)) {
+      report(r.path, `${to} with metric ${connectedMetric} in table main is the kernel's own connected route; give it a metric`);
+      return false;
+    }
+    claim(r.table, to, metric, r.path, why);
+    return true;
+  }
+}
+
+/** Where a claim is written: `key` under `at` (the path is made only for a message). */
+class ClaimSite {
+  constructor(
+    readonly at: Path,
+    readonly key: string,
+  ) {}
+}
+
+function sitePath(site: Path | ClaimSite): Path {
+  return site instanceof ClaimSite ? [...site.at, site.key] : site;
 }
 
 /** Rule priorities, per family: `ip -4 rule` and `ip -6 rule` are separate lists. */
 function checkPriorities<A extends number | bigint>(ops: FamilyOps<A>, links: ModelLink[], famOf: (l: ModelLink) => ModelFamily<A>, report: Report): void {
-  const seen = new Map<number, string>();
+  // Each priority's first claimant: `priority` under a rule's path, or the i-th rule of a
+  // source routing; named (formatted) only for a message.
+  type Site = ClaimSite | { at: Path; i: number; address: A };
+  const seen = new Map<number, Site>();
+  const pathOf = (site: Site): Path => (site instanceof ClaimSite ? sitePath(site) : site.at);
+  const shownOf = (site: Site): string =>
+    site instanceof ClaimSite ? formatPath(sitePath(site)) : site.i === 0 ? formatPath(site.at) : `${formatPath(site.at)} + ${site.i}, the rule of ${ops.format(site.address)}`;
   const reserved = RESERVED_PRIORITIES[ops.bits === 32 ? 4 : 6];
-  /** `shown`: where the priority comes from, as the other claimant's message names it. */
-  const claim = (p: number, path: Path, shown = formatPath(path)): void => {
+  const claim = (p: number, site: Site): void => {
     if (reserved.has(p)) {
-      report(path, `priority ${p} is the kernel's own${ops.bits === 128 ? ' in `ip -6 rule`' : ''} (${[...reserved].map(([n, table]) => `${n} ${table}`).join(', ')})`);
+      report(pathOf(site), `priority ${p} is the kernel's own${ops.bits === 128 ? ' in `ip -6 rule`' : ''} (${[...reserved].map(([n, table]) => `${n} ${table}`).join(', ')})`);
       return;
     }
     const prev = seen.get(p);
-    if (prev) report(path, `priority ${p} is used twice (also at ${prev}); rules need distinct priorities to have an order`);
-    else seen.set(p, shown);
+    if (prev) report(pathOf(site), `priority ${p} is used twice (also at ${shownOf(prev)}); rules need distinct priorities to have an order`);
+    else seen.set(p, site);
   };
-  for (const link of links) {
-    const fam = famOf(link);
-    for (const r of fam.rules) if (r.priority !== undefined) claim(r.priority, [...r.path, 'priority']);
+  for (let l = 0; l < links.length; l++) {
+    const fam = famOf(links[l]!);
+    const rules = fam.rules;
+    for (let k = 0; k < rules.length; k++) {
+      const r = rules[k]!;
+      if (r.priority === undefined) continue;
+      claim(r.priority, new ClaimSite(r.path, 'priority'));
+    }
     const sr = fam.sourceRouting;
     if (sr?.priority !== undefined) {
       // One rule per address, counting up: every one of them must be free, not just the first.
       const at = [...sr.path, 'priority'];
-      fam.addresses.forEach((a, i) => claim(sr.priority! + i, at, i === 0 ? formatPath(at) : `${formatPath(at)} + ${i}, the rule of ${ops.format(a.address)}`));
+      const addresses = fam.addresses;
+      for (let i = 0; i < addresses.length; i++) claim(sr.priority + i, { at, i, address: addresses[i]!.address });
     }
   }
 }
@@ -1289,11 +1442,16 @@ function expectationSteps(e: RawExpectation, path: Path, hostHas: (text: string)
  * that are not this host.
  */
 function checkManagers(links: ModelLink[], linkByName: ReadonlyMap<string, ModelLink>, hostHas: (a: number) => boolean, report: Report): void {
-  const instances = new Map<string, ModelVrrp>();
-  const routerIds = new Map<string, ModelVrrp>();
-  for (const link of links) {
-    for (const a of link.addresses) {
+  let instances: Map<string, ModelVrrp> | undefined;
+  let routerIds: Map<string, ModelVrrp> | undefined;
+  for (let l = 0; l < links.length; l++) {
+    const link = links[l]!;
+    const addresses = link.addresses;
+    for (let k = 0; k < addresses.length; k++) {
+      const a = addresses[k]!;
       if (a.manager?.kind !== 'keepalived') continue;
+      instances ??= new Map();
+      routerIds ??= new Map();
       const v = a.manager.vrrp;
       if (!linkByName.has(v.interface)) {
         report([...v.path, 'interface'], `\`${v.interface}\` is not an interface of this model${suggestText(v.interface, [...linkByName.keys()])}`);

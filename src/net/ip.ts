@@ -3,7 +3,7 @@
 // written once for IPv4 and IPv6. The tag is `family: 4 | 6`; the value is ipv4.ts's 32-bit
 // number or ipv6.ts's 128-bit bigint, so code that needs one family narrows on the tag and
 // calls that family's module directly. Pure; imports only its siblings.
-import { contains, formatCidr, formatIPv4, networkOf, parseCidr, parseIPv4, splitHalves } from './ipv4.js';
+import { contains, formatCidr, formatIPv4, isCidr, networkOf, parseCidr, parseIPv4, splitHalves } from './ipv4.js';
 import { checkCidr6, checkIPv6, contains6, formatCidr6, formatIPv6, networkOf6, splitHalves6 } from './ipv6.js';
 
 export type Family = 4 | 6;
@@ -30,6 +30,16 @@ export function parseIp(text: string): IpAddress | undefined {
   }
   const a = parseIPv4(text);
   return a === undefined ? undefined : { family: 4, address: a };
+}
+
+/** Whether parseIp would parse the text (an IPv4 address is checked without making anything). */
+export function isIpText(text: string): boolean {
+  return familyOfText(text) === 6 ? checkIPv6(text).ok : parseIPv4(text) !== undefined;
+}
+
+/** Whether parsePrefix would parse the text (an IPv4 prefix is checked without making anything). */
+export function isPrefixText(text: string, bareIsHost = false): boolean {
+  return familyOfText(text) === 6 ? checkCidr6(text, bareIsHost).ok : isCidr(text, bareIsHost);
 }
 
 /** Why a text is not an address of either family, or undefined when it is one. */

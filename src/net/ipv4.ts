@@ -61,6 +61,13 @@ export function parseCidr(text: string, bareIs32 = false): Cidr | undefined {
   return { address: a, prefix: p };
 }
 
+/** Whether parseCidr would parse the text (nothing is made: schema checks ask this of every address). */
+export function isCidr(text: string, bareIs32 = false): boolean {
+  const slash = text.indexOf('/');
+  if (slash < 0) return bareIs32 && parseQuad(text, text.length) !== undefined;
+  return parseQuad(text, slash) !== undefined && parsePrefixLength(text, slash + 1) !== undefined;
+}
+
 /** The prefix length 0-32 that makes up the rest of the text from `start`: `0`-`9` or `10`-`32`, no leading zero. */
 function parsePrefixLength(text: string, start: number): number | undefined {
   const len = text.length - start;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type IpAddress, type IpPrefix, bitsOf, compareIp, explainIp, familyOfText, formatIp, formatPrefix, networkOfPrefix, parseIp, parsePrefix, prefixContains, sameIp, splitPrefix } from '../../src/net/ip.js';
+import { type IpAddress, type IpPrefix, bitsOf, compareIp, explainIp, familyOfText, formatIp, formatPrefix, isIpText, isPrefixText, networkOfPrefix, parseIp, parsePrefix, prefixContains, sameIp, splitPrefix } from '../../src/net/ip.js';
 import { contains, formatCidr, splitHalves } from '../../src/net/ipv4.js';
 import { IPV6_MAX, contains6, formatCidr6, splitHalves6 } from '../../src/net/ipv6.js';
 
@@ -86,6 +86,23 @@ describe('ip (either family)', () => {
     expect(texts.map((t) => parseIp(t)!).sort(compareIp).map(formatIp)).toEqual(['9.255.255.255', '10.0.0.2', '10.0.0.10', '::1', '2001:db8::1', 'fe80::1']);
     fc.assert(
       fc.property(anyAddr, anyAddr, (a, b) => Math.sign(compareIp(a, b)) === -Math.sign(compareIp(b, a)) && (compareIp(a, b) === 0) === sameIp(a, b)),
+    );
+  });
+
+  it('isIpText and isPrefixText say what parseIp and parsePrefix would (the schema asks them)', () => {
+    const texts = ['10.0.0.1', '10.0.0.1/24', '10.0.0.1/33', '10.0.0.1/', '10.0.0.1/08', '010.0.0.1', '1.2.3', '1.2.3.4.5', '256.0.0.1', '0.0.0.0/0', '', '/24', 'x',
+      '2001:db8::1', '2001:db8::1/64', '2001:db8::1/129', '2001:DB8::/32', ':::', 'fe80::1/', '::', '::/0', '1.2.3.4/32', '1.2.3.4 /32'];
+    for (const t of texts) {
+      expect(isIpText(t), t).toBe(parseIp(t) !== undefined);
+      expect(isPrefixText(t), t).toBe(parsePrefix(t) !== undefined);
+      expect(isPrefixText(t, true), t).toBe(parsePrefix(t, true) !== undefined);
+    }
+    const chars = fc.constantFrom('0', '1', '2', '5', '9', '.', '/', ':', 'a', 'F', '3');
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 20 }).map((a) => a.join('')), fc.boolean(), (t, bare) => {
+        expect(isIpText(t)).toBe(parseIp(t) !== undefined);
+        expect(isPrefixText(t, bare)).toBe(parsePrefix(t, bare) !== undefined);
+      }),
     );
   });
 });

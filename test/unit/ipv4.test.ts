@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { broadcastOf, contains, formatCidr, formatIPv4, maskOf, networkOf, parseCidr, parseIPv4, splitHalves } from '../../src/net/ipv4.js';
+import { broadcastOf, contains, formatCidr, formatIPv4, isCidr, maskOf, networkOf, parseCidr, parseIPv4, splitHalves } from '../../src/net/ipv4.js';
 
 const addr = fc.integer({ min: 0, max: 0xffffffff });
 const prefix = fc.integer({ min: 0, max: 32 });
@@ -64,5 +64,16 @@ describe('ipv4', () => {
         return lo.prefix === p + 1 && hi.prefix === p + 1 && inWhole === (inLo || inHi) && !(inLo && inHi);
       }),
     );
+  });
+
+  it('isCidr says what parseCidr would, without making anything', () => {
+    const chars = fc.constantFrom('0', '1', '2', '3', '5', '9', '.', '/');
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 19 }).map((a) => a.join('')), fc.boolean(), (t, bare) => {
+        expect(isCidr(t, bare)).toBe(parseCidr(t, bare) !== undefined);
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(fc.property(addr, prefix, (a, p) => isCidr(`${formatIPv4(a)}/${p}`) && isCidr(formatIPv4(a), true) && !isCidr(formatIPv4(a))));
   });
 });

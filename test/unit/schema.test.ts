@@ -6,6 +6,8 @@ import { REPO } from '../helpers/repo.js';
 import { modelJsonSchema } from '../../src/model/json-schema.js';
 import { parseIp, parsePrefix } from '../../src/net/ip.js';
 import { IFNAME, TABLE_NAME, sysctlKeys } from '../../src/model/schema.js';
+import { endsWithDotNumber } from '../../src/model/validate.js';
+import fc from 'fast-check';
 
 describe('JSON Schema for editors', () => {
   it('is reachable outside the repository: an export of the installed package', () => {
@@ -62,5 +64,13 @@ describe('JSON Schema for editors', () => {
       expect(listed, key).toBeDefined();
       for (let v = -1; v <= 10; v++) expect(listed!.includes(v), `${key}: ${v}`).toBe(sysctlKeys.safeParse({ [key]: v }).success);
     }
+  });
+});
+
+describe('names the validator reads', () => {
+  it('endsWithDotNumber is /\\.\\d+$/ (a VLAN written by name, `eth0.10`)', () => {
+    for (const t of ['eth0.10', 'eth0.', 'eth0', '.5', '5', '', 'a.b.7', 'e.1x', 'eth0..1', 'x.\u0661']) expect(endsWithDotNumber(t), t).toBe(/\.\d+$/.test(t));
+    const chars = fc.constantFrom('e', '0', '1', '9', '.', '-', ':', '\u0663');
+    fc.assert(fc.property(fc.array(chars, { maxLength: 8 }).map((a) => a.join('')), (t) => endsWithDotNumber(t) === /\.\d+$/.test(t)), { numRuns: 3000 });
   });
 });

@@ -83,4 +83,36 @@ describe('shape: the structure checker', () => {
     expect(shape.int().meta(d).min(1).jsonSchema()).toMatchObject(d);
     expect(shape.string().meta(d).regex(/x/, { message: 'm' }).jsonSchema()).toMatchObject(d);
   });
+
+  // A mapping that passes is checked in its own key order and a union tries only options of
+  // the value's kind; a value that fails is checked again in the schema's order, so the
+  // issues do not depend on that shortcut.
+  it('issues come in the schema\'s key order whatever the mapping\'s order, each once', () => {
+    const o = shape.strictObject({ a: shape.int(), b: shape.int(), c: shape.string().optional() });
+    expect(brief(issuesOf(o, { c: 'ok', b: 'x', a: 'y' }))).toEqual([
+      { code: 'invalid_type', path: ['a'] },
+      { code: 'invalid_type', path: ['b'] },
+    ]);
+    expect(brief(issuesOf(o, { b: 2, a: 1, z: 0 }))).toEqual([{ code: 'unrecognized_keys', path: [] }]);
+    expect(brief(issuesOf(o, { c: 'x', b: 2, a: 'y', z: 0 }))).toEqual([
+      { code: 'invalid_type', path: ['a'] },
+      { code: 'unrecognized_keys', path: [] },
+    ]);
+  });
+
+  it('a mapping whose keys all pass still misses a required key that is not there', () => {
+    const o = shape.strictObject({ a: shape.string(), b: shape.string(), c: shape.int().optional() });
+    expect(issuesOf(o, { b: 'x', c: 1 })).toEqual([{ code: 'invalid_type', expected: 'string', path: ['a'], input: undefined, continue: false }]);
+    expect(issuesOf(o, { b: 'x', a: 'y' })).toEqual([]);
+  });
+
+  it('a union passes by any option, and reports every option when none passes', () => {
+    const u = shape.union([shape.int().min(1), shape.literal('auto')]);
+    const rec = shape.record(shape.string(), u);
+    expect(issuesOf(rec, { t1: 'auto', t2: 5 })).toEqual([]);
+    expect(issuesOf(rec, { t1: 'auto', t2: 0 })).toMatchObject([{ code: 'too_small', path: ['t2'] }]);
+    const [issue] = issuesOf(rec, { t1: 'x' });
+    expect(issue).toMatchObject({ code: 'invalid_union', path: ['t1'] });
+    expect(issue?.code === 'invalid_union' && issue.errors.map(brief)).toEqual([[{ code: 'invalid_type', path: [] }], [{ code: 'invalid_value', path: [] }]]);
+  });
 });
