@@ -47,6 +47,9 @@ export type SafeParse<T> = { success: true; data: T } | { success: false; issues
 
 type Json = Record<string, unknown>;
 
+/** While safeParse runs with `onString`: it (see safeParse). */
+let noteString: ((s: string) => void) | undefined;
+
 /** A schema for values of type T. */
 export abstract class Shape<T> {
   /** Type-level only: what a value that passes is. */
@@ -77,9 +80,21 @@ export abstract class Shape<T> {
     return new Optional(this);
   }
 
-  safeParse(input: unknown): SafeParse<T> {
+  /**
+   * Check a value. `onString`, when given, is called with string values the schema looks at
+   * (not mapping keys), in no particular order and maybe more than once; when the value
+   * passes, every string value in it was among them. A check that only concerns strings
+   * (src/model/validate.ts: IPv6 spelling) need not walk a value that had none of interest.
+   */
+  safeParse(input: unknown, onString?: (s: string) => void): SafeParse<T> {
     const issues: Issue[] = [];
-    this.check(input, [], issues);
+    const outer = noteString;
+    noteString = onString;
+    try {
+      this.check(input, [], issues);
+    } finally {
+      noteString = outer;
+    }
     return issues.length === 0 ? { success: true, data: input as T } : { success: false, issues };
   }
 
@@ -123,6 +138,7 @@ export class StringShape extends Shape<string> {
       issues.push({ code: 'invalid_type', expected: 'string', path: [...path], input, continue: false });
       return;
     }
+    if (noteString !== undefined) noteString(input);
     const checks = this.checks;
     for (let i = 0; i < checks.length; i++) {
       const c = checks[i]!;
@@ -218,6 +234,7 @@ export class LiteralShape<V extends string | boolean> extends Shape<V> {
     return input === this.value;
   }
   check(input: unknown, path: ShapePath, issues: Issue[]): void {
+    if (noteString !== undefined && typeof input === 'string') noteString(input);
     if (input !== this.value) issues.push({ code: 'invalid_value', values: [this.value], path: [...path], input, continue: false });
   }
   protected jsonBody(): Json {
@@ -230,6 +247,7 @@ export class EnumShape<V extends string> extends Shape<V> {
     super();
   }
   check(input: unknown, path: ShapePath, issues: Issue[]): void {
+    if (noteString !== undefined && typeof input === 'string') noteString(input);
     if (!(this.values as readonly unknown[]).includes(input)) issues.push({ code: 'invalid_value', values: this.values, path: [...path], input, continue: false });
   }
   protected jsonBody(): Json {
@@ -457,7 +475,11 @@ export class RecordShape<V> extends Shape<Record<string, V>> {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       path.push(key);
+      // A key is not a string value.
+      const note = noteString;
+      noteString = undefined;
       this.keys.check(key, path, issues);
+      noteString = note;
       this.values.check(input[key], path, issues);
       path.pop();
     }

@@ -50,7 +50,11 @@ export function validateModel(loaded: LoadedText): Model {
     report([], 'the model is empty: it needs at least `host:` and `interfaces:`');
     throw new ModelError(problems);
   }
-  const parsed = modelSchema.safeParse(loaded.data);
+  // Whether any string value has a colon: only those can be IPv6 addresses (checkIPv6Spelling).
+  let colons = false;
+  const parsed = modelSchema.safeParse(loaded.data, (s) => {
+    if (!colons && s.includes(':')) colons = true;
+  });
   if (!parsed.success) {
     const issues = parsed.issues;
     // A misspelt required key shows up twice (unknown `adress`, missing `address`): say it once.
@@ -71,7 +75,7 @@ export function validateModel(loaded: LoadedText): Model {
     problems.push(...semanticsOfTheRest(loaded, issues));
     throw new ModelError(problems);
   }
-  const model = checkSemantics(parsed.data, loaded, report);
+  const model = checkSemantics(parsed.data, loaded, report, colons);
   if (problems.length > 0) throw new ModelError(problems);
   return model;
 }
@@ -214,9 +218,10 @@ function knownKeysAt(path: readonly PathSegment[]): string[] {
 // ---------------------------------------------------------------------------
 // Semantic rules
 
-function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report): Model {
+/** `colons`: false when no string value of `raw` has a colon (so none is an IPv6 address). */
+function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report, colons = true): Model {
   checkConsumerWords(raw, report);
-  checkIPv6Spelling(raw, report);
+  if (colons) checkIPv6Spelling(raw, report);
   const tables = collectTables(raw, report);
   const tableNames = new Map<string, ModelTable>();
   for (let i = 0; i < tables.length; i++) tableNames.set(tables[i]!.name, tables[i]!);
