@@ -1,4 +1,5 @@
-// Model text -> raw object. js-yaml (YAML 1.2 core schema) reads models on the way that
+// Model text -> raw object. Plain block YAML (most models) is read by yaml-fast.ts, the
+// rest by js-yaml (YAML 1.2 core schema), both to the same data and on the way that
 // succeeds, ten times faster than the positioned parser; `yaml`, which keeps source
 // positions, is loaded and run only when a problem must be located, or when the text
 // uses anchors (where `yaml` bounds alias expansion). JSON is YAML 1.2 flow syntax.
@@ -7,6 +8,7 @@ import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import type { Document, LineCounter, Node } from 'yaml';
 import type { ModelProblem, SourceRef } from '../errors.js';
 import { jsonSyntaxProblem } from './json-syntax.js';
+import { readPlainYaml } from './yaml-fast.js';
 
 type YamlModule = typeof import('yaml');
 let yamlModule: YamlModule | undefined;
@@ -44,6 +46,9 @@ export function parseModelText(text: string, file: string): LoadedText {
   }
   // Anchors and aliases go to the parser that limits their expansion.
   if ((text.indexOf('&') < 0 && text.indexOf('*') < 0) || !/[&*][^\s,\]}]/.test(text)) {
+    // Most models are plain block YAML: read without js-yaml's generality (same data).
+    const plain = readPlainYaml(text);
+    if (plain !== undefined) return { file, data: plain, problems: [], locate };
     try {
       const data: unknown = loadYaml(text, { schema: CORE_SCHEMA, filename: file });
       return { file, data, problems: [], locate };
