@@ -20,8 +20,18 @@ const IMPLICIT: readonly ImplicitType[] | undefined = (() => {
     : undefined;
 })();
 
+/**
+ * First characters of the core schema's non-strings: null (`~`, null, Null, NULL), bool
+ * (true, True, TRUE, false, ...), int (sign or digit) and float (sign, digit or `.`: .5,
+ * .inf, .nan). A scalar starting otherwise (eth0, addresses, auto) is a string without
+ * asking the types (test/unit/yaml-fast.test.ts checks this against js-yaml).
+ */
+const MAY_RESOLVE = new Uint8Array(128);
+for (const c of '~nNtTfF+-.0123456789') MAY_RESOLVE[c.charCodeAt(0)] = 1;
+
 /** A plain scalar's value, as js-yaml's composeNode resolves it. */
 function resolvePlain(types: readonly ImplicitType[], s: string): unknown {
+  if (MAY_RESOLVE[s.charCodeAt(0)] !== 1) return s;
   for (let i = 0; i < types.length; i++) {
     const t = types[i]!;
     if (t.resolve(s)) return t.construct(s);

@@ -46,6 +46,20 @@ describe('yaml-fast: the plain YAML of most models, read as js-yaml reads it', (
     expect(Object.keys(mine as object)).toEqual(Object.keys(jsYaml(text) as object));
   });
 
+  it('a scalar whose first character no core-schema type starts with is a string', () => {
+    const rest = fc.array(fc.constantFrom('0', '1', 'e', 'E', '.', 'x', 'o', 'b', 'n', 'a', 'N', 'f', 'inf', 'nan', 'ull', 'rue', 'alse', '_', ':', '-', '+'), { maxLength: 6 }).map((a) => a.join(''));
+    const first = fc.constantFrom(...'abcdeghijklmopqrsuvwxyzABCDEGHIJKLMOPQRSUVWXYZ_/$'.split(''));
+    fc.assert(
+      fc.property(first, rest, (f, r) => {
+        const text = `k: ${f}${r}\n`;
+        const mine = readPlainYaml(text);
+        if (mine !== undefined) expect(mine).toEqual(jsYaml(text));
+        expect(typeof (jsYaml(text) as { k?: unknown }).k === 'string' || typeof jsYaml(text) === 'string').toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it.each([
     ['a key written twice', 'a: 1\na: 2\n'],
     ['a key twice after resolution', '10: 1\n0xA: 2\n'],
