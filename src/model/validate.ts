@@ -294,8 +294,8 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report, colon
     const base = link.path;
     if (rawLink.gateway !== undefined) {
       const gws = perFamily(rawLink.gateway, base, 'gateway', 'gateway', report);
-      const gw4 = gws[4] && checkGateway(ctx4, link, gws[4], base, 'gateway');
-      const gw6 = gws[6] && checkGateway(ctx6, link, gws[6], base, 'gateway');
+      const gw4 = gws.v4 && checkGateway(ctx4, link, gws.v4, base, 'gateway');
+      const gw6 = gws.v6 && checkGateway(ctx6, link, gws.v6, base, 'gateway');
       if (gw4 !== undefined) link.gateway = gw4;
       if (gw6 !== undefined) link.ipv6.gateway = gw6;
     }
@@ -317,8 +317,8 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report, colon
     if (rawLink.egress) {
       const p = [...base, 'egress'];
       const prefers = perFamily(rawLink.egress.prefer, p, 'prefer', 'preferred source', report);
-      if (prefers[4]) checkEgress(ctx4, link, prefers[4], rawLink.egress, p);
-      if (prefers[6]) checkEgress(ctx6, link, prefers[6], rawLink.egress, p);
+      if (prefers.v4) checkEgress(ctx4, link, prefers.v4, rawLink.egress, p);
+      if (prefers.v6) checkEgress(ctx6, link, prefers.v6, rawLink.egress, p);
     }
     const sr = rawLink['source-routing'];
     if (sr) {
@@ -332,18 +332,18 @@ function checkSemantics(raw: RawModel, loaded: LoadedText, report: Report, colon
       const gws = sr.gateway === undefined ? NO_ITEMS : perFamily(sr.gateway, p, 'gateway', 'gateway', report);
       if (link.addresses.length === 0 && link.ipv6.addresses.length === 0) report(p, `${link.name} has no addresses to route by source`);
       // Each family that has addresses (or routes) gets the recipe; one table serves both.
-      if (link.addresses.length > 0 || srRoutes.length > 0 || gws[4] || link.ipv6.addresses.length === 0) {
+      if (link.addresses.length > 0 || srRoutes.length > 0 || gws.v4 || link.ipv6.addresses.length === 0) {
         link.sourceRouting = { table, routes: srRoutes, path: p };
-        if (gws[4]) {
-          const gw = checkGateway(ctx4, link, gws[4], p, 'gateway');
+        if (gws.v4) {
+          const gw = checkGateway(ctx4, link, gws.v4, p, 'gateway');
           if (gw !== undefined) link.sourceRouting.gateway = gw;
         }
         if (sr.priority !== undefined) link.sourceRouting.priority = sr.priority;
       }
-      if (link.ipv6.addresses.length > 0 || srRoutes6.length > 0 || gws[6]) {
+      if (link.ipv6.addresses.length > 0 || srRoutes6.length > 0 || gws.v6) {
         link.ipv6.sourceRouting = { table, routes: srRoutes6, path: p };
-        if (gws[6]) {
-          const gw = checkGateway(ctx6, link, gws[6], p, 'gateway');
+        if (gws.v6) {
+          const gw = checkGateway(ctx6, link, gws.v6, p, 'gateway');
           if (gw !== undefined) link.ipv6.sourceRouting.gateway = gw;
         }
         if (sr.priority !== undefined) link.ipv6.sourceRouting.priority = sr.priority;
@@ -562,8 +562,14 @@ interface FamilyItem {
   text: string;
   index: number;
 }
-type PerFamily = { 4?: FamilyItem; 6?: FamilyItem };
-const NO_ITEMS: PerFamily = Object.freeze({});
+/** The IPv4 and the IPv6 item of such a value (named fields: an object keyed 4 and 6 is an array inside). */
+class PerFamily {
+  constructor(
+    readonly v4: FamilyItem | undefined,
+    readonly v6: FamilyItem | undefined,
+  ) {}
+}
+const NO_ITEMS = new PerFamily(undefined, undefined);
 
 /** Where a FamilyItem is written: `at.key` or `at.key[index]` (made only for a message). */
 function itemPath(at: Path, key: string, item: FamilyItem): Path {
@@ -575,16 +581,18 @@ function itemPath(at: Path, key: string, item: FamilyItem): Path {
  * of each family; a wrong item is reported and left out.
  */
 function perFamily(value: string | string[], at: Path, key: string, what: string, report: Report): PerFamily {
-  if (typeof value === 'string') return familyOfText(value) === 4 ? { 4: { text: value, index: -1 } } : { 6: { text: value, index: -1 } };
-  const out: PerFamily = {};
+  if (typeof value === 'string') return familyOfText(value) === 4 ? new PerFamily({ text: value, index: -1 }, undefined) : new PerFamily(undefined, { text: value, index: -1 });
+  let v4: FamilyItem | undefined;
+  let v6: FamilyItem | undefined;
   for (let i = 0; i < value.length; i++) {
     const text = value[i]!;
     const f = familyOfText(text);
-    const prev = out[f];
+    const prev = f === 4 ? v4 : v6;
     if (prev) report([...at, key, i], `a second ${familyName(f)} ${what} (${prev.text} is the first): give at most one per family`);
-    else out[f] = { text, index: i };
+    else if (f === 4) v4 = { text, index: i };
+    else v6 = { text, index: i };
   }
-  return out;
+  return new PerFamily(v4, v6);
 }
 
 /** An interface's (or own table's) default gateway: inside a subnet of the link (IPv6 link-local: always), not the host's. */
