@@ -43,6 +43,22 @@ export function effectiveSysctl(settings: readonly PlanSysctlSetting[] | undefin
 
 type PlanSoFar = Omit<Plan, 'sysctl'>;
 
+/** The IPv4 part of a plan (ARP and the IPv4 reverse-path filter see IPv4 only), each address read once. */
+interface V4Plan {
+  links: PlanSoFar['links'];
+  addresses: PlanAddress[];
+  /** The addresses as numbers, by position in `addresses`. */
+  values: number[];
+  routes: PlanRoute[];
+  rules: PlanRule[];
+}
+
+function v4Of<T extends { family: 4 | 6 }>(list: readonly T[]): T[] {
+  const out: T[] = [];
+  for (const x of list) if (x.family === 4) out.push(x);
+  return out;
+}
+
 /**
  * Decide the ARP and reverse-path settings of a host. Hosts with per-source rules or
  * several interfaces in one subnet get arp_ignore 1 and arp_announce 2 everywhere, and
@@ -53,22 +69,24 @@ type PlanSoFar = Omit<Plan, 'sysctl'>;
 export function planSysctl(model: Model, whole: PlanSoFar): PlanSysctl | undefined {
   if (model.sysctl === false) return undefined;
   // These are net.ipv4.conf keys: ARP and the IPv4 reverse-path filter see IPv4 only.
-  const plan: PlanSoFar = {
-    ...whole,
-    addresses: whole.addresses.filter((a) => a.family === 4),
-    routes: whole.routes.filter((r) => r.family === 4),
-    rules: whole.rules.filter((r) => r.family === 4),
-  };
-  const addressed = new Set(plan.addresses.map((a) => a.device));
+  const addresses = v4Of(whole.addresses);
+  const values = new Array<number>(addresses.length);
+  for (let i = 0; i < addresses.length; i++) values[i] = parseIPv4(addresses[i]!.address)!;
+  const plan: V4Plan = { links: whole.links, addresses, values, routes: v4Of(whole.routes), rules: v4Of(whole.rules) };
+  const addressed = new Set<string>();
+  for (const a of addresses) addressed.add(a.device);
   const withAddresses = plan.links.filter((l) => addressed.has(l.name));
-  const shared = sharedSubnets(plan.addresses);
-  const perSource = plan.rules.some((r) => r.from !== undefined);
+  const n = withAddresses.length;
+  const shared = sharedSubnets(plan);
+  let perSource = false;
+  for (const r of plan.rules) if (r.from !== undefined) perSource = true;
   const multiHomed = shared.length > 0 || perSource;
   const explicit = model.sysctl !== undefined || model.links.some((l) => l.sysctl !== undefined);
-  if ((!multiHomed && !explicit) || withAddresses.length === 0) return undefined;
+  if ((!multiHomed && !explicit) || n === 0) return undefined;
 
+  // The value of each key (SYSCTL_ORDER) for each device of `withAddresses`; undefined: not set.
+  const chosen: (number | undefined)[][] = SYSCTL_ORDER.map(() => new Array<number | undefined>(n).fill(undefined));
   const reasons: string[] = [];
-  const decided = new Map<string, Partial<Record<SysctlKey, number>>>();
   if (multiHomed) {
     const why = shared.length > 0 ? shared.map((s) => `${listing(s.devices)} are ${s.devices.length === 2 ? 'both' : 'all'} in ${s.subnet}`).join('; ') : 'the host routes by source address';
     reasons.push(
@@ -76,50 +94,73 @@ export function planSysctl(model: Model, whole: PlanSoFar): PlanSysctl | undefin
       "arp_announce 2: the host's own ARP requests name an address of the interface they leave by, so no peer learns one interface's MAC for another interface's address.",
     );
     const index = replyIndex(plan);
-    for (const link of withAddresses) {
+    const rpOf = chosen[RP_FILTER]!;
+    let vlanRp = -1;
+    let vlanRpDiffers = false;
+    for (let i = 0; i < n; i++) {
+      const link = withAddresses[i]!;
       const rp = decideRpFilter(index, link.name);
-      decided.set(link.name, { arp_ignore: 1, arp_announce: 2, rp_filter: rp.value });
+      chosen[ARP_IGNORE]![i] = 1;
+      chosen[ARP_ANNOUNCE]![i] = 2;
+      rpOf[i] = rp.value;
       reasons.push(`rp_filter ${rp.value} on ${link.name}: ${rp.why}`);
+      if (link.kind === 'vlan') {
+        if (vlanRp === -1) vlanRp = rp.value;
+        else if (vlanRp !== rp.value) vlanRpDiffers = true;
+      }
     }
     // VLANs come up after sysctl has run: they all start with the one `default` value.
-    const vlans = withAddresses.filter((l) => l.kind === 'vlan');
-    if (new Set(vlans.map((l) => decided.get(l.name)!.rp_filter)).size > 1) {
-      for (const l of vlans) decided.get(l.name)!.rp_filter = 2;
+    if (vlanRpDiffers) {
+      for (let i = 0; i < n; i++) if (withAddresses[i]!.kind === 'vlan') rpOf[i] = 2;
       reasons.push(`rp_filter 2 on every VLAN: they come up after sysctl runs at boot and all take the one \`default\` value, so the looser one serves them all.`);
     }
   }
 
-  const hostValues = model.sysctl?.values ?? {};
-  const values = new Map<string, Partial<Record<SysctlKey, number>>>();
-  const modelLinks = new Map<string, (typeof model.links)[number]>();
-  for (const l of model.links) if (!modelLinks.has(l.name)) modelLinks.set(l.name, l);
-  for (const link of withAddresses) {
-    const own = modelLinks.get(link.name)?.sysctl?.values ?? {};
-    const v: Partial<Record<SysctlKey, number>> = { ...decided.get(link.name) };
-    for (const key of SYSCTL_ORDER) {
-      const set = own[key] ?? hostValues[key];
-      if (set === undefined) continue;
-      if (v[key] !== set) reasons.push(`${key} ${set} on ${link.name}: set in the model (${own[key] !== undefined ? `interfaces ${link.name}` : 'host-wide'} \`sysctl:\`).`);
-      v[key] = set;
+  if (explicit) {
+    const hostValues = model.sysctl?.values ?? {};
+    const modelLinks = new Map<string, (typeof model.links)[number]>();
+    for (const l of model.links) if (!modelLinks.has(l.name)) modelLinks.set(l.name, l);
+    for (let i = 0; i < n; i++) {
+      const link = withAddresses[i]!;
+      const own = modelLinks.get(link.name)?.sysctl?.values ?? {};
+      for (let k = 0; k < SYSCTL_ORDER.length; k++) {
+        const key = SYSCTL_ORDER[k]!;
+        const set = own[key] ?? hostValues[key];
+        if (set === undefined) continue;
+        if (chosen[k]![i] !== set) reasons.push(`${key} ${set} on ${link.name}: set in the model (${own[key] !== undefined ? `interfaces ${link.name}` : 'host-wide'} \`sysctl:\`).`);
+        chosen[k]![i] = set;
+      }
     }
-    values.set(link.name, v);
   }
 
   const settings: PlanSysctlSetting[] = [];
   const vlanSettings: PlanSysctlSetting[] = [];
-  for (const key of SYSCTL_ORDER) {
-    const per: { link: (typeof withAddresses)[number]; value: number }[] = [];
-    for (const l of withAddresses) {
-      const v = values.get(l.name)![key];
-      if (v !== undefined) per.push({ link: l, value: v });
-    }
-    if (per.length === 0) continue;
+  for (let k = 0; k < SYSCTL_ORDER.length; k++) {
+    const key = SYSCTL_ORDER[k]!;
+    const per = chosen[k]!;
     // `all` combines with every device's own value, so it carries the lowest wanted (max)
     // or stays 0 unless every device wants it (or); each device says its own.
-    const all = SYSCTL_COMBINE[key] === 'max' ? per.reduce((m, p) => Math.min(m, p.value), Infinity) : per.every((p) => p.value === 1) ? 1 : 0;
-    const vlan = per.find((p) => p.link.kind === 'vlan');
-    settings.push({ key, scope: 'all', value: all }, { key, scope: 'default', value: vlan?.value ?? all });
-    for (const p of per) (p.link.kind !== 'vlan' ? settings : vlanSettings).push({ key, scope: p.link.name, value: p.value });
+    let any = false;
+    let min = Infinity;
+    let every = true;
+    let vlan: number | undefined;
+    for (let i = 0; i < n; i++) {
+      const v = per[i];
+      if (v === undefined) continue;
+      any = true;
+      if (v < min) min = v;
+      if (v !== 1) every = false;
+      if (vlan === undefined && withAddresses[i]!.kind === 'vlan') vlan = v;
+    }
+    if (!any) continue;
+    const all = SYSCTL_COMBINE[key] === 'max' ? min : every ? 1 : 0;
+    settings.push({ key, scope: 'all', value: all }, { key, scope: 'default', value: vlan ?? all });
+    for (let i = 0; i < n; i++) {
+      const v = per[i];
+      if (v === undefined) continue;
+      const l = withAddresses[i]!;
+      (l.kind !== 'vlan' ? settings : vlanSettings).push({ key, scope: l.name, value: v });
+    }
   }
   return settings.length === 0 ? undefined : { settings, vlanSettings, reasons };
 }
@@ -129,24 +170,36 @@ function listing(words: readonly string[]): string {
 }
 
 /** Subnets holding addresses of more than one device. */
-function sharedSubnets(addresses: readonly PlanAddress[]): { subnet: string; devices: string[] }[] {
+function sharedSubnets(plan: V4Plan): { subnet: string; devices: string[] }[] {
   // Keyed by network and prefix as one number (below 2^38): only the shared ones are spelt.
   const bySubnet = new Map<number, { net: number; prefix: number; devices: string[] }>();
-  for (const a of addresses) {
+  const { addresses, values } = plan;
+  let shared = false;
+  for (let i = 0; i < addresses.length; i++) {
+    const a = addresses[i]!;
     if (a.prefix >= 31) continue;
-    const net = networkOf(parseIPv4(a.address)!, a.prefix);
+    const net = networkOf(values[i]!, a.prefix);
     const key = net * 64 + a.prefix;
     const s = bySubnet.get(key);
     if (s === undefined) bySubnet.set(key, { net, prefix: a.prefix, devices: [a.device] });
-    else if (!s.devices.includes(a.device)) s.devices.push(a.device);
+    else if (!s.devices.includes(a.device)) {
+      s.devices.push(a.device);
+      shared = true;
+    }
   }
   const out: { subnet: string; devices: string[] }[] = [];
+  if (!shared) return out;
   for (const s of bySubnet.values()) if (s.devices.length > 1) out.push({ subnet: `${formatIPv4(s.net)}/${s.prefix}`, devices: s.devices });
   return out;
 }
 
+/** Positions in SYSCTL_ORDER. */
+const ARP_IGNORE = SYSCTL_ORDER.indexOf('arp_ignore');
+const ARP_ANNOUNCE = SYSCTL_ORDER.indexOf('arp_announce');
+const RP_FILTER = SYSCTL_ORDER.indexOf('rp_filter');
+
 /** Addresses that stand for "the Internet" when asking where a default route leads. */
-const REMOTE_PROBES = ['198.51.100.1', '203.0.113.1', '192.0.2.1', '100.64.0.1'];
+const REMOTE_PROBES = ['198.51.100.1', '203.0.113.1', '192.0.2.1', '100.64.0.1'].map((p) => parseIPv4(p)!);
 
 /**
  * Strict (1) when, for every address of the device, the route back to what may send to it
@@ -156,28 +209,38 @@ const REMOTE_PROBES = ['198.51.100.1', '203.0.113.1', '192.0.2.1', '100.64.0.1']
  * filtering drops it as it should.
  */
 function decideRpFilter(index: ReplyIndex, device: string): { value: 1 | 2; why: string } {
-  const own = index.addressesOf.get(device) ?? [];
-  // What each probe stands for is spelt only for the reason of a loose value.
-  const probes: { to: number; route?: PlanRoute }[] = [];
+  const own = index.addressesOf.get(device) ?? NONE;
+  // What each probe stands for is spelt only for the reason of a loose value: a route's
+  // position in `index.routes`, or -1 for the peer in the address's subnet.
+  const probeTo: number[] = [];
+  const probeRoute: number[] = [];
   for (const a of own) {
     const peer = peerOf(index, a);
-    if (peer !== undefined) probes.push({ to: peer });
+    if (peer !== undefined) {
+      probeTo.push(peer);
+      probeRoute.push(-1);
+    }
   }
-  for (const r of index.routesVia.get(device) ?? []) {
-    const to = r.to === 'default' ? index.remote() : parseCidr(r.to)?.address;
-    if (to !== undefined && !probes.some((p) => p.to === to)) probes.push({ to, route: r });
+  for (const r of index.routesVia.get(device) ?? NONE) {
+    const to = index.routeTo[r] === DEFAULT ? index.remote() : index.routeTo[r];
+    if (to !== undefined && !probeTo.includes(to)) {
+      probeTo.push(to);
+      probeRoute.push(r);
+    }
   }
-  const what = (p: { to: number; route?: PlanRoute }): string => (p.route === undefined ? `its subnet (${formatIPv4(p.to)})` : `${p.route.to} via ${p.route.via} (${formatIPv4(p.to)})`);
   const via: string[] = [];
   for (const a of own) {
-    const from = parseIPv4(a.address)!;
-    for (const p of probes) {
-      const hit = replyRoute(index, from, p.to);
+    const from = index.values[a]!;
+    for (let p = 0; p < probeTo.length; p++) {
+      const hit = replyRoute(index, from, probeTo[p]!);
       if (hit === undefined) continue;
       if (hit.dev !== device) {
+        const r = probeRoute[p]!;
+        const route = r < 0 ? undefined : index.routes[r]!;
+        const what = route === undefined ? `its subnet (${formatIPv4(probeTo[p]!)})` : `${route.to} via ${route.via} (${formatIPv4(probeTo[p]!)})`;
         return {
           value: 2,
-          why: `replies from ${a.address} to ${what(p)} leave through ${hit.dev} (table ${hit.table}), so strict filtering would drop what arrives on ${device}; loose accepts any source with a route back.`,
+          why: `replies from ${index.addresses[a]!.address} to ${what} leave through ${hit.dev} (table ${hit.table}), so strict filtering would drop what arrives on ${device}; loose accepts any source with a route back.`,
         };
       }
       if (!via.includes(hit.table)) via.push(hit.table);
@@ -189,51 +252,87 @@ function decideRpFilter(index: ReplyIndex, device: string): { value: 1 | 2; why:
   };
 }
 
-/** A prefix-length-indexed set of networks: for an address, the entries of each length that hold it. */
-type PrefixIndex<T> = Map<number, Map<number, T>>;
+const NONE: readonly number[] = [];
+/** `routeTo` of a default route. */
+const DEFAULT = -1;
 
-function addToIndex<T>(index: PrefixIndex<T>, address: number, prefix: number, value: T, merge: (had: T, value: T) => T): void {
-  let m = index.get(prefix);
-  if (m === undefined) index.set(prefix, (m = new Map()));
-  const net = networkOf(address, prefix);
-  const had = m.get(net);
-  m.set(net, had === undefined ? value : merge(had, value));
+/** What a table lookup picks for one network: the lowest metric, the first on a tie. */
+interface Best {
+  metric: number;
+  dev: string;
+  table: string;
+}
+
+/**
+ * A table's routes by network: one map keyed by network and prefix length as one number
+ * (network * 64 + length, below 2^38), and the lengths it holds, longest first.
+ */
+interface TableIndex {
+  byNet: Map<number, Best>;
+  /** Bit p set: the table holds a network of length p (0-31); `has32` for 32. */
+  lengths: number;
+  has32: boolean;
+  prefixes: number[];
 }
 
 /**
  * What the rp_filter decision asks of a plan, worked out once for all its devices (asked
- * per device it made planning quadratic in interfaces): addresses and gateway routes by
- * device, the host's addresses, the rules in the order the kernel tries them indexed by
- * source prefix, and each table's routes indexed by prefix, each network holding the route
- * a lookup there picks (lowest metric, the first on a tie).
+ * per device it made planning quadratic in interfaces): addresses (by position) and gateway
+ * routes (by position) by device, the host's addresses, the rules in the order the kernel
+ * tries them indexed by source prefix, and each table's routes indexed by prefix, each
+ * network holding the route a lookup there picks (lowest metric, the first on a tie).
  */
 interface ReplyIndex {
-  addressesOf: Map<string, PlanAddress[]>;
-  routesVia: Map<string, PlanRoute[]>;
+  addresses: PlanAddress[];
+  values: number[];
+  routes: PlanRoute[];
+  /** Each route's destination as a number (DEFAULT for `default`, undefined when it is not IPv4). */
+  routeTo: (number | undefined)[];
+  addressesOf: Map<string, number[]>;
+  routesVia: Map<string, number[]>;
   host: Set<number>;
   /** The rules by priority (stable), `main` at 32766 among them; `to` parsed (undefined: all; null: not an IPv4 selector). */
   rules: { table: string; priority: number; from?: string; to?: Cidr | null }[];
-  /** Positions in `rules` of those without `from`, and of those with one by its prefix. */
+  /** Positions in `rules` of those without `from`, and of those with one by network and prefix (network * 64 + prefix). */
   anyFrom: number[];
-  byFrom: PrefixIndex<number[]>;
-  tables: Map<string, { index: PrefixIndex<{ metric: number; dev: string }>; prefixes: number[] }>;
+  byFrom: Map<number, number[]>;
+  /** The prefix lengths of `byFrom`, longest first. */
+  fromPrefixes: number[];
+  tables: Map<string, TableIndex>;
   /** An Internet address no route or subnet of the host covers (computed on first use). */
   remote(): number | undefined;
 }
 
-function replyIndex(plan: PlanSoFar): ReplyIndex {
-  const addressesOf = new Map<string, PlanAddress[]>();
-  for (const a of plan.addresses) {
-    const list = addressesOf.get(a.device);
-    if (list === undefined) addressesOf.set(a.device, [a]);
-    else list.push(a);
+function addRoute(tables: Map<string, TableIndex>, table: string, net: number, prefix: number, dev: string, metric: number): void {
+  let t = tables.get(table);
+  if (t === undefined) tables.set(table, (t = { byNet: new Map(), lengths: 0, has32: false, prefixes: [] }));
+  if (prefix === 32) t.has32 = true;
+  else t.lengths |= 1 << prefix;
+  const key = networkOf(net, prefix) * 64 + prefix;
+  const had = t.byNet.get(key);
+  if (had === undefined) t.byNet.set(key, { metric, dev, table });
+  else if (metric < had.metric) {
+    had.metric = metric;
+    had.dev = dev;
   }
-  const routesVia = new Map<string, PlanRoute[]>();
-  for (const r of plan.routes) {
+}
+
+function replyIndex(plan: V4Plan): ReplyIndex {
+  const { addresses, values, routes } = plan;
+  const addressesOf = new Map<string, number[]>();
+  for (let i = 0; i < addresses.length; i++) {
+    const device = addresses[i]!.device;
+    const list = addressesOf.get(device);
+    if (list === undefined) addressesOf.set(device, [i]);
+    else list.push(i);
+  }
+  const routesVia = new Map<string, number[]>();
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i]!;
     if (r.via === undefined) continue;
     const list = routesVia.get(r.dev);
-    if (list === undefined) routesVia.set(r.dev, [r]);
-    else list.push(r);
+    if (list === undefined) routesVia.set(r.dev, [i]);
+    else list.push(i);
   }
   const rules: ReplyIndex['rules'] = [];
   for (const r of plan.rules) {
@@ -245,62 +344,98 @@ function replyIndex(plan: PlanSoFar): ReplyIndex {
   rules.push({ table: 'main', priority: 32766 });
   rules.sort((x, y) => x.priority - y.priority);
   const anyFrom: number[] = [];
-  const byFrom: PrefixIndex<number[]> = new Map();
-  rules.forEach((rule, i) => {
-    if (rule.from === undefined) anyFrom.push(i);
-    else {
-      const c = parseCidr(rule.from, true);
-      if (c !== undefined) addToIndex(byFrom, c.address, c.prefix, [i], (had, v) => [...had, ...v]);
+  const byFrom = new Map<number, number[]>();
+  let fromLengths = 0;
+  let from32 = false;
+  for (let i = 0; i < rules.length; i++) {
+    const from = rules[i]!.from;
+    if (from === undefined) {
+      anyFrom.push(i);
+      continue;
     }
-  });
-  const tables: ReplyIndex['tables'] = new Map();
-  const keep = (had: { metric: number; dev: string }, v: { metric: number; dev: string }) => (v.metric < had.metric ? v : had);
-  const add = (table: string, address: number, prefix: number, dev: string, metric: number): void => {
-    let t = tables.get(table);
-    if (t === undefined) tables.set(table, (t = { index: new Map(), prefixes: [] }));
-    addToIndex(t.index, address, prefix, { metric, dev }, keep);
-  };
+    const c = parseCidr(from, true);
+    if (c === undefined) continue;
+    if (c.prefix === 32) from32 = true;
+    else fromLengths |= 1 << c.prefix;
+    const key = networkOf(c.address, c.prefix) * 64 + c.prefix;
+    const had = byFrom.get(key);
+    if (had === undefined) byFrom.set(key, [i]);
+    else had.push(i);
+  }
+  const tables = new Map<string, TableIndex>();
   // `main` holds the connected routes of every address first, as the kernel adds them when the address comes up.
-  for (const a of plan.addresses) {
-    if (a.prefix < 32 && !a.secondary) add('main', networkOf(parseIPv4(a.address)!, a.prefix), a.prefix, a.device, 0);
+  for (let i = 0; i < addresses.length; i++) {
+    const a = addresses[i]!;
+    if (a.prefix < 32 && !a.secondary) addRoute(tables, 'main', values[i]!, a.prefix, a.device, 0);
   }
-  for (const r of plan.routes) {
-    const c = r.to === 'default' ? { address: 0, prefix: 0 } : parseCidr(r.to);
-    if (c !== undefined) add(r.table, c.address, c.prefix, r.dev, r.metric);
+  // Which of the remote probes a route or an address covers (bit k: REMOTE_PROBES[k]).
+  let covered = 0;
+  const routeTo = new Array<number | undefined>(routes.length);
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i]!;
+    if (r.to === 'default') {
+      routeTo[i] = DEFAULT;
+      addRoute(tables, r.table, 0, 0, r.dev, r.metric);
+      continue;
+    }
+    const c = parseCidr(r.to);
+    routeTo[i] = c?.address;
+    if (c === undefined) continue;
+    addRoute(tables, r.table, c.address, c.prefix, r.dev, r.metric);
+    for (let k = 0; k < REMOTE_PROBES.length; k++) if (contains(c.address, c.prefix, REMOTE_PROBES[k]!)) covered |= 1 << k;
   }
-  // Longest prefix first. Most tables hold one or two lengths (a host with per-source
-  // routing has a table per interface): sorted in place, without a copy per table.
-  for (const t of tables.values()) t.prefixes = insertionSortDescending([...t.index.keys()]);
-  let remote: { value: number | undefined } | undefined;
+  for (let i = 0; i < addresses.length; i++) {
+    for (let k = 0; k < REMOTE_PROBES.length; k++) if (contains(values[i]!, addresses[i]!.prefix, REMOTE_PROBES[k]!)) covered |= 1 << k;
+  }
+  for (const t of tables.values()) t.prefixes = lengthsDescending(t.lengths, t.has32);
+  let remote: number | undefined;
+  for (let k = 0; k < REMOTE_PROBES.length && remote === undefined; k++) if ((covered & (1 << k)) === 0) remote = REMOTE_PROBES[k];
   return {
+    addresses,
+    values,
+    routes,
+    routeTo,
     addressesOf,
     routesVia,
-    host: new Set(plan.addresses.map((x) => parseIPv4(x.address)!)),
+    host: new Set(values),
     rules,
     anyFrom,
     byFrom,
+    fromPrefixes: lengthsDescending(fromLengths, from32),
     tables,
-    remote: () => (remote ??= { value: remoteProbe(plan) }).value,
+    remote: () => remote,
   };
 }
 
-/** The lowest address of `a`'s subnet that is not the host's (a peer on the link). */
-function peerOf(index: ReplyIndex, a: PlanAddress): number | undefined {
-  if (a.prefix > 30) return undefined;
-  const value = parseIPv4(a.address)!;
-  const net = networkOf(value, a.prefix);
-  const last = broadcastOf(value, a.prefix);
+/** The lengths of a set (bits 0-31, and 32), longest first. */
+function lengthsDescending(lengths: number, has32: boolean): number[] {
+  const out: number[] = has32 ? [32] : [];
+  for (let p = 31; p >= 0; p--) if ((lengths & (1 << p)) !== 0) out.push(p);
+  return out;
+}
+
+/** The lowest address of the subnet of the address at position `i` that is not the host's (a peer on the link). */
+function peerOf(index: ReplyIndex, i: number): number | undefined {
+  const prefix = index.addresses[i]!.prefix;
+  if (prefix > 30) return undefined;
+  const value = index.values[i]!;
+  const net = networkOf(value, prefix);
+  const last = broadcastOf(value, prefix);
   for (let v = net + 1; v < last && v < net + 1024; v++) if (!index.host.has(v >>> 0)) return v >>> 0;
   return undefined;
 }
 
-function remoteProbe(plan: PlanSoFar): number | undefined {
-  const covered = (v: number): boolean =>
-    plan.routes.some((r) => r.to !== 'default' && (() => {
-      const c = parseCidr(r.to);
-      return c !== undefined && contains(c.address, c.prefix, v);
-    })()) || plan.addresses.some((a) => contains(parseIPv4(a.address)!, a.prefix, v));
-  return REMOTE_PROBES.map((p) => parseIPv4(p)!).find((v) => !covered(v));
+/** The route a lookup of `dst` in rule `i`'s table picks, when the rule applies to `dst`. */
+function tryRule(index: ReplyIndex, i: number, dst: number): Best | undefined {
+  const rule = index.rules[i]!;
+  if (rule.to === null || (rule.to !== undefined && !contains(rule.to.address, rule.to.prefix, dst))) return undefined;
+  const t = index.tables.get(rule.table);
+  if (t === undefined) return undefined;
+  for (const prefix of t.prefixes) {
+    const best = t.byNet.get(networkOf(dst, prefix) * 64 + prefix);
+    if (best !== undefined) return best;
+  }
+  return undefined;
 }
 
 /**
@@ -308,53 +443,36 @@ function remoteProbe(plan: PlanSoFar): number | undefined {
  * longest prefix and lowest metric within a table. `main` holds the connected routes of
  * every address first, as the kernel adds them when the address comes up.
  */
-function replyRoute(index: ReplyIndex, src: number, dst: number): { dev: string; table: string } | undefined {
+function replyRoute(index: ReplyIndex, src: number, dst: number): Best | undefined {
   // The rules that may select `src`, in order: those without `from`, merged with those whose
   // `from` holds it (each list is in rule order already; more than one is rare).
-  let candidates = index.anyFrom;
-  let lists = 0;
-  for (const [prefix, m] of index.byFrom) {
-    const hit = m.get(networkOf(src, prefix));
-    if (hit === undefined) continue;
-    candidates = lists === 0 ? mergeSorted(candidates, hit) : [...candidates, ...hit].sort((x, y) => x - y);
-    lists++;
+  let hit: number[] | undefined;
+  let more: number[] | undefined;
+  for (const prefix of index.fromPrefixes) {
+    const h = index.byFrom.get(networkOf(src, prefix) * 64 + prefix);
+    if (h === undefined) continue;
+    if (hit === undefined) hit = h;
+    else more = more === undefined ? [...hit, ...h] : [...more, ...h];
   }
-  for (const i of candidates) {
-    const rule = index.rules[i]!;
-    if (rule.to === null || (rule.to !== undefined && !contains(rule.to.address, rule.to.prefix, dst))) continue;
-    const t = index.tables.get(rule.table);
-    if (t === undefined) continue;
-    for (const prefix of t.prefixes) {
-      const best = t.index.get(prefix)!.get(networkOf(dst, prefix));
-      if (best !== undefined) return { dev: best.dev, table: rule.table };
+  const any = index.anyFrom;
+  if (more !== undefined) {
+    const candidates = [...any, ...more].sort((x, y) => x - y);
+    for (const i of candidates) {
+      const best = tryRule(index, i, dst);
+      if (best !== undefined) return best;
     }
+    return undefined;
   }
-  return undefined;
-}
-
-/** Numbers largest first, in place (for short lists: prefix lengths, at most 33). */
-function insertionSortDescending(list: number[]): number[] {
-  for (let i = 1; i < list.length; i++) {
-    const v = list[i]!;
-    let j = i - 1;
-    while (j >= 0 && list[j]! < v) {
-      list[j + 1] = list[j]!;
-      j--;
-    }
-    list[j + 1] = v;
-  }
-  return list;
-}
-
-/** Two ascending lists as one. */
-function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
-  const out: number[] = [];
+  // One list or two, walked in merged order.
+  const b = hit ?? NONE;
   let i = 0;
   let j = 0;
-  while (i < a.length && j < b.length) out.push(a[i]! <= b[j]! ? a[i++]! : b[j++]!);
-  while (i < a.length) out.push(a[i++]!);
-  while (j < b.length) out.push(b[j++]!);
-  return out;
+  while (i < any.length || j < b.length) {
+    const next = j >= b.length || (i < any.length && any[i]! <= b[j]!) ? any[i++]! : b[j++]!;
+    const best = tryRule(index, next, dst);
+    if (best !== undefined) return best;
+  }
+  return undefined;
 }
 
 /** A line of a foreign sysctl file that changes what netgen's file sets up. */
