@@ -11,7 +11,7 @@ const SAFE = /^[A-Za-z0-9_./-]+$/;
 
 /** `net.ipv4.conf.<scope>.<key>`; a `.` in a device name is written `/`, as sysctl(8) reads it. */
 export function sysctlName(s: Pick<PlanSysctlSetting, 'key' | 'scope'>): string {
-  const name = `net.ipv4.conf.${s.scope.replace(/\./g, '/')}.${s.key}`;
+  const name = `net.ipv4.conf.${s.scope.includes('.') ? s.scope.replace(/\./g, '/') : s.scope}.${s.key}`;
   if (!SAFE.test(name)) throw new NetgenError('internal', `sysctl: refusing to write key ${JSON.stringify(name)}`);
   return name;
 }
@@ -22,7 +22,8 @@ export function sysctlName(s: Pick<PlanSysctlSetting, 'key' | 'scope'>): string 
  * there (always, in practice): a host with thousands of interfaces has thousands of these
  * comments, and a line built word by word is a chain of small strings until it is written.
  */
-function wrap(text: string, width = 86): string[] {
+export function wrap(text: string, width = 86): string[] {
+  if (!IRREGULAR_BLANKS.test(text)) return wrapSpaced(text, width);
   const out: string[] = [];
   const n = text.length;
   let i = 0;
@@ -70,6 +71,32 @@ function wrap(text: string, width = 86): string[] {
   return out;
 }
 
+/** A blank other than a space, two blanks in a row, or one at either end: what wrapSpaced cannot take. */
+const IRREGULAR_BLANKS = /[^\S ]|\s\s|^\s|\s$/;
+
+/**
+ * wrap() of a text whose words are one space apart, with no blank at either end (every
+ * reason netgen writes): each line is cut out of the text between two spaces.
+ */
+function wrapSpaced(text: string, width: number): string[] {
+  const out: string[] = [];
+  const n = text.length;
+  let start = 0;
+  while (start < n) {
+    let end = text.indexOf(' ', start);
+    if (end < 0) end = n;
+    while (end < n) {
+      let next = text.indexOf(' ', end + 1);
+      if (next < 0) next = n;
+      if (next - start > width) break;
+      end = next;
+    }
+    out.push(text.slice(start, end));
+    start = end + 1;
+  }
+  return out;
+}
+
 /** What /\s/ matches. */
 function isBlank(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
@@ -83,13 +110,24 @@ function isBlank(c: number): boolean {
 export function planSysctlFile(plan: Plan, intro: string): FileSpec | undefined {
   const sysctl = plan.sysctl;
   if (sysctl === undefined) return undefined;
-  const keys = [...new Set(sysctl.settings.map((s) => s.key))];
-  const groups = keys.map((key) => {
-    const comments: string[] = [];
-    const lead = `${key} `;
-    for (const r of sysctl.reasons) if (r.startsWith(lead)) comments.push(...wrap(r));
-    return { comments, lines: sysctl.settings.filter((s) => s.key === key).map((s) => `${sysctlName(s)} = ${s.value}`) };
-  });
+  // Keys in the order their settings come; each key's lines and reasons in theirs.
+  const groups: { comments: string[]; lines: string[] }[] = [];
+  const byKey = new Map<string, { comments: string[]; lines: string[] }>();
+  for (const s of sysctl.settings) {
+    let g = byKey.get(s.key);
+    if (g === undefined) {
+      g = { comments: [], lines: [] };
+      byKey.set(s.key, g);
+      groups.push(g);
+    }
+    g.lines.push(`${sysctlName(s)} = ${s.value}`);
+  }
+  // A reason starts with its key and a space.
+  for (const r of sysctl.reasons) {
+    const space = r.indexOf(' ');
+    const g = space < 0 ? undefined : byKey.get(r.slice(0, space));
+    if (g !== undefined) for (const line of wrap(r)) g.comments.push(line);
+  }
   return {
     path: SYSCTL_PATH,
     mode: 0o644,

@@ -7,6 +7,7 @@ import { loadModel, parseModel } from '../../src/model/index.js';
 import { compilePlan } from '../../src/plan/compile.js';
 import { effectiveSysctl, parseSysctlAssignment, sysctlConflicts } from '../../src/plan/sysctl.js';
 import type { Plan } from '../../src/plan/types.js';
+import { wrap } from '../../src/backends/sysctl.js';
 import { builtinInboundChecks, checkExpectations, formatArp, formatInbound, simulateArp, simulateInbound } from '../../src/simulate/index.js';
 import { REPO } from '../helpers/repo.js';
 
@@ -214,5 +215,62 @@ describe('a foreign /etc/sysctl.conf', () => {
     expect(parseSysctlAssignment('net/ipv4/conf/eth0.10/arp_ignore = 1')).toEqual({ key: 'arp_ignore', scope: 'eth0.10', value: 1 });
     expect(parseSysctlAssignment('net.ipv4.ip_forward = 1')).toBeUndefined();
     expect(parseSysctlAssignment('# net.ipv4.conf.all.rp_filter = 2')).toBeUndefined();
+  });
+});
+
+describe('rp_filter with rules of several source prefixes', () => {
+  // eth0's address is selected by its own per-source rule (from 10.1.0.5, priority 1000 and
+  // up) and by a hand-written rule for its whole /16 that sends replies out of eth1.
+  const model = (priority: number): string => `
+host: h
+tables: { t0: 10, t1: 11 }
+interfaces:
+  eth0:
+    addresses: [10.1.0.5/24]
+    source-routing: { table: t0, gateway: 10.1.0.1 }
+  eth1:
+    addresses: [10.2.0.5/24]
+    routes:
+      - { to: default, via: 10.2.0.1, table: t1 }
+    routing-policy:
+      - { from: 10.1.0.0/16, table: t1, priority: ${priority} }
+`;
+  it('the rule tried first decides, whichever prefix it selects by', () => {
+    const before = plan(model(500));
+    expect(settings(before)).toContain('eth0.rp_filter=2');
+    expect(before.sysctl!.reasons.find((r) => r.startsWith('rp_filter 2 on eth0'))).toContain('leave through eth1 (table t1)');
+    const after = plan(model(2000));
+    expect(settings(after)).toContain('eth0.rp_filter=1');
+    expect(after.sysctl!.reasons.find((r) => r.startsWith('rp_filter 1 on eth0'))).toContain('(table t0)');
+  });
+});
+
+describe('sysctl comments', () => {
+  /** The wrapping as first written: words split at blanks, joined by one space. */
+  const reference = (text: string, width = 86): string[] => {
+    const out: string[] = [];
+    let line = '';
+    for (const word of text.split(/\s+/)) {
+      if (line !== '' && line.length + 1 + word.length > width) {
+        out.push(line);
+        line = word;
+      } else line = line === '' ? word : `${line} ${word}`;
+    }
+    if (line !== '') out.push(line);
+    return out;
+  };
+  it('wrap is the reference on texts with single spaces (its fast path) and with blanks of every kind', () => {
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+    const blanks = [' ', ' ', ' ', '  ', '\t', '\u00a0', '\n'];
+    for (let k = 0; k < 4000; k++) {
+      const spaced = k % 2 === 0;
+      const words = Array.from({ length: rnd(40) }, () => 'abcdefghij'.repeat(3).slice(0, 1 + rnd(k % 7 === 0 ? 30 : 12)));
+      let text = spaced ? words.join(' ') : words.map((w) => w + blanks[rnd(blanks.length)]).join('');
+      if (!spaced && rnd(3) === 0) text = blanks[rnd(blanks.length)] + text;
+      const width = 5 + rnd(90);
+      expect(wrap(text, width), JSON.stringify([text, width])).toEqual(reference(text, width));
+    }
+    expect(wrap('')).toEqual([]);
   });
 });
