@@ -52,38 +52,53 @@ interface IfcfgAddress {
 }
 
 function checkWords(words: readonly (string | number)[], where: string): string[] {
-  return words.map((w) => {
-    const s = String(w);
-    if (!SAFE_WORD.test(s)) {
-      throw new NetgenError('internal', `rhel6: ${where}: refusing to write ${JSON.stringify(s)} (only letters, digits and _ . : / - are expected here)`);
-    }
-    return s;
-  });
+  return words.map((w) => checkWord(w, where));
+}
+
+/** One word, checked as checkWords does; `where` is spelt only for the message. */
+function checkWord(w: string | number, where: string | (() => string)): string {
+  const s = String(w);
+  if (!SAFE_WORD.test(s)) {
+    throw new NetgenError('internal', `rhel6: ${typeof where === 'string' ? where : where()}: refusing to write ${JSON.stringify(s)} (only letters, digits and _ . : / - are expected here)`);
+  }
+  return s;
+}
+
+/** A word of a route line (see formatRhel6Route), checked. */
+function routeWord(w: string | number, r: PlanRoute): string {
+  const s = String(w);
+  return SAFE_WORD.test(s) ? s : checkWord(s, `route ${r.to} on ${r.dev}`);
 }
 
 /** The arguments of `ip -4|-6 route add` for one route, as a route-<dev> or route6-<dev> line: dev always explicit. */
 export function formatRhel6Route(r: PlanRoute): string {
-  const w: (string | number)[] = [r.to];
-  if (r.via !== undefined) w.push('via', r.via);
-  w.push('dev', r.dev);
-  if (r.proto !== undefined) w.push('proto', r.proto);
-  if (r.scope !== undefined) w.push('scope', r.scope);
-  if (r.src !== undefined) w.push('src', r.src);
+  // Each word checked in line order, so a refusal names the first bad one.
+  let line = routeWord(r.to, r);
+  if (r.via !== undefined) line += ' via ' + routeWord(r.via, r);
+  line += ' dev ' + routeWord(r.dev, r);
+  if (r.proto !== undefined) line += ' proto ' + routeWord(r.proto, r);
+  if (r.scope !== undefined) line += ' scope ' + routeWord(r.scope, r);
+  if (r.src !== undefined) line += ' src ' + routeWord(r.src, r);
   // 0 (IPv4) and 1024 (IPv6) are what `ip route add` uses anyway; leaving them out keeps the
   // lines as people write them.
-  if (r.metric !== (r.family === 6 ? IPV6_DEFAULT_METRIC : 0)) w.push('metric', r.metric);
-  if (r.table !== 'main') w.push('table', r.table);
-  if (r.onlink) w.push('onlink');
-  return checkWords(w, `route ${r.to} on ${r.dev}`).join(' ');
+  if (r.metric !== (r.family === 6 ? IPV6_DEFAULT_METRIC : 0)) line += ' metric ' + routeWord(r.metric, r);
+  if (r.table !== 'main') line += ' table ' + routeWord(r.table, r);
+  if (r.onlink) line += ' onlink';
+  return line;
+}
+
+/** A word of a rule line (see formatRhel6Rule), checked. */
+function ruleWord(w: string | number, r: PlanRule): string {
+  const s = String(w);
+  return SAFE_WORD.test(s) ? s : checkWord(s, `rule ${r.priority} on ${r.dev}`);
 }
 
 /** The arguments of `ip -4|-6 rule add|del` for one rule: the priority is always explicit. */
 export function formatRhel6Rule(r: PlanRule): string {
   // Without a priority the kernel numbers rules in the order the interfaces came up.
-  const w: (string | number)[] = ['from', r.from ?? 'all'];
-  if (r.to !== undefined) w.push('to', r.to);
-  w.push('table', r.table, 'priority', r.priority);
-  return checkWords(w, `rule ${r.priority} on ${r.dev}`).join(' ');
+  let line = 'from ' + ruleWord(r.from ?? 'all', r);
+  if (r.to !== undefined) line += ' to ' + ruleWord(r.to, r);
+  return line + ' table ' + ruleWord(r.table, r) + ' priority ' + ruleWord(r.priority, r);
 }
 
 /** Names the rhel6 scripts would skip or misread, and Plan references that do not hold together. */
@@ -92,7 +107,8 @@ function checkPlan(plan: Plan): void {
     // The header is a comment line in files bash sources; a line break would end the comment.
     throw new NetgenError('usage', `rhel6: the model's name ${JSON.stringify(plan.source)} contains a line break`);
   }
-  const links = new Set(plan.links.map((l) => l.name));
+  const links = new Set<string>();
+  for (const link of plan.links) links.add(link.name);
   for (const link of plan.links) {
     if (IGNORED_SUFFIX.test(link.name) || link.name.includes('-range')) {
       throw new BackendModelError(
@@ -101,7 +117,7 @@ function checkPlan(plan: Plan): void {
         link.modelPath,
       );
     }
-    checkWords([link.name], `interface ${link.name}`);
+    checkWord(link.name, () => `interface ${link.name}`);
   }
   for (const a of plan.addresses) {
     if (!links.has(a.device)) throw new NetgenError('internal', `rhel6: address ${a.address} is on ${a.device}, which is not a link of the Plan`);
@@ -122,10 +138,13 @@ function checkPlan(plan: Plan): void {
     if (!links.has(r.dev)) throw new NetgenError('internal', `rhel6: rule ${r.priority} is carried by ${r.dev}, which is not a link of the Plan`);
   }
   // A table name in a route or rule line works only if rt_tables maps it to a number.
-  const tables = new Set([...BUILTIN_TABLES, ...plan.tables.map((t) => t.name)]);
-  for (const t of [...plan.routes.map((r) => r.table), ...plan.rules.map((r) => r.table)]) {
+  const tables = new Set(BUILTIN_TABLES);
+  for (const t of plan.tables) tables.add(t.name);
+  const numbered = (t: string): void => {
     if (!tables.has(t)) throw new NetgenError('internal', `rhel6: table ${t} is used but the Plan does not number it`);
-  }
+  };
+  for (const r of plan.routes) numbered(r.table);
+  for (const r of plan.rules) numbered(r.table);
 }
 
 function vlanKeys(link: PlanLink): { parent: string; vid: number } {
@@ -149,6 +168,13 @@ function vlanKeys(link: PlanLink): { parent: string; vid: number } {
   return { parent, vid };
 }
 
+/** formatNetmask of each prefix length 0-32, made once. */
+const NETMASKS: readonly string[] = Array.from({ length: 33 }, (_, p) => formatNetmask(p));
+
+function netmaskOf(prefix: number): string {
+  return NETMASKS[prefix] ?? formatNetmask(prefix);
+}
+
 function ifcfgAddresses(own: PlanAddress[]): IfcfgAddress[] {
   // The first address is plain IPADDR: initscripts before 9.03.24 bring a device up with no
   // address at all when only IPADDR0 is set. IPADDRn needs 9.03.18 or later (added two weeks
@@ -159,7 +185,7 @@ function ifcfgAddresses(own: PlanAddress[]): IfcfgAddress[] {
     prefix: a.prefix,
     // NETMASK beside PREFIX: before 9.03.24 a PREFIX without NETMASK got the classful
     // netmask for the broadcast address; the two always agree here.
-    netmask: formatNetmask(a.prefix),
+    netmask: netmaskOf(a.prefix),
   }));
 }
 
@@ -186,9 +212,14 @@ function ipv6Keys(plan: Plan, link: PlanLink, v6: PlanAddress[]): Record<string,
 
 function ifcfgFile(plan: Plan, link: PlanLink, own: PlanAddress[], v6: PlanAddress[], noDefroute: boolean): FileSpec {
   const addresses = ifcfgAddresses(own);
-  for (const a of addresses) checkWords([a.address, a.prefix, a.netmask], `address ${a.address} of ${link.name}`);
+  for (const a of addresses) {
+    const where = (): string => `address ${a.address} of ${link.name}`;
+    checkWord(a.address, where);
+    checkWord(a.prefix, where);
+    checkWord(a.netmask, where);
+  }
   // initscripts compares HWADDR with the device's address in upper case; anaconda writes it so too.
-  const hwaddr = link.mac === undefined ? undefined : checkWords([link.mac.toUpperCase()], `MAC of ${link.name}`)[0];
+  const hwaddr = link.mac === undefined ? undefined : checkWord(link.mac.toUpperCase(), `MAC of ${link.name}`);
   const context: Record<string, unknown> = {
     source: plan.source,
     device: link.name,
@@ -235,7 +266,7 @@ function aliasFile(plan: Plan, a: PlanAddress & { label: string }, noDefroute: b
       // An alias inherits the parent's PREFIX and NETMASK (and a parent PREFIX beats an alias
       // NETMASK), so it always states both of its own.
       prefix: a.prefix,
-      netmask: formatNetmask(a.prefix),
+      netmask: netmaskOf(a.prefix),
       onParent: a.onParent ? 'yes' : 'no',
       noDefroute,
     },
@@ -270,12 +301,20 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
 
   // Each link's own (unlabelled) IPv4 addresses, and its IPv6 addresses that come up with it
   // (own and on-parent aliases alike: an alias file cannot carry IPv6), in Plan order.
-  const own = groupAddresses(plan.addresses.filter((a) => a.family === 4 && a.label === undefined));
-  const v6 = groupAddresses(plan.addresses.filter((a) => a.family === 6 && a.appliedBy === 'boot'));
+  const own = new Map<string, PlanAddress[]>();
+  const v6 = new Map<string, PlanAddress[]>();
+  for (const a of plan.addresses) {
+    if (a.family === 4 ? a.label === undefined : a.appliedBy === 'boot') {
+      const map = a.family === 4 ? own : v6;
+      const l = map.get(a.device);
+      if (l) l.push(a);
+      else map.set(a.device, [a]);
+    }
+  }
   for (const link of plan.links) files.push(ifcfgFile(plan, link, own.get(link.name) ?? [], v6.get(link.name) ?? [], noDefroute));
   for (const a of plan.addresses) {
     // A VIP that keepalived or Pacemaker moves has no file: initscripts must never bring it up.
-    if (a.family === 4 && a.label !== undefined && (a.appliedBy === 'boot' || a.appliedBy === 'alias')) files.push(aliasFile(plan, { ...a, label: a.label }, noDefroute));
+    if (a.family === 4 && a.label !== undefined && (a.appliedBy === 'boot' || a.appliedBy === 'alias')) files.push(aliasFile(plan, a as PlanAddress & { label: string }, noDefroute));
   }
 
   // ifup-routes reads route-<dev> and rule-<dev> after <dev> and its ONPARENT aliases are up;
@@ -286,16 +325,17 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
   // IPv6 routes go to route6-<dev>: ifup-routes reads it right after route-<dev> and hands
   // each line to `ip -6 route add`.
   for (const [file, routes] of groupByFile(plan, plan.routes)) {
-    const v4 = routes.filter((r) => r.family === 4);
-    const v6routes = routes.filter((r) => r.family === 6);
-    for (const [name, list] of [[`route-${file}`, v4], [`route6-${file}`, v6routes]] as const) {
-      if (list.length === 0) continue;
+    // IPv4 lines first, then IPv6 (the order a refusal is found in).
+    for (const family of [4, 6] as const) {
+      const lines: string[] = [];
+      for (const r of routes) if (r.family === family) lines.push(formatRhel6Route(r));
+      if (lines.length === 0) continue;
       files.push({
-        path: `${NETWORK_SCRIPTS_DIR}/${name}`,
+        path: `${NETWORK_SCRIPTS_DIR}/${family === 4 ? 'route-' : 'route6-'}${file}`,
         mode: 0o644,
         owner: { kind: 'whole' },
         template: 'rhel6/route',
-        context: { source: plan.source, lines: list.map(formatRhel6Route) },
+        context: { source: plan.source, lines },
       });
     }
   }
@@ -363,29 +403,40 @@ function hookBase(which: 'ifup-local' | 'ifdown-local'): string {
 function hookFiles(plan: Plan): FileSpec[] {
   const up = new Map<string, string[]>();
   const down = new Map<string, string[]>();
-  const push = (map: Map<string, string[]>, key: string, ...lines: string[]): void => {
+  const push = (map: Map<string, string[]>, key: string, line: string): void => {
     const list = map.get(key);
-    if (list) list.push(...lines);
-    else map.set(key, [...lines]);
+    if (list) list.push(line);
+    else map.set(key, [line]);
   };
-  const byAddress = firstByAddress(plan);
+  let byAddress: Map<string, PlanAddress> | undefined;
   for (const r of plan.rules) {
     if (r.appliedBy !== 'boot' && r.appliedBy !== 'alias') continue;
-    const dep = r.dependsOn === undefined ? undefined : byAddress.get(r.dependsOn);
-    const label = dep?.family === 4 ? dep.label : undefined;
+    let label: string | undefined;
+    if (r.dependsOn !== undefined) {
+      const dep = (byAddress ??= firstByAddress(plan)).get(r.dependsOn);
+      if (dep?.family === 4) label = dep.label;
+    }
     const ip = r.family === 6 ? 'ip -6' : 'ip';
     const rule = formatRhel6Rule(r);
     const del = `${ip} rule del ${rule} 2>/dev/null`;
-    push(up, label ?? r.dev, del, `${ip} rule add ${rule}`);
+    const key = label ?? r.dev;
+    push(up, key, del);
+    push(up, key, `${ip} rule add ${rule}`);
     if (label !== undefined) push(down, label, del);
     push(down, r.dev, del);
   }
   const v6 = ipv6HookLines(plan);
-  for (const [device, lines] of v6.up) push(up, device, ...lines);
-  for (const [device, lines] of v6.down) push(down, device, ...lines);
-  const branches = (map: Map<string, string[]>) => [...map].map(([device, lines]) => ({ device: checkWords([device], `hook case ${device}`)[0], lines }));
-  const waits = (map: Map<string, string[]>): boolean => [...map.values()].some((lines) => lines.includes(WAIT_DAD));
-  const context = (map: Map<string, string[]>, ipv6: boolean) => ({ branches: branches(map), ipv6, waitDad: waits(map) });
+  for (const [device, lines] of v6.up) for (const line of lines) push(up, device, line);
+  for (const [device, lines] of v6.down) for (const line of lines) push(down, device, line);
+  const context = (map: Map<string, string[]>, ipv6: boolean) => {
+    const branches: { device: string; lines: string[] }[] = [];
+    let waitDad = false;
+    map.forEach((lines, device) => {
+      branches.push({ device: checkWord(device, () => `hook case ${device}`), lines });
+      if (!waitDad && lines.includes(WAIT_DAD)) waitDad = true;
+    });
+    return { branches, ipv6, waitDad };
+  };
   return [
     { path: IFUP_LOCAL_PATH, mode: 0o755, owner: { kind: 'block', base: hookBase('ifup-local') }, template: 'rhel6/ifup-local', context: context(up, v6.up.size > 0) },
     { path: IFDOWN_LOCAL_PATH, mode: 0o755, owner: { kind: 'block', base: hookBase('ifdown-local') }, template: 'rhel6/ifdown-local', context: context(down, v6.down.size > 0) },
