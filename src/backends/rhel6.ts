@@ -108,8 +108,12 @@ function checkPlan(plan: Plan): void {
     throw new NetgenError('usage', `rhel6: the model's name ${JSON.stringify(plan.source)} contains a line break`);
   }
   const links = new Set<string>();
-  for (const link of plan.links) links.add(link.name);
-  for (const link of plan.links) {
+  for (let iy = 0; iy < plan.links.length; iy++) {
+    const link = plan.links[iy]!;
+    links.add(link.name);
+  }
+  for (let ix = 0; ix < plan.links.length; ix++) {
+    const link = plan.links[ix]!;
     if (IGNORED_SUFFIX.test(link.name) || link.name.includes('-range')) {
       throw new BackendModelError(
         `rhel6: interface ${link.name} cannot have a config file: initscripts skips ifcfg-${link.name} ` +
@@ -119,7 +123,8 @@ function checkPlan(plan: Plan): void {
     }
     checkWord(link.name, () => `interface ${link.name}`);
   }
-  for (const a of plan.addresses) {
+  for (let iy = 0; iy < plan.addresses.length; iy++) {
+    const a = plan.addresses[iy]!;
     if (!links.has(a.device)) throw new NetgenError('internal', `rhel6: address ${a.address} is on ${a.device}, which is not a link of the Plan`);
     if (a.family === 6 && a.appliedBy === 'alias') {
       // ifcfg-eth0:N is IPv4 only: ifup-ipv6 ignores an alias file's IPV6ADDR, so nothing
@@ -131,20 +136,31 @@ function checkPlan(plan: Plan): void {
       );
     }
   }
-  for (const r of plan.routes) {
+  for (let iy = 0; iy < plan.routes.length; iy++) {
+    const r = plan.routes[iy]!;
     if (!links.has(r.dev)) throw new NetgenError('internal', `rhel6: route ${r.to} goes out of ${r.dev}, which is not a link of the Plan`);
   }
-  for (const r of plan.rules) {
+  for (let iy = 0; iy < plan.rules.length; iy++) {
+    const r = plan.rules[iy]!;
     if (!links.has(r.dev)) throw new NetgenError('internal', `rhel6: rule ${r.priority} is carried by ${r.dev}, which is not a link of the Plan`);
   }
   // A table name in a route or rule line works only if rt_tables maps it to a number.
   const tables = new Set(BUILTIN_TABLES);
-  for (const t of plan.tables) tables.add(t.name);
+  for (let iy = 0; iy < plan.tables.length; iy++) {
+    const t = plan.tables[iy]!;
+    tables.add(t.name);
+  }
   const numbered = (t: string): void => {
     if (!tables.has(t)) throw new NetgenError('internal', `rhel6: table ${t} is used but the Plan does not number it`);
   };
-  for (const r of plan.routes) numbered(r.table);
-  for (const r of plan.rules) numbered(r.table);
+  for (let iy = 0; iy < plan.routes.length; iy++) {
+    const r = plan.routes[iy]!;
+    numbered(r.table);
+  }
+  for (let ix = 0; ix < plan.rules.length; ix++) {
+    const r = plan.rules[ix]!;
+    numbered(r.table);
+  }
 }
 
 function vlanKeys(link: PlanLink): { parent: string; vid: number } {
@@ -287,6 +303,23 @@ function byPath(a: FileSpec, b: FileSpec): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
+/** route-<file> or route6-<file>: the routes of one family, in Plan order; undefined when there are none. */
+function routeFile(plan: Plan, name: string, routes: readonly PlanRoute[], family: 4 | 6): FileSpec | undefined {
+  let lines: string[] | undefined;
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i]!;
+    if (r.family === family) (lines ??= []).push(formatRhel6Route(r));
+  }
+  if (lines === undefined) return undefined;
+  return {
+    path: `${NETWORK_SCRIPTS_DIR}/${name}`,
+    mode: 0o644,
+    owner: { kind: 'whole' },
+    template: 'rhel6/route',
+    context: { source: plan.source, lines },
+  };
+}
+
 /** Spell a Plan as RHEL 6 network-scripts files, sorted by path. */
 function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
   checkPlan(plan);
@@ -303,7 +336,8 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
   // (own and on-parent aliases alike: an alias file cannot carry IPv6), in Plan order.
   const own = new Map<string, PlanAddress[]>();
   const v6 = new Map<string, PlanAddress[]>();
-  for (const a of plan.addresses) {
+  for (let iy = 0; iy < plan.addresses.length; iy++) {
+    const a = plan.addresses[iy]!;
     if (a.family === 4 ? a.label === undefined : a.appliedBy === 'boot') {
       const map = a.family === 4 ? own : v6;
       const l = map.get(a.device);
@@ -311,8 +345,12 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
       else map.set(a.device, [a]);
     }
   }
-  for (const link of plan.links) files.push(ifcfgFile(plan, link, own.get(link.name) ?? [], v6.get(link.name) ?? [], noDefroute));
-  for (const a of plan.addresses) {
+  for (let iy = 0; iy < plan.links.length; iy++) {
+    const link = plan.links[iy]!;
+    files.push(ifcfgFile(plan, link, own.get(link.name) ?? [], v6.get(link.name) ?? [], noDefroute));
+  }
+  for (let ix = 0; ix < plan.addresses.length; ix++) {
+    const a = plan.addresses[ix]!;
     // A VIP that keepalived or Pacemaker moves has no file: initscripts must never bring it up.
     if (a.family === 4 && a.label !== undefined && (a.appliedBy === 'boot' || a.appliedBy === 'alias')) files.push(aliasFile(plan, a as PlanAddress & { label: string }, noDefroute));
   }
@@ -324,21 +362,13 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
   // with "Invalid prefsrc address"). What a cluster tool adds is in its own file.
   // IPv6 routes go to route6-<dev>: ifup-routes reads it right after route-<dev> and hands
   // each line to `ip -6 route add`.
-  for (const [file, routes] of groupByFile(plan, plan.routes)) {
+  groupByFile(plan, plan.routes).forEach((routes, file) => {
     // IPv4 lines first, then IPv6 (the order a refusal is found in).
-    for (const family of [4, 6] as const) {
-      const lines: string[] = [];
-      for (const r of routes) if (r.family === family) lines.push(formatRhel6Route(r));
-      if (lines.length === 0) continue;
-      files.push({
-        path: `${NETWORK_SCRIPTS_DIR}/${family === 4 ? 'route-' : 'route6-'}${file}`,
-        mode: 0o644,
-        owner: { kind: 'whole' },
-        template: 'rhel6/route',
-        context: { source: plan.source, lines },
-      });
-    }
-  }
+    const v4 = routeFile(plan, `route-${file}`, routes, 4);
+    if (v4 !== undefined) files.push(v4);
+    const v6routes = routeFile(plan, `route6-${file}`, routes, 6);
+    if (v6routes !== undefined) files.push(v6routes);
+  });
   files.push(...hookFiles(plan));
 
   // Other people own this file: netgen only takes out the keys that would add a default
@@ -409,7 +439,8 @@ function hookFiles(plan: Plan): FileSpec[] {
     else map.set(key, [line]);
   };
   let byAddress: Map<string, PlanAddress> | undefined;
-  for (const r of plan.rules) {
+  for (let ix = 0; ix < plan.rules.length; ix++) {
+    const r = plan.rules[ix]!;
     if (r.appliedBy !== 'boot' && r.appliedBy !== 'alias') continue;
     let label: string | undefined;
     if (r.dependsOn !== undefined) {
@@ -468,6 +499,8 @@ function ipv6HookLines(plan: Plan): { up: Map<string, string[]>; down: Map<strin
   const down = new Map<string, string[]>();
   const addrs = groupAddresses(plan.addresses.filter((a) => a.family === 6 && a.appliedBy === 'boot'));
   const routes6 = plan.routes.filter((r) => r.family === 6 && r.appliedBy === 'boot');
+  // No IPv6 address or route that the boot scripts add: no IPv6 line in either hook.
+  if (addrs.size === 0 && routes6.length === 0) return { up, down };
   // The routes by device and by source, each list in Plan order, and each route's place in it.
   const routes6By = new Map<string, PlanRoute[]>();
   const routes6BySrc = new Map<string, PlanRoute[]>();
@@ -492,7 +525,8 @@ function ipv6HookLines(plan: Plan): { up: Map<string, string[]>; down: Map<strin
     for (const a of addresses) for (const r of routes6BySrc.get(a) ?? []) found.add(r);
     return [...found].sort((x, y) => place.get(x)! - place.get(y)!);
   };
-  for (const link of plan.links) {
+  for (let ix = 0; ix < plan.links.length; ix++) {
+    const link = plan.links[ix]!;
     const mine = addrs.get(link.name) ?? [];
     // Only a route from an address fails while it is tentative; the others are in already.
     const own = (routes6By.get(link.name) ?? []).filter((r) => r.src !== undefined).map(formatRhel6Route);
@@ -520,7 +554,10 @@ function ipv6HookLines(plan: Plan): { up: Map<string, string[]>; down: Map<strin
 /** The Plan's addresses by their text, the first of each (what a scan with find() would meet). */
 function firstByAddress(plan: Plan): Map<string, PlanAddress> {
   const out = new Map<string, PlanAddress>();
-  for (const a of plan.addresses) if (!out.has(a.address)) out.set(a.address, a);
+  for (let iy = 0; iy < plan.addresses.length; iy++) {
+    const a = plan.addresses[iy]!;
+    if (!out.has(a.address)) out.set(a.address, a);
+  }
   return out;
 }
 
@@ -532,7 +569,8 @@ function firstByAddress(plan: Plan): Map<string, PlanAddress> {
 function groupByFile<T extends PlanRoute | PlanRule>(plan: Plan, items: readonly T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
   let byAddress: Map<string, PlanAddress> | undefined;
-  for (const item of items) {
+  for (let ix = 0; ix < items.length; ix++) {
+    const item = items[ix]!;
     let file: string | undefined;
     if (item.appliedBy === 'boot') file = item.dev;
     else if (item.appliedBy === 'alias') {

@@ -113,7 +113,8 @@ export function planSysctlFile(plan: Plan, intro: string): FileSpec | undefined 
   // Keys in the order their settings come; each key's lines and reasons in theirs.
   const groups: { comments: string[]; lines: string[] }[] = [];
   const byKey = new Map<string, { comments: string[]; lines: string[] }>();
-  for (const s of sysctl.settings) {
+  for (let iy = 0; iy < sysctl.settings.length; iy++) {
+    const s = sysctl.settings[iy]!;
     let g = byKey.get(s.key);
     if (g === undefined) {
       g = { comments: [], lines: [] };
@@ -123,7 +124,8 @@ export function planSysctlFile(plan: Plan, intro: string): FileSpec | undefined 
     g.lines.push(`${sysctlName(s)} = ${s.value}`);
   }
   // A reason starts with its key and a space.
-  for (const r of sysctl.reasons) {
+  for (let ix = 0; ix < sysctl.reasons.length; ix++) {
+    const r = sysctl.reasons[ix]!;
     const space = r.indexOf(' ');
     const g = space < 0 ? undefined : byKey.get(r.slice(0, space));
     if (g !== undefined) for (const line of wrap(r)) g.comments.push(line);

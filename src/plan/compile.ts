@@ -19,13 +19,15 @@ export function compilePlan(model: Model): Plan {
   const links = model.links.map(planLink);
   // Each list filled in place, link by link (no list per link to copy).
   const addresses: PlanAddress[] = [];
-  for (const l of model.links) {
+  for (let iy = 0; iy < model.links.length; iy++) {
+    const l = model.links[iy]!;
     planAddresses(IPV4, l, l, model.host, addresses);
     planAddresses(IPV6, l, l.ipv6, model.host, addresses);
   }
   const tables = allocateTables(model);
   const routes: PlanRoute[] = [];
-  for (const link of model.links) {
+  for (let ix = 0; ix < model.links.length; ix++) {
+    const link = model.links[ix]!;
     linkRoutes(IPV4, link, link, routes);
     linkRoutes(IPV6, link, link.ipv6, routes);
   }
@@ -90,13 +92,22 @@ function planLink(l: ModelLink): PlanLink {
  */
 function planAddresses<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLink, fam: ModelFamily<A>, host: string, out: PlanAddress[]): void {
   if (fam.addresses.length === 0) return;
-  // The subnets (network/prefix) seen so far on this link: one lookup per address, not a scan.
-  const seen = new Set<string>();
-  for (const a of fam.addresses) {
-    const subnet = `${ops.networkOf(a.address, a.prefix)}/${a.prefix}`;
-    // IPv6 has no primary and secondary addresses: every one stands alone.
-    const secondary = ops.family === 4 && seen.has(subnet);
-    seen.add(subnet);
+  // The IPv4 subnets seen so far on this link, keyed by network and prefix length as one
+  // number (network * 64 + length, below 2^38): one lookup per address, not a scan. Made
+  // only for a second address (the first is never secondary). IPv6 has no primary and
+  // secondary addresses: every one stands alone.
+  let seen: Set<number> | undefined;
+  const v4 = ops.family === 4;
+  const n = fam.addresses.length;
+  for (let i = 0; i < n; i++) {
+    const a = fam.addresses[i]!;
+    let secondary = false;
+    if (v4 && n > 1) {
+      const subnet = (ops.networkOf(a.address, a.prefix) as number) * 64 + a.prefix;
+      if (seen === undefined) seen = new Set();
+      else secondary = seen.has(subnet);
+      seen.add(subnet);
+    }
     const pa: PlanAddress = { family: ops.family, address: ops.format(a.address), prefix: a.prefix, device: link.name, onParent: a.onParent, secondary, appliedBy: applierOf(a), modelPath: a.path };
     if (a.label !== undefined) pa.label = a.label;
     if (a.manager?.kind === 'keepalived') pa.cluster = a.manager.vrrp.instance;
@@ -144,7 +155,10 @@ function topRoutes<A extends number | bigint>(ops: FamilyOps<A>, model: Model, r
   const out: PlanRoute[] = [];
   if (routes.length === 0) return out;
   const byName = new Map<string, ModelLink>();
-  for (const l of model.links) if (!byName.has(l.name)) byName.set(l.name, l);
+  for (let iy = 0; iy < model.links.length; iy++) {
+    const l = model.links[iy]!;
+    if (!byName.has(l.name)) byName.set(l.name, l);
+  }
   for (const r of routes.map((x) => planRoute(ops, x, 'static'))) {
     const link = byName.get(r.dev);
     const fam = link && famOf(link);
@@ -155,16 +169,17 @@ function topRoutes<A extends number | bigint>(ops: FamilyOps<A>, model: Model, r
 
 /** A link's routes of one family, in the order they must be added, onto `out`. */
 function linkRoutes<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLink, fam: ModelFamily<A>, out: PlanRoute[]): void {
-  if (fam.egress) out.push(...egressRoutes(ops, link, fam));
+  if (fam.egress) egressRoutes(ops, link, fam, out);
   else if (fam.gateway !== undefined) {
     out.push({ family: ops.family, to: 'default', via: ops.format(fam.gateway), dev: link.name, metric: ops.defaultMetric, table: 'main', origin: 'gateway', appliedBy: 'boot', modelPath: [...link.path, 'gateway'] });
   }
-  for (const x of fam.routes) {
+  for (let ix = 0; ix < fam.routes.length; ix++) {
+    const x = fam.routes[ix]!;
     const r = planRoute(ops, x, 'static');
     if (egressCovers({ name: link.name, egress: fam.egress }, r)) out.push(...egressPair(ops, fam, r));
     else out.push(r);
   }
-  if (fam.sourceRouting) out.push(...sourceTableRoutes(ops, link, fam));
+  if (fam.sourceRouting) sourceTableRoutes(ops, link, fam, out);
 }
 
 /**
@@ -183,13 +198,12 @@ function linkRoutes<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLin
  * metric plus the fallback metric. The user's metrics keep their order within each pair.
  * The same for either family, over its own addresses, gateway and routes.
  */
-function egressRoutes<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLink, fam: ModelFamily<A>): PlanRoute[] {
+function egressRoutes<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLink, fam: ModelFamily<A>, out: PlanRoute[]): void {
   const eg = fam.egress!;
   const subnets = egressSubnets(ops, fam, eg.prefer);
   const vip = ops.format(eg.prefer);
   const primary = ops.format(primaryOf(ops, fam, subnets[0]!).address);
   const gw = fam.gateway;
-  const out: PlanRoute[] = [];
   const family = ops.family;
   if (gw !== undefined) {
     out.push({ family, to: 'default', via: ops.format(gw), dev: link.name, src: primary, metric: eg.fallbackMetric, table: 'main', origin: 'egress-fallback', appliedBy: 'boot', modelPath: eg.path });
@@ -214,7 +228,6 @@ function egressRoutes<A extends number | bigint>(ops: FamilyOps<A>, link: ModelL
   if (gw !== undefined) {
     out.push({ family, to: 'default', via: ops.format(gw), dev: link.name, src: vip, metric: eg.metric, table: 'main', origin: 'egress-preferred', appliedBy: 'boot', modelPath: eg.path });
   }
-  return out;
 }
 
 /** The address the egress recipe falls back to: the one holding the gateway, else the subnet's, else the first. */
@@ -242,23 +255,27 @@ export function egressPair<A extends number | bigint>(ops: FamilyOps<A>, fam: Mo
  * The per-source recipe (scenario B), table part: the link's connected subnets on its own
  * device, its own default, and its own further routes, all inside its own table.
  */
-function sourceTableRoutes<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLink, fam: ModelFamily<A>): PlanRoute[] {
+function sourceTableRoutes<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLink, fam: ModelFamily<A>, out: PlanRoute[]): void {
   const sr = fam.sourceRouting!;
-  const out: PlanRoute[] = [];
-  const subnets = new Set<string>();
+  // The subnets written so far; a set only once there is a second one.
+  let first: string | undefined;
+  let subnets: Set<string> | undefined;
   const family = ops.family;
-  for (const a of fam.addresses) {
+  for (let ix = 0; ix < fam.addresses.length; ix++) {
+    const a = fam.addresses[ix]!;
     if (a.prefix >= ops.bits) continue;
     const net = ops.formatCidr(a.address, a.prefix);
-    if (subnets.has(net)) continue;
-    subnets.add(net);
+    if (first === undefined) first = net;
+    else {
+      if (net === first || subnets?.has(net)) continue;
+      (subnets ??= new Set()).add(net);
+    }
     out.push({ family, to: net, dev: link.name, metric: ops.defaultMetric, table: sr.table, scope: 'link', origin: 'source-table', appliedBy: 'boot', modelPath: sr.path });
   }
   if (sr.gateway !== undefined) {
     out.push({ family, to: 'default', via: ops.format(sr.gateway), dev: link.name, metric: ops.defaultMetric, table: sr.table, origin: 'source-table', appliedBy: 'boot', modelPath: [...sr.path, 'gateway'] });
   }
-  out.push(...sr.routes.map((r) => planRoute(ops, r, 'source-table')));
-  return out;
+  for (const r of sr.routes) out.push(planRoute(ops, r, 'source-table'));
 }
 
 /**
@@ -268,36 +285,46 @@ function sourceTableRoutes<A extends number | bigint>(ops: FamilyOps<A>, link: M
  * same numbers.
  */
 function planRules<A extends number | bigint>(ops: FamilyOps<A>, links: ModelLink[], famOf: (l: ModelLink) => ModelFamily<A>): PlanRule[] {
-  const pending: { rule: Omit<PlanRule, 'priority'>; priority: number | undefined }[] = [];
+  // Each rule made with its final fields in their order (priority first, filled in below);
+  // `given` holds the priority the model gives it, by position.
+  const rules: PlanRule[] = [];
+  const given: (number | undefined)[] = [];
   const family = ops.family;
-  for (const link of links) {
+  for (let iy = 0; iy < links.length; iy++) {
+    const link = links[iy]!;
     const fam = famOf(link);
-    for (const r of fam.rules) {
-      const rule: Omit<PlanRule, 'priority'> = { family, table: r.table, dev: link.name, origin: 'static', appliedBy: 'boot' };
+    for (let iy = 0; iy < fam.rules.length; iy++) {
+      const r = fam.rules[iy]!;
+      const rule: PlanRule = { priority: 0, family, table: r.table, dev: link.name, origin: 'static', appliedBy: 'boot' };
       if (r.from) rule.from = selector(ops, r.from.address, r.from.prefix);
       if (r.to) rule.to = selector(ops, r.to.address, r.to.prefix);
-      pending.push({ rule, priority: r.priority });
+      rules.push(rule);
+      given.push(r.priority);
     }
     const sr = fam.sourceRouting;
     if (sr) {
-      fam.addresses.forEach((a, i) => {
-        pending.push({
-          rule: { family, from: ops.format(a.address), table: sr.table, dev: link.name, origin: 'source-table', appliedBy: 'boot' },
-          priority: sr.priority === undefined ? undefined : sr.priority + i,
-        });
-      });
+      const addresses = fam.addresses;
+      for (let i = 0; i < addresses.length; i++) {
+        rules.push({ priority: 0, family, from: ops.format(addresses[i]!.address), table: sr.table, dev: link.name, origin: 'source-table', appliedBy: 'boot' });
+        given.push(sr.priority === undefined ? undefined : sr.priority + i);
+      }
     }
   }
-  const used = new Set<number>(pending.flatMap((p) => (p.priority === undefined ? [] : [p.priority])));
+  const used = new Set<number>();
+  for (let ix = 0; ix < given.length; ix++) {
+    const p = given[ix]!;
+    if (p !== undefined) used.add(p);
+  }
   let next = AUTO_PRIORITY_START;
-  const rules = pending.map(({ rule, priority }): PlanRule => {
+  for (let i = 0; i < rules.length; i++) {
+    let priority = given[i];
     if (priority === undefined) {
       while (used.has(next) || next === 32766 || next === 32767) next++;
       used.add(next);
       priority = next;
     }
-    return { priority, ...rule };
-  });
+    rules[i]!.priority = priority;
+  }
   return rules.sort((a, b) => a.priority - b.priority);
 }
 
@@ -331,8 +358,15 @@ function defaultGroup(host: string): string {
  * keepalived's routes keep their metric and scope; their protocol is keepalived's own.
  */
 function followAddresses(addresses: readonly PlanAddress[], routes: PlanRoute[], rules: PlanRule[]): void {
-  const aliases = new Map(addresses.filter((a) => a.label !== undefined).map((a) => [a.address, a]));
-  for (const r of routes) {
+  const aliases = new Map<string, PlanAddress>();
+  for (let iy = 0; iy < addresses.length; iy++) {
+    const a = addresses[iy]!;
+    if (a.label !== undefined) aliases.set(a.address, a);
+  }
+  // Nothing follows an alias on a host without one.
+  if (aliases.size === 0) return;
+  for (let iy = 0; iy < routes.length; iy++) {
+    const r = routes[iy]!;
     const a = r.src === undefined ? undefined : aliases.get(r.src);
     if (a === undefined) continue;
     r.dependsOn = a.address;
@@ -347,7 +381,8 @@ function followAddresses(addresses: readonly PlanAddress[], routes: PlanRoute[],
     // (it leaves MASTER when one is deleted), and resets any other it is given.
     if (a.appliedBy === 'keepalived') delete r.proto;
   }
-  for (const r of rules) {
+  for (let ix = 0; ix < rules.length; ix++) {
+    const r = rules[ix]!;
     const a = r.from === undefined ? undefined : aliases.get(r.from);
     if (a === undefined) continue;
     r.dependsOn = a.address;
@@ -377,9 +412,16 @@ function planVrrpInstances(links: readonly ModelLink[]): PlanVrrpInstance[] {
     inst.addresses.push(address);
   };
   // Only a managed address is formatted: most of a host's addresses are not.
-  for (const link of links) {
-    for (const a of link.addresses) if (a.manager?.kind === 'keepalived') add(a.manager.vrrp, IPV4.format(a.address));
-    for (const a of link.ipv6.addresses) if (a.manager?.kind === 'keepalived') add(a.manager.vrrp, IPV6.format(a.address));
+  for (let iy = 0; iy < links.length; iy++) {
+    const link = links[iy]!;
+    for (let iy = 0; iy < link.addresses.length; iy++) {
+      const a = link.addresses[iy]!;
+      if (a.manager?.kind === 'keepalived') add(a.manager.vrrp, IPV4.format(a.address));
+    }
+    for (let iy = 0; iy < link.ipv6.addresses.length; iy++) {
+      const a = link.ipv6.addresses[iy]!;
+      if (a.manager?.kind === 'keepalived') add(a.manager.vrrp, IPV6.format(a.address));
+    }
   }
   return [...out.values()];
 }
@@ -387,15 +429,25 @@ function planVrrpInstances(links: readonly ModelLink[]): PlanVrrpInstance[] {
 /** One Pacemaker group per name; its resource prefix from the first alias that names one. */
 function planPacemakerGroups(model: Model, addresses: readonly PlanAddress[]): PlanPacemakerGroup[] {
   const prefixes = new Map<string, string>();
-  for (const link of model.links) {
-    for (const a of [...link.addresses, ...link.ipv6.addresses]) {
-      if (a.manager?.kind !== 'pacemaker' || a.manager.prefix === undefined) continue;
-      const group = a.manager.group ?? defaultGroup(model.host);
-      if (!prefixes.has(group)) prefixes.set(group, a.manager.prefix);
+  const note = (a: ModelAddress<number | bigint>): void => {
+    if (a.manager?.kind !== 'pacemaker' || a.manager.prefix === undefined) return;
+    const group = a.manager.group ?? defaultGroup(model.host);
+    if (!prefixes.has(group)) prefixes.set(group, a.manager.prefix);
+  };
+  for (let iy = 0; iy < model.links.length; iy++) {
+    const link = model.links[iy]!;
+    for (let iy = 0; iy < link.addresses.length; iy++) {
+      const a = link.addresses[iy]!;
+      note(a);
+    }
+    for (let iy = 0; iy < link.ipv6.addresses.length; iy++) {
+      const a = link.ipv6.addresses[iy]!;
+      note(a);
     }
   }
   const out = new Map<string, PlanPacemakerGroup>();
-  for (const a of addresses) {
+  for (let ix = 0; ix < addresses.length; ix++) {
+    const a = addresses[ix]!;
     if (a.appliedBy !== 'pacemaker' || a.cluster === undefined) continue;
     let g = out.get(a.cluster);
     if (g === undefined) {

@@ -55,7 +55,10 @@ interface V4Plan {
 
 function v4Of<T extends { family: 4 | 6 }>(list: readonly T[]): T[] {
   const out: T[] = [];
-  for (const x of list) if (x.family === 4) out.push(x);
+  for (let iy = 0; iy < list.length; iy++) {
+    const x = list[iy]!;
+    if (x.family === 4) out.push(x);
+  }
   return out;
 }
 
@@ -74,12 +77,18 @@ export function planSysctl(model: Model, whole: PlanSoFar): PlanSysctl | undefin
   for (let i = 0; i < addresses.length; i++) values[i] = parseIPv4(addresses[i]!.address)!;
   const plan: V4Plan = { links: whole.links, addresses, values, routes: v4Of(whole.routes), rules: v4Of(whole.rules) };
   const addressed = new Set<string>();
-  for (const a of addresses) addressed.add(a.device);
+  for (let ix = 0; ix < addresses.length; ix++) {
+    const a = addresses[ix]!;
+    addressed.add(a.device);
+  }
   const withAddresses = plan.links.filter((l) => addressed.has(l.name));
   const n = withAddresses.length;
   const shared = sharedSubnets(plan);
   let perSource = false;
-  for (const r of plan.rules) if (r.from !== undefined) perSource = true;
+  for (let iy = 0; iy < plan.rules.length; iy++) {
+    const r = plan.rules[iy]!;
+    if (r.from !== undefined) perSource = true;
+  }
   const multiHomed = shared.length > 0 || perSource;
   const explicit = model.sysctl !== undefined || model.links.some((l) => l.sysctl !== undefined);
   if ((!multiHomed && !explicit) || n === 0) return undefined;
@@ -119,7 +128,10 @@ export function planSysctl(model: Model, whole: PlanSoFar): PlanSysctl | undefin
   if (explicit) {
     const hostValues = model.sysctl?.values ?? {};
     const modelLinks = new Map<string, (typeof model.links)[number]>();
-    for (const l of model.links) if (!modelLinks.has(l.name)) modelLinks.set(l.name, l);
+    for (let ix = 0; ix < model.links.length; ix++) {
+      const l = model.links[ix]!;
+      if (!modelLinks.has(l.name)) modelLinks.set(l.name, l);
+    }
     for (let i = 0; i < n; i++) {
       const link = withAddresses[i]!;
       const own = modelLinks.get(link.name)?.sysctl?.values ?? {};
@@ -214,7 +226,8 @@ function decideRpFilter(index: ReplyIndex, device: string): { value: 1 | 2; why:
   // position in `index.routes`, or -1 for the peer in the address's subnet.
   const probeTo: number[] = [];
   const probeRoute: number[] = [];
-  for (const a of own) {
+  for (let iy = 0; iy < own.length; iy++) {
+    const a = own[iy]!;
     const peer = peerOf(index, a);
     if (peer !== undefined) {
       probeTo.push(peer);
@@ -229,7 +242,8 @@ function decideRpFilter(index: ReplyIndex, device: string): { value: 1 | 2; why:
     }
   }
   const via: string[] = [];
-  for (const a of own) {
+  for (let ix = 0; ix < own.length; ix++) {
+    const a = own[ix]!;
     const from = index.values[a]!;
     for (let p = 0; p < probeTo.length; p++) {
       const hit = replyRoute(index, from, probeTo[p]!);
@@ -335,7 +349,8 @@ function replyIndex(plan: V4Plan): ReplyIndex {
     else list.push(i);
   }
   const rules: ReplyIndex['rules'] = [];
-  for (const r of plan.rules) {
+  for (let ix = 0; ix < plan.rules.length; ix++) {
+    const r = plan.rules[ix]!;
     const rule: ReplyIndex['rules'][number] = { table: r.table, priority: r.priority };
     if (r.from !== undefined) rule.from = r.from;
     if (r.to !== undefined) rule.to = parseCidr(r.to, true) ?? null;
