@@ -70,21 +70,24 @@ function routeWord(w: string | number, r: PlanRoute): string {
   return SAFE_WORD.test(s) ? s : checkWord(s, `route ${r.to} on ${r.dev}`);
 }
 
-/** The arguments of `ip -4|-6 route add` for one route, as a route-<dev> or route6-<dev> line: dev always explicit. */
+/**
+ * The arguments of `ip -4|-6 route add` for one route, as a route-<dev> or route6-<dev> line: dev always explicit.
+ * Each word is checked in line order, so a refusal names the first bad one; the line is
+ * joined in one piece (a line built by `+` is a chain of strings until it is written).
+ */
 export function formatRhel6Route(r: PlanRoute): string {
-  // Each word checked in line order, so a refusal names the first bad one.
-  let line = routeWord(r.to, r);
-  if (r.via !== undefined) line += ' via ' + routeWord(r.via, r);
-  line += ' dev ' + routeWord(r.dev, r);
-  if (r.proto !== undefined) line += ' proto ' + routeWord(r.proto, r);
-  if (r.scope !== undefined) line += ' scope ' + routeWord(r.scope, r);
-  if (r.src !== undefined) line += ' src ' + routeWord(r.src, r);
+  const w: string[] = [routeWord(r.to, r)];
+  if (r.via !== undefined) w.push('via', routeWord(r.via, r));
+  w.push('dev', routeWord(r.dev, r));
+  if (r.proto !== undefined) w.push('proto', routeWord(r.proto, r));
+  if (r.scope !== undefined) w.push('scope', routeWord(r.scope, r));
+  if (r.src !== undefined) w.push('src', routeWord(r.src, r));
   // 0 (IPv4) and 1024 (IPv6) are what `ip route add` uses anyway; leaving them out keeps the
   // lines as people write them.
-  if (r.metric !== (r.family === 6 ? IPV6_DEFAULT_METRIC : 0)) line += ' metric ' + routeWord(r.metric, r);
-  if (r.table !== 'main') line += ' table ' + routeWord(r.table, r);
-  if (r.onlink) line += ' onlink';
-  return line;
+  if (r.metric !== (r.family === 6 ? IPV6_DEFAULT_METRIC : 0)) w.push('metric', routeWord(r.metric, r));
+  if (r.table !== 'main') w.push('table', routeWord(r.table, r));
+  if (r.onlink) w.push('onlink');
+  return w.join(' ');
 }
 
 /** A word of a rule line (see formatRhel6Rule), checked. */
@@ -96,9 +99,10 @@ function ruleWord(w: string | number, r: PlanRule): string {
 /** The arguments of `ip -4|-6 rule add|del` for one rule: the priority is always explicit. */
 export function formatRhel6Rule(r: PlanRule): string {
   // Without a priority the kernel numbers rules in the order the interfaces came up.
-  let line = 'from ' + ruleWord(r.from ?? 'all', r);
-  if (r.to !== undefined) line += ' to ' + ruleWord(r.to, r);
-  return line + ' table ' + ruleWord(r.table, r) + ' priority ' + ruleWord(r.priority, r);
+  const w: string[] = ['from', ruleWord(r.from ?? 'all', r)];
+  if (r.to !== undefined) w.push('to', ruleWord(r.to, r));
+  w.push('table', ruleWord(r.table, r), 'priority', ruleWord(r.priority, r));
+  return w.join(' ');
 }
 
 /** Names the rhel6 scripts would skip or misread, and Plan references that do not hold together. */
