@@ -58,6 +58,12 @@ interface Prepare {
 const SAFE_WORD = /^[A-Za-z0-9_.:/-]+$/;
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Whether every word passes SAFE_WORD (then joinWords would not refuse, and needs no `where`). */
+function allSafe(words: readonly (string | number)[]): boolean {
+  for (let i = 0; i < words.length; i++) if (!SAFE_WORD.test(String(words[i]))) return false;
+  return true;
+}
+
 function joinWords(words: readonly (string | number)[], where: string): string {
   for (const w of words) {
     const s = String(w);
@@ -95,7 +101,7 @@ export function formatGentooRoute(r: PlanRoute): string {
   w.push('metric', r.metric);
   if (r.table !== 'main') w.push('table', r.table);
   if (r.onlink) w.push('onlink');
-  return joinWords(w, `route ${r.to} on ${r.dev}`);
+  return allSafe(w) ? w.join(' ') : joinWords(w, `route ${r.to} on ${r.dev}`);
 }
 
 /** The arguments of `ip rule add|del` (`ip -6 rule` for IPv6) for a rule; the explicit priority keeps boot order out of it. */
@@ -103,7 +109,7 @@ export function formatGentooRule(r: PlanRule): string {
   const w: (string | number)[] = ['from', r.from ?? 'all'];
   if (r.to !== undefined) w.push('to', r.to);
   w.push('table', r.table, 'priority', r.priority);
-  return joinWords(w, `rule ${r.priority} on ${r.dev}`);
+  return allSafe(w) ? w.join(' ') : joinWords(w, `rule ${r.priority} on ${r.dev}`);
 }
 
 /** The per-device variables of conf.d/net, in Plan order; shared by both spellings. */
@@ -160,12 +166,13 @@ function checkNames(plan: Plan, backend: string): void {
     }
     byVar.set(v, link.name);
   }
-  const known = new Set(plan.links.map((l) => l.name));
-  const unknown = [
-    ...plan.addresses.map((a) => a.device),
-    ...plan.routes.map((r) => r.dev),
-    ...plan.rules.map((r) => r.dev),
-  ].find((d) => !known.has(d));
+  const known = new Set<string>();
+  for (let i = 0; i < plan.links.length; i++) known.add(plan.links[i]!.name);
+  // The first device named that is not a link: addresses, then routes, then rules.
+  let unknown: string | undefined;
+  for (let i = 0; unknown === undefined && i < plan.addresses.length; i++) if (!known.has(plan.addresses[i]!.device)) unknown = plan.addresses[i]!.device;
+  for (let i = 0; unknown === undefined && i < plan.routes.length; i++) if (!known.has(plan.routes[i]!.dev)) unknown = plan.routes[i]!.dev;
+  for (let i = 0; unknown === undefined && i < plan.rules.length; i++) if (!known.has(plan.rules[i]!.dev)) unknown = plan.rules[i]!.dev;
   if (unknown !== undefined) throw new NetgenError('internal', `${backend}: the Plan names device ${unknown}, which is not one of its links`);
 }
 
@@ -252,7 +259,10 @@ function prepareStanza(link: PlanLink, index: DeviceIndex, p: Prepare): LinkStan
   // netifrc hands extra words of an address line to `ip addr add`, so the label rides along
   // (IPv4 only: the kernel keeps no label on an IPv6 address), and so does `preferred_lft 0`
   // for an IPv6 VIP, which keeps the kernel from picking it as a source unless a route says so.
-  const config = now.map((a) => joinWords(addressWords(a), `address ${a.address}`));
+  const config = now.map((a) => {
+    const w = addressWords(a);
+    return allSafe(w) ? w.join(' ') : joinWords(w, `address ${a.address}`);
+  });
   vars.push(netVar(`config_${v}`, config.length > 0 ? config : ['null'], arr));
 
   const routes = (index.routes.get(link.name) ?? []).filter((r) => r.appliedBy === 'boot').map(formatGentooRoute);
