@@ -55,11 +55,11 @@ function checkWords(words: readonly (string | number)[], where: string): string[
   return words.map((w) => checkWord(w, where));
 }
 
-/** One word, checked as checkWords does; `where` is spelt only for the message. */
-function checkWord(w: string | number, where: string | (() => string)): string {
+/** One word, checked as checkWords does. */
+function checkWord(w: string | number, where: string): string {
   const s = String(w);
   if (!SAFE_WORD.test(s)) {
-    throw new NetgenError('internal', `rhel6: ${typeof where === 'string' ? where : where()}: refusing to write ${JSON.stringify(s)} (only letters, digits and _ . : / - are expected here)`);
+    throw new NetgenError('internal', `rhel6: ${where}: refusing to write ${JSON.stringify(s)} (only letters, digits and _ . : / - are expected here)`);
   }
   return s;
 }
@@ -125,7 +125,7 @@ function checkPlan(plan: Plan): void {
         link.modelPath,
       );
     }
-    checkWord(link.name, () => `interface ${link.name}`);
+    if (!SAFE_WORD.test(link.name)) checkWord(link.name, `interface ${link.name}`);
   }
   for (let iy = 0; iy < plan.addresses.length; iy++) {
     const a = plan.addresses[iy]!;
@@ -232,11 +232,10 @@ function ipv6Keys(plan: Plan, link: PlanLink, v6: PlanAddress[]): Record<string,
 
 function ifcfgFile(plan: Plan, link: PlanLink, own: PlanAddress[], v6: PlanAddress[], noDefroute: boolean): FileSpec {
   const addresses = ifcfgAddresses(own);
-  for (const a of addresses) {
-    const where = (): string => `address ${a.address} of ${link.name}`;
-    checkWord(a.address, where);
-    checkWord(a.prefix, where);
-    checkWord(a.netmask, where);
+  for (let i = 0; i < addresses.length; i++) {
+    const a = addresses[i]!;
+    // The place is spelt only for a refusal.
+    if (!SAFE_WORD.test(a.address) || !SAFE_WORD.test(String(a.prefix)) || !SAFE_WORD.test(a.netmask)) checkWords([a.address, a.prefix, a.netmask], `address ${a.address} of ${link.name}`);
   }
   // initscripts compares HWADDR with the device's address in upper case; anaconda writes it so too.
   const hwaddr = link.mac === undefined ? undefined : checkWord(link.mac.toUpperCase(), `MAC of ${link.name}`);
@@ -467,7 +466,7 @@ function hookFiles(plan: Plan): FileSpec[] {
     const branches: { device: string; lines: string[] }[] = [];
     let waitDad = false;
     map.forEach((lines, device) => {
-      branches.push({ device: checkWord(device, () => `hook case ${device}`), lines });
+      branches.push({ device: SAFE_WORD.test(device) ? device : checkWord(device, `hook case ${device}`), lines });
       if (!waitDad && lines.includes(WAIT_DAD)) waitDad = true;
     });
     return { branches, ipv6, waitDad };
