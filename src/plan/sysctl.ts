@@ -19,6 +19,7 @@
 //    arp_announce (all.arp_ignore 1 with eth0.arp_ignore 0 still stopped eth0 answering for
 //    1.2.3.17) and IN_DEV_ORCONF for arp_filter; a device created later copies `default`
 //    (a veth made after default.rp_filter=2 showed rp_filter 2).
+import { NetgenError } from '../errors.js';
 import type { Model } from '../model/types.js';
 import { contains, formatIPv4, networkOf, broadcastOf, parseCidr, parseIPv4, type Cidr } from '../net/ipv4.js';
 import type { Plan, PlanAddress, PlanRoute, PlanRule, PlanSysctl, PlanSysctlSetting, SysctlKey } from './types.js';
@@ -221,43 +222,43 @@ const REMOTE_PROBES = ['198.51.100.1', '203.0.113.1', '192.0.2.1', '100.64.0.1']
  * filtering drops it as it should.
  */
 function decideRpFilter(index: ReplyIndex, device: string): { value: 1 | 2; why: string } {
-  const own = index.addressesOf.get(device) ?? NONE;
+  const first = index.firstAddress.get(device) ?? -1;
   // What each probe stands for is spelt only for the reason of a loose value: a route's
   // position in `index.routes`, or -1 for the peer in the address's subnet.
   const probeTo: number[] = [];
   const probeRoute: number[] = [];
-  for (let iy = 0; iy < own.length; iy++) {
-    const a = own[iy]!;
+  for (let a = first; a >= 0; a = index.nextAddress[a]!) {
     const peer = peerOf(index, a);
     if (peer !== undefined) {
       probeTo.push(peer);
       probeRoute.push(-1);
     }
   }
-  for (const r of index.routesVia.get(device) ?? NONE) {
-    const to = index.routeTo[r] === DEFAULT ? index.remote() : index.routeTo[r];
+  for (let r = index.firstVia.get(device) ?? -1; r >= 0; r = index.nextVia[r]!) {
+    const to = index.routeTo[r] === DEFAULT ? index.remote : index.routeTo[r];
     if (to !== undefined && !probeTo.includes(to)) {
       probeTo.push(to);
       probeRoute.push(r);
     }
   }
   const via: string[] = [];
-  for (let ix = 0; ix < own.length; ix++) {
-    const a = own[ix]!;
+  for (let a = first; a >= 0; a = index.nextAddress[a]!) {
     const from = index.values[a]!;
     for (let p = 0; p < probeTo.length; p++) {
       const hit = replyRoute(index, from, probeTo[p]!);
-      if (hit === undefined) continue;
-      if (hit.dev !== device) {
+      if (hit < 0) continue;
+      const dev = index.entryDev[hit]!;
+      const table = index.tableName[index.entryTable[hit]!]!;
+      if (dev !== device) {
         const r = probeRoute[p]!;
         const route = r < 0 ? undefined : index.routes[r]!;
         const what = route === undefined ? `its subnet (${formatIPv4(probeTo[p]!)})` : `${route.to} via ${route.via} (${formatIPv4(probeTo[p]!)})`;
         return {
           value: 2,
-          why: `replies from ${index.addresses[a]!.address} to ${what} leave through ${hit.dev} (table ${hit.table}), so strict filtering would drop what arrives on ${device}; loose accepts any source with a route back.`,
+          why: `replies from ${index.addresses[a]!.address} to ${what} leave through ${dev} (table ${table}), so strict filtering would drop what arrives on ${device}; loose accepts any source with a route back.`,
         };
       }
-      if (!via.includes(hit.table)) via.push(hit.table);
+      if (!via.includes(table)) via.push(table);
     }
   }
   return {
@@ -266,35 +267,34 @@ function decideRpFilter(index: ReplyIndex, device: string): { value: 1 | 2; why:
   };
 }
 
-const NONE: readonly number[] = [];
 /** `routeTo` of a default route. */
 const DEFAULT = -1;
 
-/** What a table lookup picks for one network: the lowest metric, the first on a tie. */
-interface Best {
-  metric: number;
-  dev: string;
-  table: string;
-}
+/** 2^p for p = 0..33. */
+const POW2: readonly number[] = Array.from({ length: 34 }, (_, p) => 2 ** p);
 
 /**
- * A table's routes by network: one map keyed by network and prefix length as one number
- * (network * 64 + length, below 2^38), and the lengths it holds, longest first.
+ * A network of prefix length p as one number, below 2^33: 2^p plus its top p bits (the
+ * numbering of a binary heap), so that networks of different lengths never share one and
+ * most (p <= 30) are small integers.
  */
-interface TableIndex {
-  byNet: Map<number, Best>;
-  /** Bit p set: the table holds a network of length p (0-31); `has32` for 32. */
-  lengths: number;
-  has32: boolean;
-  prefixes: number[];
+function netKey(address: number, prefix: number): number {
+  if (prefix === 0) return 1;
+  if (prefix === 32) return POW2[32]! + address;
+  return POW2[prefix]! + (address >>> (32 - prefix));
 }
+
+/** Tables a reply index can number: their number times 2^33 plus a netKey stays below 2^53. */
+const MAX_TABLES = POW2[20]! - 1;
 
 /**
  * What the rp_filter decision asks of a plan, worked out once for all its devices (asked
- * per device it made planning quadratic in interfaces): addresses (by position) and gateway
- * routes (by position) by device, the host's addresses, the rules in the order the kernel
- * tries them indexed by source prefix, and each table's routes indexed by prefix, each
- * network holding the route a lookup there picks (lowest metric, the first on a tie).
+ * per device it made planning quadratic in interfaces): addresses and gateway routes by
+ * device, the host's addresses, the rules in the order the kernel tries them indexed by
+ * source network, and every table's routes by table and network, each entry holding the
+ * route a lookup there picks (lowest metric, the first on a tie). Lists by key are chains
+ * through arrays of next positions (-1 ends one), not an array each: a host with 10,000
+ * interfaces has 10,000 devices and tables.
  */
 interface ReplyIndex {
   addresses: PlanAddress[];
@@ -302,86 +302,88 @@ interface ReplyIndex {
   routes: PlanRoute[];
   /** Each route's destination as a number (DEFAULT for `default`, undefined when it is not IPv4). */
   routeTo: (number | undefined)[];
-  addressesOf: Map<string, number[]>;
-  routesVia: Map<string, number[]>;
+  /** Per device its first address; `nextAddress` the next of the same device, in Plan order. */
+  firstAddress: Map<string, number>;
+  nextAddress: Int32Array;
+  /** The same for the routes with a gateway, by device. */
+  firstVia: Map<string, number>;
+  nextVia: Int32Array;
   host: Set<number>;
-  /** The rules by priority (stable), `main` at 32766 among them; `to` parsed (undefined: all; null: not an IPv4 selector). */
-  rules: { table: string; priority: number; from?: string; to?: Cidr | null }[];
-  /** Positions in `rules` of those without `from`, and of those with one by network and prefix (network * 64 + prefix). */
+  /** The rules by priority (stable), `main` at 32766 among them; `to` parsed (undefined: all; null: not an IPv4 selector); `table`: its number here, -1 when no route is in it. */
+  rules: { table: number; priority: number; from?: string; to?: Cidr | null }[];
+  /** Positions in `rules` of those without `from`; of those with one, the first by table-less netKey and the next of the same network. */
   anyFrom: number[];
-  byFrom: Map<number, number[]>;
-  /** The prefix lengths of `byFrom`, longest first. */
+  firstFrom: Map<number, number>;
+  nextFrom: Int32Array;
+  /** The prefix lengths of the `from` networks, longest first. */
   fromPrefixes: number[];
-  tables: Map<string, TableIndex>;
-  /** An Internet address no route or subnet of the host covers (computed on first use). */
-  remote(): number | undefined;
+  /** Tables by number: name, and the prefix lengths that hold a route (bits 0-31, and 32). */
+  tableName: string[];
+  tableLengths: number[];
+  tableHas32: boolean[];
+  /** Entry by table number * 2^33 + netKey; each entry's device, metric and table number. */
+  entries: Map<number, number>;
+  entryDev: string[];
+  entryMetric: number[];
+  entryTable: number[];
+  /** An Internet address no route or subnet of the host covers. */
+  remote: number | undefined;
 }
 
-function addRoute(tables: Map<string, TableIndex>, table: string, net: number, prefix: number, dev: string, metric: number): void {
-  let t = tables.get(table);
-  if (t === undefined) tables.set(table, (t = { byNet: new Map(), lengths: 0, has32: false, prefixes: [] }));
-  if (prefix === 32) t.has32 = true;
-  else t.lengths |= 1 << prefix;
-  const key = networkOf(net, prefix) * 64 + prefix;
-  const had = t.byNet.get(key);
-  if (had === undefined) t.byNet.set(key, { metric, dev, table });
-  else if (metric < had.metric) {
-    had.metric = metric;
-    had.dev = dev;
+/** A chain per key through `next`, in increasing position: `keyOf(i)` undefined leaves i out. */
+function chains(count: number, keyOf: (i: number) => string | undefined): { first: Map<string, number>; next: Int32Array } {
+  const first = new Map<string, number>();
+  const next = new Int32Array(count);
+  for (let i = count - 1; i >= 0; i--) {
+    const key = keyOf(i);
+    if (key === undefined) continue;
+    next[i] = first.get(key) ?? -1;
+    first.set(key, i);
   }
+  return { first, next };
 }
 
 function replyIndex(plan: V4Plan): ReplyIndex {
   const { addresses, values, routes } = plan;
-  const addressesOf = new Map<string, number[]>();
-  for (let i = 0; i < addresses.length; i++) {
-    const device = addresses[i]!.device;
-    const list = addressesOf.get(device);
-    if (list === undefined) addressesOf.set(device, [i]);
-    else list.push(i);
-  }
-  const routesVia = new Map<string, number[]>();
-  for (let i = 0; i < routes.length; i++) {
-    const r = routes[i]!;
-    if (r.via === undefined) continue;
-    const list = routesVia.get(r.dev);
-    if (list === undefined) routesVia.set(r.dev, [i]);
-    else list.push(i);
-  }
-  const rules: ReplyIndex['rules'] = [];
-  for (let ix = 0; ix < plan.rules.length; ix++) {
-    const r = plan.rules[ix]!;
-    const rule: ReplyIndex['rules'][number] = { table: r.table, priority: r.priority };
-    if (r.from !== undefined) rule.from = r.from;
-    if (r.to !== undefined) rule.to = parseCidr(r.to, true) ?? null;
-    rules.push(rule);
-  }
-  rules.push({ table: 'main', priority: 32766 });
-  rules.sort((x, y) => x.priority - y.priority);
-  const anyFrom: number[] = [];
-  const byFrom = new Map<number, number[]>();
-  let fromLengths = 0;
-  let from32 = false;
-  for (let i = 0; i < rules.length; i++) {
-    const from = rules[i]!.from;
-    if (from === undefined) {
-      anyFrom.push(i);
-      continue;
+  const byDevice = chains(addresses.length, (i) => addresses[i]!.device);
+  const byVia = chains(routes.length, (i) => (routes[i]!.via === undefined ? undefined : routes[i]!.dev));
+
+  const tableName: string[] = [];
+  const tableLengths: number[] = [];
+  const tableHas32: boolean[] = [];
+  const tableId = new Map<string, number>();
+  const entries = new Map<number, number>();
+  const entryDev: string[] = [];
+  const entryMetric: number[] = [];
+  const entryTable: number[] = [];
+  const add = (table: string, net: number, prefix: number, dev: string, metric: number): void => {
+    let t = tableId.get(table);
+    if (t === undefined) {
+      t = tableName.length;
+      if (t >= MAX_TABLES) throw new NetgenError('internal', `sysctl: more than ${MAX_TABLES} routing tables`);
+      tableId.set(table, t);
+      tableName.push(table);
+      tableLengths.push(0);
+      tableHas32.push(false);
     }
-    const c = parseCidr(from, true);
-    if (c === undefined) continue;
-    if (c.prefix === 32) from32 = true;
-    else fromLengths |= 1 << c.prefix;
-    const key = networkOf(c.address, c.prefix) * 64 + c.prefix;
-    const had = byFrom.get(key);
-    if (had === undefined) byFrom.set(key, [i]);
-    else had.push(i);
-  }
-  const tables = new Map<string, TableIndex>();
+    if (prefix === 32) tableHas32[t] = true;
+    else tableLengths[t]! |= 1 << prefix;
+    const key = t * POW2[33]! + netKey(net, prefix);
+    const had = entries.get(key);
+    if (had === undefined) {
+      entries.set(key, entryDev.length);
+      entryDev.push(dev);
+      entryMetric.push(metric);
+      entryTable.push(t);
+    } else if (metric < entryMetric[had]!) {
+      entryMetric[had] = metric;
+      entryDev[had] = dev;
+    }
+  };
   // `main` holds the connected routes of every address first, as the kernel adds them when the address comes up.
   for (let i = 0; i < addresses.length; i++) {
     const a = addresses[i]!;
-    if (a.prefix < 32 && !a.secondary) addRoute(tables, 'main', values[i]!, a.prefix, a.device, 0);
+    if (a.prefix < 32 && !a.secondary) add('main', values[i]!, a.prefix, a.device, 0);
   }
   // Which of the remote probes a route or an address covers (bit k: REMOTE_PROBES[k]).
   let covered = 0;
@@ -390,43 +392,74 @@ function replyIndex(plan: V4Plan): ReplyIndex {
     const r = routes[i]!;
     if (r.to === 'default') {
       routeTo[i] = DEFAULT;
-      addRoute(tables, r.table, 0, 0, r.dev, r.metric);
+      add(r.table, 0, 0, r.dev, r.metric);
       continue;
     }
     const c = parseCidr(r.to);
     routeTo[i] = c?.address;
     if (c === undefined) continue;
-    addRoute(tables, r.table, c.address, c.prefix, r.dev, r.metric);
+    add(r.table, c.address, c.prefix, r.dev, r.metric);
     for (let k = 0; k < REMOTE_PROBES.length; k++) if (contains(c.address, c.prefix, REMOTE_PROBES[k]!)) covered |= 1 << k;
   }
   for (let i = 0; i < addresses.length; i++) {
     for (let k = 0; k < REMOTE_PROBES.length; k++) if (contains(values[i]!, addresses[i]!.prefix, REMOTE_PROBES[k]!)) covered |= 1 << k;
   }
-  for (const t of tables.values()) t.prefixes = lengthsDescending(t.lengths, t.has32);
   let remote: number | undefined;
   for (let k = 0; k < REMOTE_PROBES.length && remote === undefined; k++) if ((covered & (1 << k)) === 0) remote = REMOTE_PROBES[k];
+
+  const rules: ReplyIndex['rules'] = [];
+  for (let i = 0; i < plan.rules.length; i++) {
+    const r = plan.rules[i]!;
+    const rule: ReplyIndex['rules'][number] = { table: tableId.get(r.table) ?? -1, priority: r.priority };
+    if (r.from !== undefined) rule.from = r.from;
+    if (r.to !== undefined) rule.to = parseCidr(r.to, true) ?? null;
+    rules.push(rule);
+  }
+  rules.push({ table: tableId.get('main') ?? -1, priority: 32766 });
+  rules.sort((x, y) => x.priority - y.priority);
+  const anyFrom: number[] = [];
+  const firstFrom = new Map<number, number>();
+  const nextFrom = new Int32Array(rules.length);
+  let fromLengths = 0;
+  let from32 = false;
+  for (let i = rules.length - 1; i >= 0; i--) {
+    const from = rules[i]!.from;
+    if (from === undefined) continue;
+    const c = parseCidr(from, true);
+    if (c === undefined) continue;
+    if (c.prefix === 32) from32 = true;
+    else fromLengths |= 1 << c.prefix;
+    const key = netKey(c.address, c.prefix);
+    nextFrom[i] = firstFrom.get(key) ?? -1;
+    firstFrom.set(key, i);
+  }
+  for (let i = 0; i < rules.length; i++) if (rules[i]!.from === undefined) anyFrom.push(i);
+  const fromPrefixes: number[] = from32 ? [32] : [];
+  for (let p = 31; p >= 0; p--) if ((fromLengths & (1 << p)) !== 0) fromPrefixes.push(p);
   return {
     addresses,
     values,
     routes,
     routeTo,
-    addressesOf,
-    routesVia,
+    firstAddress: byDevice.first,
+    nextAddress: byDevice.next,
+    firstVia: byVia.first,
+    nextVia: byVia.next,
     host: new Set(values),
     rules,
     anyFrom,
-    byFrom,
-    fromPrefixes: lengthsDescending(fromLengths, from32),
-    tables,
-    remote: () => remote,
+    firstFrom,
+    nextFrom,
+    fromPrefixes,
+    tableName,
+    tableLengths,
+    tableHas32,
+    entries,
+    entryDev,
+    entryMetric,
+    entryTable,
+    remote,
   };
-}
-
-/** The lengths of a set (bits 0-31, and 32), longest first. */
-function lengthsDescending(lengths: number, has32: boolean): number[] {
-  const out: number[] = has32 ? [32] : [];
-  for (let p = 31; p >= 0; p--) if ((lengths & (1 << p)) !== 0) out.push(p);
-  return out;
 }
 
 /** The lowest address of the subnet of the address at position `i` that is not the host's (a peer on the link). */
@@ -440,54 +473,75 @@ function peerOf(index: ReplyIndex, i: number): number | undefined {
   return undefined;
 }
 
-/** The route a lookup of `dst` in rule `i`'s table picks, when the rule applies to `dst`. */
-function tryRule(index: ReplyIndex, i: number, dst: number): Best | undefined {
+/** The entry a lookup of `dst` in rule `i`'s table picks, when the rule applies to `dst`; -1 otherwise. */
+function tryRule(index: ReplyIndex, i: number, dst: number): number {
   const rule = index.rules[i]!;
-  if (rule.to === null || (rule.to !== undefined && !contains(rule.to.address, rule.to.prefix, dst))) return undefined;
-  const t = index.tables.get(rule.table);
-  if (t === undefined) return undefined;
-  for (const prefix of t.prefixes) {
-    const best = t.byNet.get(networkOf(dst, prefix) * 64 + prefix);
-    if (best !== undefined) return best;
+  if (rule.to === null || (rule.to !== undefined && !contains(rule.to.address, rule.to.prefix, dst))) return -1;
+  const t = rule.table;
+  if (t < 0) return -1;
+  // Longest prefix first: 32, then the lengths 31 to 0 the table holds.
+  const base = t * POW2[33]!;
+  if (index.tableHas32[t]) {
+    const e = index.entries.get(base + netKey(dst, 32));
+    if (e !== undefined) return e;
   }
-  return undefined;
+  let lengths = index.tableLengths[t]!;
+  while (lengths !== 0) {
+    const p = 31 - Math.clz32(lengths);
+    const e = index.entries.get(base + netKey(dst, p));
+    if (e !== undefined) return e;
+    lengths &= ~(1 << p);
+  }
+  return -1;
 }
 
 /**
- * Where the kernel sends a reply from `src` to `dst`: the rules in priority order, then
- * longest prefix and lowest metric within a table. `main` holds the connected routes of
- * every address first, as the kernel adds them when the address comes up.
+ * Where the kernel sends a reply from `src` to `dst` (an entry of the index, or -1): the
+ * rules in priority order, then longest prefix and lowest metric within a table. `main`
+ * holds the connected routes of every address first, as the kernel adds them when the
+ * address comes up.
  */
-function replyRoute(index: ReplyIndex, src: number, dst: number): Best | undefined {
+function replyRoute(index: ReplyIndex, src: number, dst: number): number {
   // The rules that may select `src`, in order: those without `from`, merged with those whose
-  // `from` holds it (each list is in rule order already; more than one is rare).
-  let hit: number[] | undefined;
+  // `from` holds it (each chain is in rule order already; more than one is rare).
+  let hit = -1;
   let more: number[] | undefined;
-  for (const prefix of index.fromPrefixes) {
-    const h = index.byFrom.get(networkOf(src, prefix) * 64 + prefix);
+  for (let k = 0; k < index.fromPrefixes.length; k++) {
+    const prefix = index.fromPrefixes[k]!;
+    const h = index.firstFrom.get(netKey(src, prefix));
     if (h === undefined) continue;
-    if (hit === undefined) hit = h;
-    else more = more === undefined ? [...hit, ...h] : [...more, ...h];
+    if (hit < 0) hit = h;
+    else {
+      if (more === undefined) {
+        more = [];
+        for (let j = hit; j >= 0; j = index.nextFrom[j]!) more.push(j);
+      }
+      for (let j = h; j >= 0; j = index.nextFrom[j]!) more.push(j);
+    }
   }
   const any = index.anyFrom;
   if (more !== undefined) {
     const candidates = [...any, ...more].sort((x, y) => x - y);
     for (const i of candidates) {
-      const best = tryRule(index, i, dst);
-      if (best !== undefined) return best;
+      const e = tryRule(index, i, dst);
+      if (e >= 0) return e;
     }
-    return undefined;
+    return -1;
   }
-  // One list or two, walked in merged order.
-  const b = hit ?? NONE;
+  // The rules without `from` and the chain of `src`'s network, walked in merged order.
   let i = 0;
-  let j = 0;
-  while (i < any.length || j < b.length) {
-    const next = j >= b.length || (i < any.length && any[i]! <= b[j]!) ? any[i++]! : b[j++]!;
-    const best = tryRule(index, next, dst);
-    if (best !== undefined) return best;
+  let j = hit;
+  while (i < any.length || j >= 0) {
+    let next: number;
+    if (j < 0 || (i < any.length && any[i]! <= j)) next = any[i++]!;
+    else {
+      next = j;
+      j = index.nextFrom[j]!;
+    }
+    const e = tryRule(index, next, dst);
+    if (e >= 0) return e;
   }
-  return undefined;
+  return -1;
 }
 
 /** A line of a foreign sysctl file that changes what netgen's file sets up. */
