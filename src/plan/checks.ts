@@ -63,7 +63,9 @@ function familyView<A extends number | bigint>(ops: FamilyOps<A>, allAddresses: 
     outside: (d) => {
       let v = outside.get(d);
       if (v === undefined) {
-        v = !routes.some((r) => r.to !== 'default' && holds(ops, r.to, d)) && !addresses.some((a) => holds(ops, `${a.address}/${a.prefix}`, d));
+        // `d` read once; each route's prefix and each address's subnet against it.
+        const target = ops.parse(d);
+        v = target === undefined || (!routes.some((r) => r.to !== 'default' && holds(ops, r.to, target)) && !addresses.some((a) => holds(ops, `${a.address}/${a.prefix}`, target)));
         outside.set(d, v);
       }
       return v;
@@ -108,28 +110,46 @@ function familyChecks<A extends number | bigint>(ops: FamilyOps<A>, model: Model
   const path = formatPath(vipAddress.path);
   for (const s of states) {
     for (const t of targets) {
-      const x: Expectation = {
-        to: t.to,
-        steps: s.steps,
-        dev: link.name,
-        src: s.src,
-        builtin: s.what,
-        get ref() {
-          return model.locate(vipAddress.path);
-        },
-        path,
-      };
-      if (t.via !== undefined) x.via = t.via;
-      out.push(x);
+      out.push(new BuiltinCheck(model, vipAddress.path, t.to, s.steps, link.name, s.src, s.what, path, t.via));
     }
   }
   return out;
 }
 
-function holds<A extends number | bigint>(ops: FamilyOps<A>, prefix: string, address: string): boolean {
+/**
+ * A built-in check. Its place in the model file is needed only to report it failed, so
+ * `ref` locates it then: a getter shared by every check (an object literal with a getter of
+ * its own is made by the runtime, several times slower, and a host has a dozen of them).
+ */
+class BuiltinCheck implements Expectation {
+  readonly #model: Pick<Model, 'locate'>;
+  readonly #at: ModelLink['path'];
+  to: string;
+  steps: FailoverStep[];
+  dev: string;
+  src: string;
+  builtin: string;
+  path: string;
+  declare via?: string;
+  constructor(model: Pick<Model, 'locate'>, at: ModelLink['path'], to: string, steps: FailoverStep[], dev: string, src: string, builtin: string, path: string, via: string | undefined) {
+    this.#model = model;
+    this.#at = at;
+    this.to = to;
+    this.steps = steps;
+    this.dev = dev;
+    this.src = src;
+    this.builtin = builtin;
+    this.path = path;
+    if (via !== undefined) this.via = via;
+  }
+  get ref(): Expectation['ref'] {
+    return this.#model.locate(this.#at);
+  }
+}
+
+function holds<A extends number | bigint>(ops: FamilyOps<A>, prefix: string, address: A): boolean {
   const c = ops.parseCidr(prefix, true);
-  const a = ops.parse(address);
-  return c !== undefined && a !== undefined && ops.contains(c.address, c.prefix, a);
+  return c !== undefined && ops.contains(c.address, c.prefix, address);
 }
 
 /** The first address of a prefix, after its network address, that is not the host's. */
