@@ -102,6 +102,19 @@ function isBlank(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
+/** Each back-end's intro, wrapped once (a fleet writes the same few lines for every host); templates only read it. */
+const INTROS = new Map<string, readonly string[]>();
+
+function introLines(intro: string): readonly string[] {
+  let lines = INTROS.get(intro);
+  if (lines === undefined) {
+    lines = wrap(intro);
+    // A caller's own text is not kept (the back-ends pass constants).
+    if (INTROS.size < 8) INTROS.set(intro, lines);
+  }
+  return lines;
+}
+
 /**
  * The sysctl file spelling a Plan's settings, grouped by key with the reasons above each
  * group; undefined when the Plan has none (a file written earlier is then stale).
@@ -135,6 +148,6 @@ export function planSysctlFile(plan: Plan, intro: string): FileSpec | undefined 
     mode: 0o644,
     owner: { kind: 'whole' },
     template: 'common/sysctl',
-    context: { source: plan.source, intro: wrap(intro), groups },
+    context: { source: plan.source, intro: introLines(intro), groups },
   };
 }
