@@ -308,12 +308,16 @@ function byPath(a: FileSpec, b: FileSpec): number {
 
 /** route-<file> or route6-<file>: the routes of one family, in Plan order; undefined when there are none. */
 function routeFile(plan: Plan, name: string, routes: readonly PlanRoute[], family: 4 | 6): FileSpec | undefined {
-  let lines: string[] | undefined;
+  let count = 0;
+  for (let i = 0; i < routes.length; i++) if (routes[i]!.family === family) count++;
+  if (count === 0) return undefined;
+  // Exactly as long as it needs to be: it is kept until the file is written.
+  const lines = new Array<string>(count);
+  let k = 0;
   for (let i = 0; i < routes.length; i++) {
     const r = routes[i]!;
-    if (r.family === family) (lines ??= []).push(formatRhel6Route(r));
+    if (r.family === family) lines[k++] = formatRhel6Route(r);
   }
-  if (lines === undefined) return undefined;
   return {
     path: `${NETWORK_SCRIPTS_DIR}/${name}`,
     mode: 0o644,
@@ -441,6 +445,12 @@ function hookFiles(plan: Plan): FileSpec[] {
     if (list) list.push(line);
     else map.set(key, [line]);
   };
+  // Two lines at once: a new list holds exactly them (it is kept until the hook is written).
+  const push2 = (map: Map<string, string[]>, key: string, a: string, b: string): void => {
+    const list = map.get(key);
+    if (list) list.push(a, b);
+    else map.set(key, [a, b]);
+  };
   let byAddress: Map<string, PlanAddress> | undefined;
   for (let ix = 0; ix < plan.rules.length; ix++) {
     const r = plan.rules[ix]!;
@@ -454,8 +464,7 @@ function hookFiles(plan: Plan): FileSpec[] {
     const rule = formatRhel6Rule(r);
     const del = `${ip} rule del ${rule} 2>/dev/null`;
     const key = label ?? r.dev;
-    push(up, key, del);
-    push(up, key, `${ip} rule add ${rule}`);
+    push2(up, key, del, `${ip} rule add ${rule}`);
     if (label !== undefined) push(down, label, del);
     push(down, r.dev, del);
   }

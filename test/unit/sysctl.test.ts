@@ -7,7 +7,7 @@ import { loadModel, parseModel } from '../../src/model/index.js';
 import { compilePlan } from '../../src/plan/compile.js';
 import { effectiveSysctl, parseSysctlAssignment, sysctlConflicts } from '../../src/plan/sysctl.js';
 import type { Plan } from '../../src/plan/types.js';
-import { wrap } from '../../src/backends/sysctl.js';
+import { planSysctlFile, wrap } from '../../src/backends/sysctl.js';
 import { builtinInboundChecks, checkExpectations, formatArp, formatInbound, simulateArp, simulateInbound } from '../../src/simulate/index.js';
 import { REPO } from '../helpers/repo.js';
 
@@ -272,5 +272,25 @@ describe('sysctl comments', () => {
       expect(wrap(text, width), JSON.stringify([text, width])).toEqual(reference(text, width));
     }
     expect(wrap('')).toEqual([]);
+  });
+});
+
+describe('sysctl file lines', () => {
+  const withScope = (scope: string, key = 'rp_filter'): Plan => {
+    const p = plan(twoNics(true));
+    p.sysctl!.settings.push({ key: key as 'rp_filter', scope, value: 1 });
+    return p;
+  };
+  it('spells each setting as its sysctl name and value, a dot in a device name as a slash', () => {
+    const f = planSysctlFile(withScope('eth0.10'), 'intro')!;
+    const lines = (f.context['groups'] as { lines: string[] }[]).flatMap((g) => g.lines);
+    expect(lines).toContain('net.ipv4.conf.eth0.rp_filter = 1');
+    expect(lines).toContain('net.ipv4.conf.all.arp_ignore = 1');
+    expect(lines).toContain('net.ipv4.conf.eth0/10.rp_filter = 1');
+  });
+  it('refuses a name sysctl(8) would misread, naming it whole', () => {
+    expect(() => planSysctlFile(withScope('eth0 x'), 'intro')).toThrow('sysctl: refusing to write key "net.ipv4.conf.eth0 x.rp_filter"');
+    expect(() => planSysctlFile(withScope('eth0$'), 'intro')).toThrow('sysctl: refusing to write key "net.ipv4.conf.eth0$.rp_filter"');
+    expect(() => planSysctlFile(withScope('eth0', 'rp filter'), 'intro')).toThrow('sysctl: refusing to write key "net.ipv4.conf.eth0.rp filter"');
   });
 });
