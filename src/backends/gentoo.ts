@@ -60,8 +60,13 @@ const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Whether every word passes SAFE_WORD (then joinWords would not refuse, and needs no `where`). */
 function allSafe(words: readonly (string | number)[]): boolean {
-  for (let i = 0; i < words.length; i++) if (!SAFE_WORD.test(String(words[i]))) return false;
+  for (let i = 0; i < words.length; i++) if (!safeWord(words[i]!)) return false;
   return true;
+}
+
+/** Whether a word passes SAFE_WORD; an integer always does (digits and a minus sign). */
+function safeWord(w: string | number): boolean {
+  return typeof w === 'number' ? Number.isSafeInteger(w) || SAFE_WORD.test(String(w)) : SAFE_WORD.test(w);
 }
 
 function joinWords(words: readonly (string | number)[], where: string): string {
@@ -93,23 +98,49 @@ function netVar(name: string, lines: string[], array: boolean): NetVar {
 export function formatGentooRoute(r: PlanRoute): string {
   // netifrc leaves the family to `ip`, which takes it from the addresses: an IPv6 default
   // without a gateway would be read as IPv4, so it is spelt ::/0.
-  const w: (string | number)[] = [r.family === 6 && r.to === 'default' && r.via === undefined ? '::/0' : r.to];
-  if (r.via !== undefined) w.push('via', r.via);
-  if (r.proto !== undefined) w.push('proto', r.proto);
-  if (r.scope !== undefined) w.push('scope', r.scope);
-  if (r.src !== undefined) w.push('src', r.src);
+  // Only the Plan's words are checked here (the keywords are safe); on a refusal joinWords
+  // names the first bad word as ever.
+  const to = r.family === 6 && r.to === 'default' && r.via === undefined ? '::/0' : r.to;
+  const w: (string | number)[] = [to];
+  let ok = safeWord(to);
+  if (r.via !== undefined) {
+    w.push('via', r.via);
+    ok &&= safeWord(r.via);
+  }
+  if (r.proto !== undefined) {
+    w.push('proto', r.proto);
+    ok &&= safeWord(r.proto);
+  }
+  if (r.scope !== undefined) {
+    w.push('scope', r.scope);
+    ok &&= safeWord(r.scope);
+  }
+  if (r.src !== undefined) {
+    w.push('src', r.src);
+    ok &&= safeWord(r.src);
+  }
   w.push('metric', r.metric);
-  if (r.table !== 'main') w.push('table', r.table);
+  ok &&= safeWord(r.metric);
+  if (r.table !== 'main') {
+    w.push('table', r.table);
+    ok &&= safeWord(r.table);
+  }
   if (r.onlink) w.push('onlink');
-  return allSafe(w) ? w.join(' ') : joinWords(w, `route ${r.to} on ${r.dev}`);
+  return ok ? w.join(' ') : joinWords(w, `route ${r.to} on ${r.dev}`);
 }
 
 /** The arguments of `ip rule add|del` (`ip -6 rule` for IPv6) for a rule; the explicit priority keeps boot order out of it. */
 export function formatGentooRule(r: PlanRule): string {
-  const w: (string | number)[] = ['from', r.from ?? 'all'];
-  if (r.to !== undefined) w.push('to', r.to);
+  const from = r.from ?? 'all';
+  const w: (string | number)[] = ['from', from];
+  let ok = safeWord(from);
+  if (r.to !== undefined) {
+    w.push('to', r.to);
+    ok &&= safeWord(r.to);
+  }
   w.push('table', r.table, 'priority', r.priority);
-  return allSafe(w) ? w.join(' ') : joinWords(w, `rule ${r.priority} on ${r.dev}`);
+  ok &&= safeWord(r.table) && safeWord(r.priority);
+  return ok ? w.join(' ') : joinWords(w, `rule ${r.priority} on ${r.dev}`);
 }
 
 /** The per-device variables of conf.d/net, in Plan order; shared by both spellings. */

@@ -64,8 +64,9 @@ function checkWord(w: string | number, where: string): string {
   return s;
 }
 
-/** A word of a route line (see formatRhel6Route), checked. */
-function routeWord(w: string | number, r: PlanRoute): string {
+/** A word of a route line (see formatRhel6Route), checked; an integer is always safe (join spells it as String does). */
+function routeWord<W extends string | number>(w: W, r: PlanRoute): W | string {
+  if (typeof w === 'number' && Number.isSafeInteger(w)) return w;
   const s = String(w);
   return SAFE_WORD.test(s) ? s : checkWord(s, `route ${r.to} on ${r.dev}`);
 }
@@ -76,7 +77,7 @@ function routeWord(w: string | number, r: PlanRoute): string {
  * joined in one piece (a line built by `+` is a chain of strings until it is written).
  */
 export function formatRhel6Route(r: PlanRoute): string {
-  const w: string[] = [routeWord(r.to, r)];
+  const w: (string | number)[] = [routeWord(r.to, r)];
   if (r.via !== undefined) w.push('via', routeWord(r.via, r));
   w.push('dev', routeWord(r.dev, r));
   if (r.proto !== undefined) w.push('proto', routeWord(r.proto, r));
@@ -90,8 +91,9 @@ export function formatRhel6Route(r: PlanRoute): string {
   return w.join(' ');
 }
 
-/** A word of a rule line (see formatRhel6Rule), checked. */
-function ruleWord(w: string | number, r: PlanRule): string {
+/** A word of a rule line (see formatRhel6Rule), checked; an integer is always safe. */
+function ruleWord<W extends string | number>(w: W, r: PlanRule): W | string {
+  if (typeof w === 'number' && Number.isSafeInteger(w)) return w;
   const s = String(w);
   return SAFE_WORD.test(s) ? s : checkWord(s, `rule ${r.priority} on ${r.dev}`);
 }
@@ -99,7 +101,7 @@ function ruleWord(w: string | number, r: PlanRule): string {
 /** The arguments of `ip -4|-6 rule add|del` for one rule: the priority is always explicit. */
 export function formatRhel6Rule(r: PlanRule): string {
   // Without a priority the kernel numbers rules in the order the interfaces came up.
-  const w: string[] = ['from', ruleWord(r.from ?? 'all', r)];
+  const w: (string | number)[] = ['from', ruleWord(r.from ?? 'all', r)];
   if (r.to !== undefined) w.push('to', ruleWord(r.to, r));
   w.push('table', ruleWord(r.table, r), 'priority', ruleWord(r.priority, r));
   return w.join(' ');

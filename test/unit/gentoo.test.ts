@@ -3,11 +3,11 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatGentooRoute, gentoo, gentooLegacy } from '../../src/backends/gentoo.js';
+import { formatGentooRoute, formatGentooRule, gentoo, gentooLegacy } from '../../src/backends/gentoo.js';
 import { RT_TABLES_BASE } from '../../src/backends/rt-tables.js';
 import type { Backend, BackendOptions, RenderedFile } from '../../src/backends/types.js';
 import { NetgenError } from '../../src/errors.js';
-import type { Plan } from '../../src/plan/types.js';
+import type { Plan, PlanRoute, PlanRule } from '../../src/plan/types.js';
 import { contentOf, planOfModel, renderedByPath } from '../helpers/backend.js';
 import { dualStackSourcePlan, dualStackVipPlan } from '../helpers/dual-stack-plan.js';
 
@@ -434,5 +434,22 @@ describe('gentoo and gentoo-legacy: IPv6 (dual-stack Plans as the IPv6 contract 
     const native = contentOf(render(gentoo, plan, { gentooRules: 'native' }), 'etc/conf.d/net');
     expect(sourced(native, 'rules6_eth1')).toBe('from 2001:db8:1::17 table t1 priority 1001');
     expect(sourced(native, 'rules_eth1')).toBe('from 1.2.3.17 table t1 priority 1001');
+  });
+});
+
+describe('route and rule lines: every word of the Plan checked', () => {
+  const route = (extra: Partial<PlanRoute>): PlanRoute => ({ family: 4, to: '10.1.0.0/24', via: '10.0.0.1', dev: 'eth0', metric: 0, table: 'main', origin: 'static', appliedBy: 'boot', ...extra });
+  const rule = (extra: Partial<PlanRule>): PlanRule => ({ family: 4, priority: 1000, from: '10.0.0.5', table: 't1', dev: 'eth0', origin: 'static', appliedBy: 'boot', ...extra });
+  it('spells numbers as String does, integers or not', () => {
+    expect(formatGentooRoute(route({ metric: 7, table: 't1', src: '10.0.0.5' }))).toBe('10.1.0.0/24 via 10.0.0.1 src 10.0.0.5 metric 7 table t1');
+    expect(formatGentooRoute(route({ metric: 1.5 }))).toBe('10.1.0.0/24 via 10.0.0.1 metric 1.5');
+    expect(formatGentooRule(rule({ to: '172.16.0.0/12' }))).toBe('from 10.0.0.5 to 172.16.0.0/12 table t1 priority 1000');
+  });
+  it('refuses the first bad word, naming the route or rule', () => {
+    expect(() => formatGentooRoute(route({ metric: 1e21 }))).toThrow('route 10.1.0.0/24 on eth0: refusing to write "1e+21" into a shell file');
+    expect(() => formatGentooRoute(route({ proto: 'ker nel', table: 'a b' }))).toThrow('refusing to write "ker nel"');
+    expect(() => formatGentooRoute(route({ table: 'a b' }))).toThrow('refusing to write "a b"');
+    expect(() => formatGentooRule(rule({ to: '$x', table: 'a b' }))).toThrow('rule 1000 on eth0: refusing to write "$x"');
+    expect(() => formatGentooRule(rule({ priority: 1e21 }))).toThrow('rule 1e+21 on eth0: refusing to write "1e+21"');
   });
 });

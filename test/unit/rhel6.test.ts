@@ -9,7 +9,7 @@ import type { RenderedFile } from '../../src/backends/types.js';
 import { NetgenError } from '../../src/errors.js';
 import { parseModel } from '../../src/model/index.js';
 import { compilePlan } from '../../src/plan/compile.js';
-import type { Plan } from '../../src/plan/types.js';
+import type { Plan, PlanRoute, PlanRule } from '../../src/plan/types.js';
 import { contentOf, planOfModel, renderedByPath } from '../helpers/backend.js';
 import { REPO } from '../helpers/repo.js';
 import { dualStackSourcePlan, dualStackVipPlan } from '../helpers/dual-stack-plan.js';
@@ -600,5 +600,22 @@ describe('rhel6: IPv6 (dual-stack Plans as the IPv6 contract builds them)', () =
     const ka = render(dualStackVipPlan('keepalived'));
     expect(sourcedVars(contentOf(ka, `${NS}/ifcfg-eth0`), ['IPV6ADDR_SECONDARIES'])).toEqual({ IPV6ADDR_SECONDARIES: '' });
     expect(bodyLines(contentOf(ka, `${NS}/route6-eth0`))).toEqual(['default via 2001:db8:3::1 dev eth0 src 2001:db8:3::111 metric 100']);
+  });
+});
+
+describe('route and rule lines: every word of the Plan checked', () => {
+  const route = (extra: Partial<PlanRoute>): PlanRoute => ({ family: 4, to: '10.1.0.0/24', via: '10.0.0.1', dev: 'eth0', metric: 0, table: 'main', origin: 'static', appliedBy: 'boot', ...extra });
+  const rule = (extra: Partial<PlanRule>): PlanRule => ({ family: 4, priority: 1000, from: '10.0.0.5', table: 't1', dev: 'eth0', origin: 'static', appliedBy: 'boot', ...extra });
+  it('spells numbers as String does, integers or not', () => {
+    expect(formatRhel6Route(route({ metric: 7, table: 't1' }))).toBe('10.1.0.0/24 via 10.0.0.1 dev eth0 metric 7 table t1');
+    expect(formatRhel6Route(route({ metric: 1.5 }))).toBe('10.1.0.0/24 via 10.0.0.1 dev eth0 metric 1.5');
+    expect(formatRhel6Rule(rule({ priority: 32765 }))).toBe('from 10.0.0.5 table t1 priority 32765');
+  });
+  it('refuses the first bad word, naming the route or rule', () => {
+    expect(() => formatRhel6Route(route({ metric: 1e21 }))).toThrow('rhel6: route 10.1.0.0/24 on eth0: refusing to write "1e+21"');
+    expect(() => formatRhel6Route(route({ via: '10.0.0.1;x', table: 'a b' }))).toThrow('rhel6: route 10.1.0.0/24 on eth0: refusing to write "10.0.0.1;x"');
+    expect(() => formatRhel6Route(route({ table: 'a b' }))).toThrow('refusing to write "a b"');
+    expect(() => formatRhel6Rule(rule({ from: '$x', table: 'a b' }))).toThrow('rhel6: rule 1000 on eth0: refusing to write "$x"');
+    expect(() => formatRhel6Rule(rule({ priority: 1e21 }))).toThrow('rhel6: rule 1e+21 on eth0: refusing to write "1e+21"');
   });
 });
