@@ -161,8 +161,8 @@ interface DeviceIndex {
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string | undefined): Map<string, T[]> {
   const out = new Map<string, T[]>();
-  for (let ix = 0; ix < items.length; ix++) {
-    const item = items[ix]!;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
     const k = key(item);
     if (k === undefined) continue;
     const list = out.get(k);
@@ -184,8 +184,8 @@ function indexByDevice(plan: Plan): DeviceIndex {
 /** Two devices whose names differ only in punctuation would share one set of variables. */
 function checkNames(plan: Plan, backend: string): void {
   const byVar = new Map<string, string>();
-  for (let iy = 0; iy < plan.links.length; iy++) {
-    const link = plan.links[iy]!;
+  for (let i = 0; i < plan.links.length; i++) {
+    const link = plan.links[i]!;
     const v = shellVarOf(link.name);
     const other = byVar.get(v);
     if (other !== undefined) {
@@ -217,14 +217,14 @@ function checkNames(plan: Plan, backend: string): void {
  */
 function checkLaterAddresses(plan: Plan, backend: string): void {
   let dependent: Map<string, PlanRoute> | undefined;
-  for (let iy = 0; iy < plan.addresses.length; iy++) {
-    const a = plan.addresses[iy]!;
+  for (let j = 0; j < plan.addresses.length; j++) {
+    const a = plan.addresses[j]!;
     if (a.appliedBy !== 'alias') continue;
     // The first route that depends on each address, found in one pass over the routes.
     if (dependent === undefined) {
       dependent = new Map();
-      for (let ix = 0; ix < plan.routes.length; ix++) {
-        const x = plan.routes[ix]!;
+      for (let i = 0; i < plan.routes.length; i++) {
+        const x = plan.routes[i]!;
         if (x.dependsOn !== undefined && !dependent.has(x.dependsOn)) dependent.set(x.dependsOn, x);
       }
     }
@@ -280,8 +280,8 @@ function prepareStanza(link: PlanLink, index: DeviceIndex, p: Prepare): LinkStan
 
   const addresses = index.addresses.get(link.name) ?? [];
   const now = addresses.filter((a) => a.appliedBy === 'boot');
-  for (let ix = 0; ix < addresses.length; ix++) {
-    const a = addresses[ix]!;
+  for (let i = 0; i < addresses.length; i++) {
+    const a = addresses[i]!;
     if (a.appliedBy === 'alias') notes.push(`${a.address}/${a.prefix} (${a.label ?? a.device}) is left to failover tooling (on-parent: false).`);
     if (a.appliedBy === 'keepalived' || a.appliedBy === 'pacemaker') {
       notes.push(`${a.address}/${a.prefix} (${a.label ?? a.device}) is moved by ${a.appliedBy} (${a.appliedBy === 'keepalived' ? KEEPALIVED_CONF_PATH : PACEMAKER_SCRIPT_PATH}), with the routes and rules that depend on it.`);

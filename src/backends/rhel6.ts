@@ -114,12 +114,12 @@ function checkPlan(plan: Plan): void {
     throw new NetgenError('usage', `rhel6: the model's name ${JSON.stringify(plan.source)} contains a line break`);
   }
   const links = new Set<string>();
-  for (let iy = 0; iy < plan.links.length; iy++) {
-    const link = plan.links[iy]!;
+  for (let i = 0; i < plan.links.length; i++) {
+    const link = plan.links[i]!;
     links.add(link.name);
   }
-  for (let ix = 0; ix < plan.links.length; ix++) {
-    const link = plan.links[ix]!;
+  for (let i = 0; i < plan.links.length; i++) {
+    const link = plan.links[i]!;
     if (IGNORED_SUFFIX.test(link.name) || link.name.includes('-range')) {
       throw new BackendModelError(
         `rhel6: interface ${link.name} cannot have a config file: initscripts skips ifcfg-${link.name} ` +
@@ -129,8 +129,8 @@ function checkPlan(plan: Plan): void {
     }
     if (!SAFE_WORD.test(link.name)) checkWord(link.name, `interface ${link.name}`);
   }
-  for (let iy = 0; iy < plan.addresses.length; iy++) {
-    const a = plan.addresses[iy]!;
+  for (let i = 0; i < plan.addresses.length; i++) {
+    const a = plan.addresses[i]!;
     if (!links.has(a.device)) throw new NetgenError('internal', `rhel6: address ${a.address} is on ${a.device}, which is not a link of the Plan`);
     if (a.family === 6 && a.appliedBy === 'alias') {
       // ifcfg-eth0:N is IPv4 only: ifup-ipv6 ignores an alias file's IPV6ADDR, so nothing
@@ -142,29 +142,29 @@ function checkPlan(plan: Plan): void {
       );
     }
   }
-  for (let iy = 0; iy < plan.routes.length; iy++) {
-    const r = plan.routes[iy]!;
+  for (let i = 0; i < plan.routes.length; i++) {
+    const r = plan.routes[i]!;
     if (!links.has(r.dev)) throw new NetgenError('internal', `rhel6: route ${r.to} goes out of ${r.dev}, which is not a link of the Plan`);
   }
-  for (let iy = 0; iy < plan.rules.length; iy++) {
-    const r = plan.rules[iy]!;
+  for (let i = 0; i < plan.rules.length; i++) {
+    const r = plan.rules[i]!;
     if (!links.has(r.dev)) throw new NetgenError('internal', `rhel6: rule ${r.priority} is carried by ${r.dev}, which is not a link of the Plan`);
   }
   // A table name in a route or rule line works only if rt_tables maps it to a number.
   const tables = new Set(BUILTIN_TABLES);
-  for (let iy = 0; iy < plan.tables.length; iy++) {
-    const t = plan.tables[iy]!;
+  for (let i = 0; i < plan.tables.length; i++) {
+    const t = plan.tables[i]!;
     tables.add(t.name);
   }
   const numbered = (t: string): void => {
     if (!tables.has(t)) throw new NetgenError('internal', `rhel6: table ${t} is used but the Plan does not number it`);
   };
-  for (let iy = 0; iy < plan.routes.length; iy++) {
-    const r = plan.routes[iy]!;
+  for (let i = 0; i < plan.routes.length; i++) {
+    const r = plan.routes[i]!;
     numbered(r.table);
   }
-  for (let ix = 0; ix < plan.rules.length; ix++) {
-    const r = plan.rules[ix]!;
+  for (let i = 0; i < plan.rules.length; i++) {
+    const r = plan.rules[i]!;
     numbered(r.table);
   }
 }
@@ -345,8 +345,8 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
   // (own and on-parent aliases alike: an alias file cannot carry IPv6), in Plan order.
   const own = new Map<string, PlanAddress[]>();
   const v6 = new Map<string, PlanAddress[]>();
-  for (let iy = 0; iy < plan.addresses.length; iy++) {
-    const a = plan.addresses[iy]!;
+  for (let i = 0; i < plan.addresses.length; i++) {
+    const a = plan.addresses[i]!;
     if (a.family === 4 ? a.label === undefined : a.appliedBy === 'boot') {
       const map = a.family === 4 ? own : v6;
       const l = map.get(a.device);
@@ -354,12 +354,12 @@ function planRhel6Files(plan: Plan, _options: BackendOptions): FileSpec[] {
       else map.set(a.device, [a]);
     }
   }
-  for (let iy = 0; iy < plan.links.length; iy++) {
-    const link = plan.links[iy]!;
+  for (let i = 0; i < plan.links.length; i++) {
+    const link = plan.links[i]!;
     files.push(ifcfgFile(plan, link, own.get(link.name) ?? [], v6.get(link.name) ?? [], noDefroute));
   }
-  for (let ix = 0; ix < plan.addresses.length; ix++) {
-    const a = plan.addresses[ix]!;
+  for (let i = 0; i < plan.addresses.length; i++) {
+    const a = plan.addresses[i]!;
     // A VIP that keepalived or Pacemaker moves has no file: initscripts must never bring it up.
     if (a.family === 4 && a.label !== undefined && (a.appliedBy === 'boot' || a.appliedBy === 'alias')) files.push(aliasFile(plan, a as PlanAddress & { label: string }, noDefroute));
   }
@@ -454,8 +454,8 @@ function hookFiles(plan: Plan): FileSpec[] {
     else map.set(key, [a, b]);
   };
   let byAddress: Map<string, PlanAddress> | undefined;
-  for (let ix = 0; ix < plan.rules.length; ix++) {
-    const r = plan.rules[ix]!;
+  for (let i = 0; i < plan.rules.length; i++) {
+    const r = plan.rules[i]!;
     if (r.appliedBy !== 'boot' && r.appliedBy !== 'alias') continue;
     let label: string | undefined;
     if (r.dependsOn !== undefined) {
@@ -539,8 +539,8 @@ function ipv6HookLines(plan: Plan): { up: Map<string, string[]>; down: Map<strin
     for (const a of addresses) for (const r of routes6BySrc.get(a) ?? []) found.add(r);
     return [...found].sort((x, y) => place.get(x)! - place.get(y)!);
   };
-  for (let ix = 0; ix < plan.links.length; ix++) {
-    const link = plan.links[ix]!;
+  for (let i = 0; i < plan.links.length; i++) {
+    const link = plan.links[i]!;
     const mine = addrs.get(link.name) ?? [];
     // Only a route from an address fails while it is tentative; the others are in already.
     const own = (routes6By.get(link.name) ?? []).filter((r) => r.src !== undefined).map(formatRhel6Route);
@@ -568,8 +568,8 @@ function ipv6HookLines(plan: Plan): { up: Map<string, string[]>; down: Map<strin
 /** The Plan's addresses by their text, the first of each (what a scan with find() would meet). */
 function firstByAddress(plan: Plan): Map<string, PlanAddress> {
   const out = new Map<string, PlanAddress>();
-  for (let iy = 0; iy < plan.addresses.length; iy++) {
-    const a = plan.addresses[iy]!;
+  for (let i = 0; i < plan.addresses.length; i++) {
+    const a = plan.addresses[i]!;
     if (!out.has(a.address)) out.set(a.address, a);
   }
   return out;
@@ -583,8 +583,8 @@ function firstByAddress(plan: Plan): Map<string, PlanAddress> {
 function groupByFile<T extends PlanRoute | PlanRule>(plan: Plan, items: readonly T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
   let byAddress: Map<string, PlanAddress> | undefined;
-  for (let ix = 0; ix < items.length; ix++) {
-    const item = items[ix]!;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
     let file: string | undefined;
     if (item.appliedBy === 'boot') file = item.dev;
     else if (item.appliedBy === 'alias') {

@@ -149,8 +149,8 @@ export function planSysctlFile(plan: Plan, intro: string): FileSpec | undefined 
   // Keys in the order their settings come; each key's lines and reasons in theirs.
   const groups: { comments: string[]; lines: string[] }[] = [];
   const byKey = new Map<string, { comments: string[]; lines: string[] }>();
-  for (let iy = 0; iy < sysctl.settings.length; iy++) {
-    const s = sysctl.settings[iy]!;
+  for (let i = 0; i < sysctl.settings.length; i++) {
+    const s = sysctl.settings[i]!;
     let g = byKey.get(s.key);
     if (g === undefined) {
       g = { comments: [], lines: [] };
@@ -160,8 +160,8 @@ export function planSysctlFile(plan: Plan, intro: string): FileSpec | undefined 
     g.lines.push(sysctlLine(s));
   }
   // A reason starts with its key and a space.
-  for (let ix = 0; ix < sysctl.reasons.length; ix++) {
-    const r = sysctl.reasons[ix]!;
+  for (let i = 0; i < sysctl.reasons.length; i++) {
+    const r = sysctl.reasons[i]!;
     const space = r.indexOf(' ');
     const g = space < 0 ? undefined : byKey.get(r.slice(0, space));
     if (g !== undefined) for (const line of wrap(r)) g.comments.push(line);

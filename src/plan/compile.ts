@@ -19,15 +19,15 @@ export function compilePlan(model: Model): Plan {
   const links = model.links.map(planLink);
   // Each list filled in place, link by link (no list per link to copy).
   const addresses: PlanAddress[] = [];
-  for (let iy = 0; iy < model.links.length; iy++) {
-    const l = model.links[iy]!;
+  for (let i = 0; i < model.links.length; i++) {
+    const l = model.links[i]!;
     planAddresses(IPV4, l, l, model.host, addresses);
     planAddresses(IPV6, l, l.ipv6, model.host, addresses);
   }
   const tables = allocateTables(model);
   const routes: PlanRoute[] = [];
-  for (let ix = 0; ix < model.links.length; ix++) {
-    const link = model.links[ix]!;
+  for (let i = 0; i < model.links.length; i++) {
+    const link = model.links[i]!;
     linkRoutes(IPV4, link, link, routes);
     linkRoutes(IPV6, link, link.ipv6, routes);
   }
@@ -155,8 +155,8 @@ function topRoutes<A extends number | bigint>(ops: FamilyOps<A>, model: Model, r
   const out: PlanRoute[] = [];
   if (routes.length === 0) return out;
   const byName = new Map<string, ModelLink>();
-  for (let iy = 0; iy < model.links.length; iy++) {
-    const l = model.links[iy]!;
+  for (let i = 0; i < model.links.length; i++) {
+    const l = model.links[i]!;
     if (!byName.has(l.name)) byName.set(l.name, l);
   }
   for (const r of routes.map((x) => planRoute(ops, x, 'static'))) {
@@ -173,8 +173,8 @@ function linkRoutes<A extends number | bigint>(ops: FamilyOps<A>, link: ModelLin
   else if (fam.gateway !== undefined) {
     out.push({ family: ops.family, to: 'default', via: ops.format(fam.gateway), dev: link.name, metric: ops.defaultMetric, table: 'main', origin: 'gateway', appliedBy: 'boot', modelPath: [...link.path, 'gateway'] });
   }
-  for (let ix = 0; ix < fam.routes.length; ix++) {
-    const x = fam.routes[ix]!;
+  for (let i = 0; i < fam.routes.length; i++) {
+    const x = fam.routes[i]!;
     const r = planRoute(ops, x, 'static');
     if (egressCovers({ name: link.name, egress: fam.egress }, r)) out.push(...egressPair(ops, fam, r));
     else out.push(r);
@@ -261,8 +261,8 @@ function sourceTableRoutes<A extends number | bigint>(ops: FamilyOps<A>, link: M
   let first: string | undefined;
   let subnets: Set<string> | undefined;
   const family = ops.family;
-  for (let ix = 0; ix < fam.addresses.length; ix++) {
-    const a = fam.addresses[ix]!;
+  for (let i = 0; i < fam.addresses.length; i++) {
+    const a = fam.addresses[i]!;
     if (a.prefix >= ops.bits) continue;
     const net = ops.formatCidr(a.address, a.prefix);
     if (first === undefined) first = net;
@@ -290,11 +290,11 @@ function planRules<A extends number | bigint>(ops: FamilyOps<A>, links: ModelLin
   const rules: PlanRule[] = [];
   const given: (number | undefined)[] = [];
   const family = ops.family;
-  for (let iy = 0; iy < links.length; iy++) {
-    const link = links[iy]!;
+  for (let j = 0; j < links.length; j++) {
+    const link = links[j]!;
     const fam = famOf(link);
-    for (let iy = 0; iy < fam.rules.length; iy++) {
-      const r = fam.rules[iy]!;
+    for (let i = 0; i < fam.rules.length; i++) {
+      const r = fam.rules[i]!;
       const rule: PlanRule = { priority: 0, family, table: r.table, dev: link.name, origin: 'static', appliedBy: 'boot' };
       if (r.from) rule.from = selector(ops, r.from.address, r.from.prefix);
       if (r.to) rule.to = selector(ops, r.to.address, r.to.prefix);
@@ -311,8 +311,8 @@ function planRules<A extends number | bigint>(ops: FamilyOps<A>, links: ModelLin
     }
   }
   const used = new Set<number>();
-  for (let ix = 0; ix < given.length; ix++) {
-    const p = given[ix]!;
+  for (let i = 0; i < given.length; i++) {
+    const p = given[i]!;
     if (p !== undefined) used.add(p);
   }
   let next = AUTO_PRIORITY_START;
@@ -359,14 +359,14 @@ function defaultGroup(host: string): string {
  */
 function followAddresses(addresses: readonly PlanAddress[], routes: PlanRoute[], rules: PlanRule[]): void {
   const aliases = new Map<string, PlanAddress>();
-  for (let iy = 0; iy < addresses.length; iy++) {
-    const a = addresses[iy]!;
+  for (let i = 0; i < addresses.length; i++) {
+    const a = addresses[i]!;
     if (a.label !== undefined) aliases.set(a.address, a);
   }
   // Nothing follows an alias on a host without one.
   if (aliases.size === 0) return;
-  for (let iy = 0; iy < routes.length; iy++) {
-    const r = routes[iy]!;
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i]!;
     const a = r.src === undefined ? undefined : aliases.get(r.src);
     if (a === undefined) continue;
     r.dependsOn = a.address;
@@ -381,8 +381,8 @@ function followAddresses(addresses: readonly PlanAddress[], routes: PlanRoute[],
     // (it leaves MASTER when one is deleted), and resets any other it is given.
     if (a.appliedBy === 'keepalived') delete r.proto;
   }
-  for (let ix = 0; ix < rules.length; ix++) {
-    const r = rules[ix]!;
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i]!;
     const a = r.from === undefined ? undefined : aliases.get(r.from);
     if (a === undefined) continue;
     r.dependsOn = a.address;
@@ -412,14 +412,14 @@ function planVrrpInstances(links: readonly ModelLink[]): PlanVrrpInstance[] {
     inst.addresses.push(address);
   };
   // Only a managed address is formatted: most of a host's addresses are not.
-  for (let iy = 0; iy < links.length; iy++) {
-    const link = links[iy]!;
-    for (let iy = 0; iy < link.addresses.length; iy++) {
-      const a = link.addresses[iy]!;
+  for (let j = 0; j < links.length; j++) {
+    const link = links[j]!;
+    for (let i = 0; i < link.addresses.length; i++) {
+      const a = link.addresses[i]!;
       if (a.manager?.kind === 'keepalived') add(a.manager.vrrp, IPV4.format(a.address));
     }
-    for (let iy = 0; iy < link.ipv6.addresses.length; iy++) {
-      const a = link.ipv6.addresses[iy]!;
+    for (let i = 0; i < link.ipv6.addresses.length; i++) {
+      const a = link.ipv6.addresses[i]!;
       if (a.manager?.kind === 'keepalived') add(a.manager.vrrp, IPV6.format(a.address));
     }
   }
@@ -434,20 +434,20 @@ function planPacemakerGroups(model: Model, addresses: readonly PlanAddress[]): P
     const group = a.manager.group ?? defaultGroup(model.host);
     if (!prefixes.has(group)) prefixes.set(group, a.manager.prefix);
   };
-  for (let iy = 0; iy < model.links.length; iy++) {
-    const link = model.links[iy]!;
-    for (let iy = 0; iy < link.addresses.length; iy++) {
-      const a = link.addresses[iy]!;
+  for (let j = 0; j < model.links.length; j++) {
+    const link = model.links[j]!;
+    for (let i = 0; i < link.addresses.length; i++) {
+      const a = link.addresses[i]!;
       note(a);
     }
-    for (let iy = 0; iy < link.ipv6.addresses.length; iy++) {
-      const a = link.ipv6.addresses[iy]!;
+    for (let i = 0; i < link.ipv6.addresses.length; i++) {
+      const a = link.ipv6.addresses[i]!;
       note(a);
     }
   }
   const out = new Map<string, PlanPacemakerGroup>();
-  for (let ix = 0; ix < addresses.length; ix++) {
-    const a = addresses[ix]!;
+  for (let i = 0; i < addresses.length; i++) {
+    const a = addresses[i]!;
     if (a.appliedBy !== 'pacemaker' || a.cluster === undefined) continue;
     let g = out.get(a.cluster);
     if (g === undefined) {

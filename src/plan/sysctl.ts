@@ -56,8 +56,8 @@ interface V4Plan {
 
 function v4Of<T extends { family: 4 | 6 }>(list: readonly T[]): T[] {
   const out: T[] = [];
-  for (let iy = 0; iy < list.length; iy++) {
-    const x = list[iy]!;
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i]!;
     if (x.family === 4) out.push(x);
   }
   return out;
@@ -78,16 +78,16 @@ export function planSysctl(model: Model, whole: PlanSoFar): PlanSysctl | undefin
   for (let i = 0; i < addresses.length; i++) values[i] = parseIPv4(addresses[i]!.address)!;
   const plan: V4Plan = { links: whole.links, addresses, values, routes: v4Of(whole.routes), rules: v4Of(whole.rules) };
   const addressed = new Set<string>();
-  for (let ix = 0; ix < addresses.length; ix++) {
-    const a = addresses[ix]!;
+  for (let i = 0; i < addresses.length; i++) {
+    const a = addresses[i]!;
     addressed.add(a.device);
   }
   const withAddresses = plan.links.filter((l) => addressed.has(l.name));
   const n = withAddresses.length;
   const shared = sharedSubnets(plan);
   let perSource = false;
-  for (let iy = 0; iy < plan.rules.length; iy++) {
-    const r = plan.rules[iy]!;
+  for (let i = 0; i < plan.rules.length; i++) {
+    const r = plan.rules[i]!;
     if (r.from !== undefined) perSource = true;
   }
   const multiHomed = shared.length > 0 || perSource;
@@ -129,8 +129,8 @@ export function planSysctl(model: Model, whole: PlanSoFar): PlanSysctl | undefin
   if (explicit) {
     const hostValues = model.sysctl?.values ?? {};
     const modelLinks = new Map<string, (typeof model.links)[number]>();
-    for (let ix = 0; ix < model.links.length; ix++) {
-      const l = model.links[ix]!;
+    for (let j = 0; j < model.links.length; j++) {
+      const l = model.links[j]!;
       if (!modelLinks.has(l.name)) modelLinks.set(l.name, l);
     }
     for (let i = 0; i < n; i++) {
