@@ -147,11 +147,14 @@ export function formatGentooRule(r: PlanRule): string {
 function prepareStanzas(plan: Plan, p: Prepare): LinkStanza[] {
   checkNames(plan, p.backend);
   checkLaterAddresses(plan, p.backend);
-  const index = indexByDevice(plan);
+  const index = indexByDevice(plan, p.nativeRules);
   return plan.links.map((link) => prepareStanza(link, index, p));
 }
 
-/** The Plan's VLANs (by parent), addresses, routes and rules (by device), grouped once: linear in the host's size. */
+/**
+ * The Plan's VLANs (by parent), addresses, the routes the boot files add and, for native
+ * rules, the rules they add (by device), grouped once: linear in the host's size.
+ */
 interface DeviceIndex {
   vlans: Map<string, PlanLink[]>;
   addresses: Map<string, PlanAddress[]>;
@@ -172,12 +175,12 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string | undefined): 
   return out;
 }
 
-function indexByDevice(plan: Plan): DeviceIndex {
+function indexByDevice(plan: Plan, nativeRules: boolean): DeviceIndex {
   return {
     vlans: groupBy(plan.links, (l) => (l.kind === 'vlan' ? l.parent : undefined)),
     addresses: groupBy(plan.addresses, (a) => a.device),
-    routes: groupBy(plan.routes, (r) => r.dev),
-    rules: groupBy(plan.rules, (r) => r.dev),
+    routes: groupBy(plan.routes, (r) => (r.appliedBy === 'boot' ? r.dev : undefined)),
+    rules: nativeRules ? groupBy(plan.rules, (r) => (withBoot(r) ? r.dev : undefined)) : new Map(),
   };
 }
 
@@ -296,12 +299,12 @@ function prepareStanza(link: PlanLink, index: DeviceIndex, p: Prepare): LinkStan
   });
   vars.push(netVar(`config_${v}`, config.length > 0 ? config : ['null'], arr));
 
-  const routes = (index.routes.get(link.name) ?? []).filter((r) => r.appliedBy === 'boot').map(formatGentooRoute);
+  const routes = (index.routes.get(link.name) ?? []).map(formatGentooRoute);
   if (routes.length > 0) vars.push(netVar(`routes_${v}`, routes, arr));
 
   if (p.nativeRules) {
     // netifrc runs rules_ with `ip -4 rule` and rules6_ with `ip -6 rule`.
-    const rules = (index.rules.get(link.name) ?? []).filter(withBoot);
+    const rules = index.rules.get(link.name) ?? [];
     for (const [name, family] of [[`rules_${v}`, 4], [`rules6_${v}`, 6]] as const) {
       const lines = rules.filter((r) => r.family === family).map(formatGentooRule);
       if (lines.length > 0) vars.push(netVar(name, lines, arr));
