@@ -98,49 +98,35 @@ function netVar(name: string, lines: string[], array: boolean): NetVar {
 export function formatGentooRoute(r: PlanRoute): string {
   // netifrc leaves the family to `ip`, which takes it from the addresses: an IPv6 default
   // without a gateway would be read as IPv4, so it is spelt ::/0.
-  // Only the Plan's words are checked here (the keywords are safe); on a refusal joinWords
-  // names the first bad word as ever.
+  // Only the Plan's words are checked (the keywords are safe), in line order, so a refusal
+  // names the first bad word.
   const to = r.family === 6 && r.to === 'default' && r.via === undefined ? '::/0' : r.to;
-  const w: (string | number)[] = [to];
-  let ok = safeWord(to);
-  if (r.via !== undefined) {
-    w.push('via', r.via);
-    ok &&= safeWord(r.via);
-  }
-  if (r.proto !== undefined) {
-    w.push('proto', r.proto);
-    ok &&= safeWord(r.proto);
-  }
-  if (r.scope !== undefined) {
-    w.push('scope', r.scope);
-    ok &&= safeWord(r.scope);
-  }
-  if (r.src !== undefined) {
-    w.push('src', r.src);
-    ok &&= safeWord(r.src);
-  }
-  w.push('metric', r.metric);
-  ok &&= safeWord(r.metric);
-  if (r.table !== 'main') {
-    w.push('table', r.table);
-    ok &&= safeWord(r.table);
-  }
+  const w: (string | number)[] = [lineWord(to, r)];
+  if (r.via !== undefined) w.push('via', lineWord(r.via, r));
+  if (r.proto !== undefined) w.push('proto', lineWord(r.proto, r));
+  if (r.scope !== undefined) w.push('scope', lineWord(r.scope, r));
+  if (r.src !== undefined) w.push('src', lineWord(r.src, r));
+  w.push('metric', lineWord(r.metric, r));
+  if (r.table !== 'main') w.push('table', lineWord(r.table, r));
   if (r.onlink) w.push('onlink');
-  return ok ? w.join(' ') : joinWords(w, `route ${r.to} on ${r.dev}`);
+  return w.join(' ');
 }
 
 /** The arguments of `ip rule add|del` (`ip -6 rule` for IPv6) for a rule; the explicit priority keeps boot order out of it. */
 export function formatGentooRule(r: PlanRule): string {
-  const from = r.from ?? 'all';
-  const w: (string | number)[] = ['from', from];
-  let ok = safeWord(from);
-  if (r.to !== undefined) {
-    w.push('to', r.to);
-    ok &&= safeWord(r.to);
-  }
-  w.push('table', r.table, 'priority', r.priority);
-  ok &&= safeWord(r.table) && safeWord(r.priority);
-  return ok ? w.join(' ') : joinWords(w, `rule ${r.priority} on ${r.dev}`);
+  const w: (string | number)[] = ['from', lineWord(r.from ?? 'all', r)];
+  if (r.to !== undefined) w.push('to', lineWord(r.to, r));
+  w.push('table', lineWord(r.table, r), 'priority', lineWord(r.priority, r));
+  return w.join(' ');
+}
+
+/**
+ * A word of a route or rule line: refused as joinWords refuses it, naming the line
+ * (`route 10.1.0.0/24 on eth0`, `rule 1000 on eth0`) only then.
+ */
+function lineWord<W extends string | number>(w: W, r: PlanRoute | PlanRule): W {
+  if (!safeWord(w)) joinWords([w], 'priority' in r ? `rule ${r.priority} on ${r.dev}` : `route ${r.to} on ${r.dev}`);
+  return w;
 }
 
 /** The per-device variables of conf.d/net, in Plan order; shared by both spellings. */

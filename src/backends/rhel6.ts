@@ -64,11 +64,15 @@ function checkWord(w: string | number, where: string): string {
   return s;
 }
 
-/** A word of a route line (see formatRhel6Route), checked; an integer is always safe (join spells it as String does). */
-function routeWord<W extends string | number>(w: W, r: PlanRoute): W | string {
+/**
+ * A word of a route or rule line, checked as checkWord does; an integer is always safe (join
+ * spells it as String does). The line is named (`route 10.1.0.0/24 on eth0`, `rule 1000 on
+ * eth0`) only on a refusal.
+ */
+function lineWord<W extends string | number>(w: W, r: PlanRoute | PlanRule): W | string {
   if (typeof w === 'number' && Number.isSafeInteger(w)) return w;
   const s = String(w);
-  return SAFE_WORD.test(s) ? s : checkWord(s, `route ${r.to} on ${r.dev}`);
+  return SAFE_WORD.test(s) ? s : checkWord(s, 'priority' in r ? `rule ${r.priority} on ${r.dev}` : `route ${r.to} on ${r.dev}`);
 }
 
 /**
@@ -77,33 +81,26 @@ function routeWord<W extends string | number>(w: W, r: PlanRoute): W | string {
  * joined in one piece (a line built by `+` is a chain of strings until it is written).
  */
 export function formatRhel6Route(r: PlanRoute): string {
-  const w: (string | number)[] = [routeWord(r.to, r)];
-  if (r.via !== undefined) w.push('via', routeWord(r.via, r));
-  w.push('dev', routeWord(r.dev, r));
-  if (r.proto !== undefined) w.push('proto', routeWord(r.proto, r));
-  if (r.scope !== undefined) w.push('scope', routeWord(r.scope, r));
-  if (r.src !== undefined) w.push('src', routeWord(r.src, r));
+  const w: (string | number)[] = [lineWord(r.to, r)];
+  if (r.via !== undefined) w.push('via', lineWord(r.via, r));
+  w.push('dev', lineWord(r.dev, r));
+  if (r.proto !== undefined) w.push('proto', lineWord(r.proto, r));
+  if (r.scope !== undefined) w.push('scope', lineWord(r.scope, r));
+  if (r.src !== undefined) w.push('src', lineWord(r.src, r));
   // 0 (IPv4) and 1024 (IPv6) are what `ip route add` uses anyway; leaving them out keeps the
   // lines as people write them.
-  if (r.metric !== (r.family === 6 ? IPV6_DEFAULT_METRIC : 0)) w.push('metric', routeWord(r.metric, r));
-  if (r.table !== 'main') w.push('table', routeWord(r.table, r));
+  if (r.metric !== (r.family === 6 ? IPV6_DEFAULT_METRIC : 0)) w.push('metric', lineWord(r.metric, r));
+  if (r.table !== 'main') w.push('table', lineWord(r.table, r));
   if (r.onlink) w.push('onlink');
   return w.join(' ');
-}
-
-/** A word of a rule line (see formatRhel6Rule), checked; an integer is always safe. */
-function ruleWord<W extends string | number>(w: W, r: PlanRule): W | string {
-  if (typeof w === 'number' && Number.isSafeInteger(w)) return w;
-  const s = String(w);
-  return SAFE_WORD.test(s) ? s : checkWord(s, `rule ${r.priority} on ${r.dev}`);
 }
 
 /** The arguments of `ip -4|-6 rule add|del` for one rule: the priority is always explicit. */
 export function formatRhel6Rule(r: PlanRule): string {
   // Without a priority the kernel numbers rules in the order the interfaces came up.
-  const w: (string | number)[] = ['from', ruleWord(r.from ?? 'all', r)];
-  if (r.to !== undefined) w.push('to', ruleWord(r.to, r));
-  w.push('table', ruleWord(r.table, r), 'priority', ruleWord(r.priority, r));
+  const w: (string | number)[] = ['from', lineWord(r.from ?? 'all', r)];
+  if (r.to !== undefined) w.push('to', lineWord(r.to, r));
+  w.push('table', lineWord(r.table, r), 'priority', lineWord(r.priority, r));
   return w.join(' ');
 }
 
